@@ -1,0 +1,57 @@
+from django.contrib import admin, messages
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils.html import format_html
+
+from entries.models import Entry
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "update_count", "last_update", "post_updates_link"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["coverage_start", "coverage_end", "revision"]
+    fields = ["title", "slug", "status", "timezone", "intro", *readonly_fields]
+    actions = ["go_live", "end_coverage"]
+
+    def get_queryset(self, request):
+        visible = Q(updates__deleted__isnull=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                update_count=Count("updates", filter=visible),
+                last_update=Max("updates__published", filter=visible),
+            )
+        )
+
+    @admin.display(description="Updates", ordering="update_count")
+    def update_count(self, entry):
+        return entry.update_count
+
+    @admin.display(description="Last update", ordering="last_update")
+    def last_update(self, entry):
+        return entry.last_update
+
+    @admin.display(description="")
+    def post_updates_link(self, entry):
+        url = reverse("admin:updates_liveupdate_add") + f"?entry={entry.pk}"
+        return format_html('<a class="button" href="{}">Post updates</a>', url)
+
+    @admin.action(description="Go live: publish and start polling")
+    def go_live(self, request, queryset):
+        self._set_status(request, queryset, Entry.Status.LIVE, "now live")
+
+    @admin.action(description="End coverage: readers stop polling")
+    def end_coverage(self, request, queryset):
+        self._set_status(request, queryset, Entry.Status.ENDED, "ended")
+
+    def _set_status(self, request, queryset, status, done):
+        titles = []
+        for entry in queryset:
+            entry.status = status
+            entry.save()
+            titles.append(entry.title)
+        self.message_user(request, f"{', '.join(titles)}: {done}.", messages.SUCCESS)

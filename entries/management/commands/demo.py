@@ -1,0 +1,91 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from entries.models import Entry
+from updates.changes import post_update
+
+KEYNOTE = [
+    "Doors are open and the hall is filling up. We'll be posting every few minutes.",
+    "Lights down. The keynote is **starting**.",
+    "> We've shipped more in the last year than in the three before it.\n\nBig claim to open with.",
+    "First announcement: the new release is out today. Notes: [release notes](https://www.djangoproject.com/weblog/).",
+    "Demo time. The live coding starts with a model:\n\n```python\nclass Entry(models.Model):\n    title = models.CharField(max_length=200)\n```",
+    "Three things they are stressing:\n\n1. Long-term support\n2. Async views everywhere\n3. Faster admin",
+    "The demo worked first time. The room applauds, mostly out of relief.",
+    'Q&A is open. First question is about upgrades from the last LTS: *"a weekend, not a quarter"*.',
+    "A question about the database layer: `select_for_update` gets a name-check.",
+    "Quick reminder: the talks are recorded and will be online later this week.",
+    "Last slide: the roadmap for the next year. We'll add a photo when we have one.",
+    "That's the keynote. Thanks for following along; a summary follows shortly.",
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo entries and a local admin account, and print how to sign in."
+
+    def handle(self, **options):
+        if not settings.DEBUG:
+            raise CommandError(
+                "demo makes an admin account with a printed password: run it with DEBUG=true."
+            )
+        with transaction.atomic():
+            self.make_demo_entries()
+        password = self.admin_password()
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready.\n"
+                "  Site:  http://127.0.0.1:8000/\n"
+                "  Admin: http://127.0.0.1:8000/admin/  user: admin  password: " + password
+            )
+        )
+
+    def make_demo_entries(self):
+        if Entry.objects.filter(slug="keynote").exists():
+            return
+        now = timezone.now()
+        keynote = Entry.objects.create(
+            title="Keynote live: the big release",
+            slug="keynote",
+            intro="Follow the opening keynote as it happens. Newest updates appear by themselves.",
+            status=Entry.Status.LIVE,
+            timezone="America/Los_Angeles",
+        )
+        start = now - timedelta(minutes=5 * len(KEYNOTE))
+        for minutes, text in enumerate(KEYNOTE):
+            post_update(keynote, text, published=start + timedelta(minutes=5 * minutes))
+        ended = Entry.objects.create(
+            title="Launch day, as it happened",
+            slug="launch-day",
+            intro="Our coverage of last week's launch.",
+            status=Entry.Status.ENDED,
+            timezone="Europe/London",
+        )
+        for minutes, text in enumerate(
+            ["Launch is go.", "All systems nominal.", "Coverage ends here."]
+        ):
+            post_update(ended, text, published=now - timedelta(days=7, minutes=30 - 10 * minutes))
+
+    def admin_password(self) -> str:
+        # Kept in a git-ignored file so the printed password stays the same
+        # across runs and a signed-in session survives a restart.
+        path = settings.BASE_DIR / ".dev-admin-password"
+        if path.exists():
+            password = path.read_text().strip()
+        else:
+            password = secrets.token_urlsafe(12)
+            path.write_text(password + "\n")
+            path.chmod(0o600)
+        user, _ = get_user_model().objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if not user.check_password(password):
+            user.set_password(password)
+            user.is_staff = user.is_superuser = True
+            user.save()
+        return password

@@ -1,0 +1,116 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from updates.rendering import render_markdown
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(
+            "%(value)s is not an IANA time zone name, such as Europe/London.",
+            params={"value": value},
+        ) from error
+
+
+class EntryQuerySet(models.QuerySet):
+    def published(self):
+        """Entries readers may see: live or ended, never drafts."""
+        return self.filter(status__in=[Entry.Status.LIVE, Entry.Status.ENDED])
+
+    def for_listing(self):
+        """Live entries first, then the most recently covered."""
+        return self.annotate(
+            is_live=models.Case(
+                models.When(status=Entry.Status.LIVE, then=models.Value(0)),
+                default=models.Value(1),
+            )
+        ).order_by("is_live", models.F("coverage_start").desc(nulls_last=True), "-created")
+
+
+class Entry(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LIVE = "live", "Live"
+        ENDED = "ended", "Ended"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    intro = models.TextField(blank=True, help_text="Markdown, shown above the updates.")
+    intro_html = models.TextField(blank=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="IANA name, such as America/Los_Angeles: update times are shown in it.",
+    )
+    coverage_start = models.DateTimeField(null=True, blank=True, editable=False)
+    coverage_end = models.DateTimeField(null=True, blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+    # The entry's change counter: every create, edit or delete of one of its
+    # updates takes the next value (see updates/changes.py). Written only
+    # there, under a row lock; save() below never writes it back.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name_plural = "entries"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.intro_html = render_markdown(self.intro)
+        now = timezone.now()
+        if self.status != self.Status.DRAFT and self.coverage_start is None:
+            self.coverage_start = now
+        if self.status == self.Status.ENDED and self.coverage_end is None:
+            self.coverage_end = now
+        if self.status == self.Status.LIVE:
+            self.coverage_end = None
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # An instance loaded before an update was posted holds a stale
+            # revision; writing it back would hand out the same revision twice.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "revision"
+            ]
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("entries:detail", kwargs={"slug": self.slug})
+
+    def poll_url(self) -> str:
+        return reverse("updates:poll", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def zone_abbreviation(self) -> str:
+        """The zone's short name during the coverage, such as PDT."""
+        moment = self.coverage_end or self.coverage_start or timezone.now()
+        return datetime.astimezone(moment, self.zone).tzname() or self.timezone
+
+    def go_live(self) -> None:
+        self.status = self.Status.LIVE
+        self.save()
+
+    def end(self) -> None:
+        self.status = self.Status.ENDED
+        self.save()

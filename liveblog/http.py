@@ -1,0 +1,67 @@
+"""Small response helpers shared by the reader-facing views."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
+from django.views.decorators.csrf import csrf_exempt
+
+SAFE_METHODS = ("GET", "HEAD")
+
+
+def json_error(status: int, message: str) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+def read_only(json: bool = False):
+    """Answer anything but GET and HEAD with 405 and a short message.
+
+    csrf_exempt lets the 405 through: the CSRF check would otherwise turn
+    a POST into a 403 before the view sees it. These views never write.
+    """
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method in SAFE_METHODS:
+                return view(request, *args, **kwargs)
+            message = f"Method {request.method} not allowed; use GET."
+            if json:
+                response = json_error(405, message)
+            else:
+                body = render_to_string("405.html", {"message": message}, request=None)
+                response = HttpResponse(body, status=405)
+            response["Allow"] = ", ".join(SAFE_METHODS)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def viewer_is_staff(request) -> bool:
+    """Whether a signed-in staff member is asking.
+
+    Looks at the session only when the request carries its cookie: touching
+    the session adds "Vary: Cookie", and responses to anonymous readers must
+    depend on their URL alone so a CDN can share them.
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return request.user.is_active and request.user.is_staff
+
+
+def cache_publicly(response, seconds: int):
+    patch_cache_control(response, public=True, max_age=seconds)
+    return response
+
+
+def cache_privately(response):
+    """For what only staff may see, such as a draft: no shared cache keeps it."""
+    patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -1,0 +1,169 @@
+"""Every create, edit and delete of an update takes its entry's next revision."""
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import reverse
+
+from entries.models import Entry
+from tests.factories import make_entry, make_update
+from updates.changes import take_revision
+from updates.models import LiveUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def revision_of(entry) -> int:
+    return Entry.objects.values_list("revision", flat=True).get(pk=entry.pk)
+
+
+def test_creating_an_update_takes_the_next_revision():
+    entry = make_entry()
+
+    first = make_update(entry)
+    second = make_update(entry)
+
+    assert (first.revision, second.revision) == (1, 2)
+    assert revision_of(entry) == 2
+
+
+def test_editing_an_update_moves_it_to_the_next_revision():
+    entry = make_entry()
+    update = make_update(entry, "Frist")
+    created_at = update.updated
+
+    update.content = "First"
+    update.save()
+
+    update.refresh_from_db()
+    assert update.revision == 2
+    assert update.html == "<p>First</p>"
+    assert update.updated > created_at
+    assert revision_of(entry) == 2
+
+
+def test_saving_with_update_fields_still_takes_a_revision_and_renders():
+    entry = make_entry()
+    update = make_update(entry, "old")
+
+    update.content = "new"
+    update.save(update_fields=["content"])
+
+    update.refresh_from_db()
+    assert (update.revision, update.html) == (2, "<p>new</p>")
+
+
+def test_deleting_an_update_leaves_a_tombstone_at_the_next_revision():
+    entry = make_entry()
+    update = make_update(entry, "Wrong score")
+
+    update.delete()
+
+    tombstone = LiveUpdate.all_objects.get(pk=update.pk)
+    assert tombstone.deleted is not None
+    assert tombstone.revision == 2
+    assert tombstone.content == tombstone.html == ""
+    assert not LiveUpdate.objects.filter(pk=update.pk).exists()
+    assert revision_of(entry) == 2
+
+
+def test_deleting_twice_takes_no_second_revision():
+    entry = make_entry()
+    update = make_update(entry)
+    update.delete()
+
+    assert update.delete() == (0, {})
+    assert revision_of(entry) == 2
+
+
+def test_a_queryset_delete_tombstones_each_update_with_its_own_revision():
+    entry, other = make_entry(), make_entry()
+    doomed = [make_update(entry), make_update(entry), make_update(other)]
+    kept = make_update(entry)
+
+    count, _ = LiveUpdate.objects.filter(pk__in=[u.pk for u in doomed]).delete()
+
+    assert count == 3
+    assert list(LiveUpdate.objects.all()) == [kept]
+    assert sorted(
+        LiveUpdate.all_objects.filter(entry=entry, deleted__isnull=False).values_list(
+            "revision", flat=True
+        )
+    ) == [4, 5]
+    assert revision_of(entry) == 5
+    assert revision_of(other) == 2
+
+
+def test_the_admins_delete_selected_action_tombstones_updates(staff_client):
+    entry = make_entry()
+    doomed = [make_update(entry), make_update(entry)]
+
+    response = staff_client.post(
+        reverse("admin:updates_liveupdate_changelist"),
+        {"action": "delete_selected", "_selected_action": [u.pk for u in doomed], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert LiveUpdate.objects.count() == 0
+    assert LiveUpdate.all_objects.filter(deleted__isnull=False).count() == 2
+    assert revision_of(entry) == 4
+
+
+def test_the_admins_delete_view_tombstones_the_update(staff_client):
+    entry = make_entry()
+    update = make_update(entry)
+
+    response = staff_client.post(
+        reverse("admin:updates_liveupdate_delete", args=[update.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert LiveUpdate.all_objects.get(pk=update.pk).deleted is not None
+    assert revision_of(entry) == 2
+
+
+def test_the_post_update_command_takes_the_next_revision(capsys):
+    entry = make_entry(slug="match")
+    make_update(entry)
+
+    call_command("post_update", "match", "Goal!")
+
+    update = LiveUpdate.objects.get(content="Goal!")
+    assert update.revision == 2
+    assert "revision 2" in capsys.readouterr().out
+
+
+def test_saving_a_stale_entry_never_winds_its_revision_back():
+    entry = make_entry()
+    stale = Entry.objects.get(pk=entry.pk)
+    make_update(entry)
+    make_update(entry)
+
+    stale.title = "Renamed while updates were posted"
+    stale.save()
+
+    assert revision_of(entry) == 2
+    assert make_update(entry).revision == 3
+
+
+def test_a_failed_write_gives_back_its_revision():
+    entry = make_entry()
+    make_update(entry)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_update(entry, "Never committed")
+        raise RuntimeError
+
+    assert revision_of(entry) == 1
+    assert make_update(entry).revision == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taking_a_revision_outside_a_transaction_is_refused():
+    # Without a transaction the row lock would end before the write.
+    entry = make_entry()
+
+    with pytest.raises(transaction.TransactionManagementError):
+        take_revision(entry.pk)
+
+    assert revision_of(entry) == 0

@@ -1,0 +1,283 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from entries.models import Entry
+from tests.factories import make_entry, make_update
+from updates.models import LiveUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def poll(client, entry, **params):
+    return client.get(reverse("updates:poll", kwargs={"slug": entry.slug}), params)
+
+
+def test_without_since_it_returns_the_whole_current_state(client):
+    entry = make_entry()
+    first = make_update(entry, "First")
+    second = make_update(entry, "Second")
+    make_update(entry, "Gone").delete()
+
+    response = poll(client, entry)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["revision"] == 4
+    assert body["status"] == "live"
+    assert body["poll_interval"] == 5
+    assert [u["id"] for u in body["updates"]] == [first.pk, second.pk]
+    assert body["deleted"] == []
+    assert body["more"] is False
+
+
+def test_each_update_carries_its_html_times_revision_and_permalink(client):
+    entry = make_entry(slug="launch", timezone="America/Los_Angeles")
+    update = make_update(
+        entry, "Rocket is **up**", published=datetime(2026, 7, 1, 16, 5, tzinfo=UTC)
+    )
+
+    (item,) = poll(client, entry).json()["updates"]
+
+    assert item["id"] == update.pk
+    assert item["revision"] == 1
+    assert item["published"] == "2026-07-01T09:05:00-07:00"
+    assert datetime.fromisoformat(item["updated"]).utcoffset() is not None
+    assert item["url"] == f"/entries/launch/#update-{update.pk}"
+    assert f'id="update-{update.pk}"' in item["html"]
+    assert "<strong>up</strong>" in item["html"]
+    assert '<time datetime="2026-07-01T09:05:00-07:00">09:05</time>' in item["html"]
+
+
+def test_since_returns_only_what_changed_after_it_in_revision_order(client):
+    entry = make_entry()
+    edited = make_update(entry, "Typo")
+    deleted = make_update(entry, "Mistake")
+    untouched = make_update(entry, "Fine")
+    since = entry_revision(entry)
+    added = make_update(entry, "New")
+    edited.content = "Fixed"
+    edited.save()
+    deleted.delete()
+
+    body = poll(client, entry, since=since).json()
+
+    assert body["revision"] == since + 3
+    assert [(u["id"], u["revision"]) for u in body["updates"]] == [
+        (added.pk, since + 1),
+        (edited.pk, since + 2),
+    ]
+    assert "Fixed" in body["updates"][1]["html"]
+    assert body["deleted"] == [deleted.pk]
+    assert untouched.pk not in [u["id"] for u in body["updates"]]
+
+
+def test_an_up_to_date_reader_gets_an_empty_answer(client):
+    entry = make_entry()
+    make_update(entry)
+
+    body = poll(client, entry, since=1).json()
+
+    assert body == {
+        "revision": 1,
+        "status": "live",
+        "poll_interval": 5,
+        "updates": [],
+        "deleted": [],
+        "more": False,
+    }
+
+
+def test_since_beyond_the_current_revision_is_answered_as_current(client):
+    entry = make_entry()
+    make_update(entry)
+
+    body = poll(client, entry, since=999).json()
+
+    assert body["revision"] == 1
+    assert body["updates"] == []
+
+
+def test_an_ended_entry_says_so(client):
+    entry = make_entry(status=Entry.Status.ENDED)
+
+    assert poll(client, entry, since=0).json()["status"] == "ended"
+
+
+@override_settings(LIVEBLOG_POLL_BATCH=3)
+def test_a_client_far_behind_gets_a_bounded_batch_and_more(client):
+    entry = make_entry()
+    updates = [make_update(entry, f"Update {n}") for n in range(7)]
+
+    first = poll(client, entry, since=0).json()
+    second = poll(client, entry, since=first["revision"]).json()
+    third = poll(client, entry, since=second["revision"]).json()
+
+    assert [len(b["updates"]) for b in (first, second, third)] == [3, 3, 1]
+    assert [b["more"] for b in (first, second, third)] == [True, True, False]
+    assert (first["revision"], second["revision"], third["revision"]) == (3, 6, 7)
+    seen = [u["id"] for b in (first, second, third) for u in b["updates"]]
+    assert seen == [u.pk for u in updates]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["since=abc", "since=-1", "since=1.5", "since=", f"since={10**30}", "since=1&since=2"],
+    ids=["letters", "negative", "decimal", "empty", "huge", "twice"],
+)
+def test_it_returns_400_naming_the_parameter_for_a_bad_cursor(client, query):
+    entry = make_entry()
+
+    response = client.get(reverse("updates:poll", kwargs={"slug": entry.slug}) + "?" + query)
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "since" in response.json()["error"]
+
+
+def test_unknown_entries_are_404_json(client):
+    response = client.get(reverse("updates:poll", kwargs={"slug": "no-such-entry"}))
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "No such entry."}
+
+
+def test_drafts_are_404_for_anonymous_readers(client):
+    entry = make_entry(status=Entry.Status.DRAFT)
+    make_update(entry, "Embargoed")
+
+    response = poll(client, entry)
+
+    assert response.status_code == 404
+    assert "Embargoed" not in response.content.decode()
+
+
+def test_staff_can_poll_a_draft_but_no_shared_cache_keeps_it(staff_client):
+    entry = make_entry(status=Entry.Status.DRAFT)
+    make_update(entry, "Embargoed")
+
+    response = poll(staff_client, entry)
+
+    assert response.status_code == 200
+    assert "Embargoed" in response.json()["updates"][0]["html"]
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_other_methods_than_get_and_head_are_405(client, method):
+    entry = make_entry()
+
+    response = getattr(client, method)(reverse("updates:poll", kwargs={"slug": entry.slug}))
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert "error" in response.json()
+
+
+def test_head_is_answered_like_get_without_a_body(client):
+    entry = make_entry()
+
+    response = client.head(reverse("updates:poll", kwargs={"slug": entry.slug}))
+
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_shared_caches_may_keep_it_ten_seconds_and_it_sets_no_cookie(client):
+    entry = make_entry()
+    make_update(entry)
+    client.cookies["sessionid"] = "not-a-session"
+    client.cookies["csrftoken"] = "x" * 32
+
+    response = poll(client, entry, since=0)
+
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"public", "max-age=10"} <= cache_control
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_the_same_url_gives_the_same_body_whoever_asks(client, staff_client):
+    entry = make_entry()
+    make_update(entry)
+
+    anonymous = poll(client, entry, since=0)
+    staff = poll(staff_client, entry, since=0)
+
+    assert anonymous.content == staff.content
+    assert "Cookie" not in staff.get("Vary", "")
+
+
+def test_an_update_saved_in_the_admin_shows_up_at_the_next_revision(client, staff_client):
+    entry = make_entry()
+    since = poll(client, entry).json()["revision"]
+
+    staff_client.post(
+        reverse("admin:updates_liveupdate_add"), {"entry": entry.pk, "content": "From the admin"}
+    )
+    body = poll(client, entry, since=since).json()
+
+    assert body["revision"] == since + 1
+    assert "From the admin" in body["updates"][0]["html"]
+
+
+def entry_revision(entry) -> int:
+    entry.refresh_from_db(fields=["revision"])
+    return entry.revision
+
+
+class TestCostDoesNotGrowWithTheEntry:
+    def test_an_up_to_date_poll_takes_two_queries(self, client, django_assert_num_queries):
+        entry = make_entry()
+        for n in range(20):
+            make_update(entry, f"Update {n}")
+
+        with django_assert_num_queries(2):
+            response = poll(client, entry, since=20)
+
+        assert response.status_code == 200
+
+    def test_a_poll_with_changes_takes_two_queries(self, client, django_assert_num_queries):
+        entry = make_entry()
+        for n in range(20):
+            make_update(entry, f"Update {n}")
+
+        with django_assert_num_queries(2):
+            body = poll(client, entry, since=0).json()
+
+        assert len(body["updates"]) == 20
+
+    def test_the_up_to_date_body_is_the_same_size_for_10_or_10000_updates(self, client):
+        small, large = make_entry(), make_entry()
+        bulk_add_updates(small, 10, revision_step=1000)
+        bulk_add_updates(large, 10_000, revision_step=1)
+
+        small_body = poll(client, small, since=10_000).content
+        large_body = poll(client, large, since=10_000).content
+
+        assert json.loads(small_body)["revision"] == json.loads(large_body)["revision"] == 10_000
+        assert len(small_body) == len(large_body)
+        assert len(large_body) < 200
+
+
+def bulk_add_updates(entry, number, revision_step):
+    """Many updates at once, as the change log would have numbered them."""
+    now = timezone.now()
+    LiveUpdate.objects.bulk_create(
+        LiveUpdate(
+            entry=entry,
+            content=f"Update {n}",
+            html=f"<p>Update {n}</p>",
+            published=now,
+            updated=now,
+            revision=(n + 1) * revision_step,
+        )
+        for n in range(number)
+    )
+    Entry.objects.filter(pk=entry.pk).update(revision=number * revision_step)

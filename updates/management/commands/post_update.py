@@ -1,0 +1,30 @@
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from entries.models import Entry
+from updates.changes import post_update
+
+
+class Command(BaseCommand):
+    help = "Post a live update (Markdown) to an entry, from the argument or standard input."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="The entry's slug.")
+        parser.add_argument("content", nargs="?", default="-", help="Markdown; '-' reads stdin.")
+
+    def handle(self, slug, content, **options):
+        try:
+            entry = Entry.objects.get(slug=slug)
+        except Entry.DoesNotExist:
+            raise CommandError(f"No entry with slug {slug!r}.") from None
+        if content == "-":
+            content = sys.stdin.read()
+        if not content.strip():
+            raise CommandError("The update is empty; nothing was posted.")
+        try:
+            update = post_update(entry, content.strip())
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(f"Posted update {update.pk} at revision {update.revision}.")

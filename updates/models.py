@@ -1,0 +1,101 @@
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from updates import changes
+from updates.rendering import render_markdown
+
+
+class LiveUpdateQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(deleted__isnull=True)
+
+    def in_page_order(self):
+        return self.order_by("published", "pk")
+
+    def delete(self):
+        """Tombstone every update in the queryset, each with its own revision.
+
+        Covers the admin's "delete selected" action and any ORM bulk delete,
+        so readers are told about every deletion. Entries are locked in id
+        order so two bulk deletes never deadlock.
+        """
+        with transaction.atomic(using=self.db):
+            doomed = list(self.visible().order_by("entry_id", "pk"))
+            for update in doomed:
+                update.delete()
+        return len(doomed), {self.model._meta.label: len(doomed)} if doomed else {}
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class VisibleUpdateManager(models.Manager.from_queryset(LiveUpdateQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().visible()
+
+
+class LiveUpdate(models.Model):
+    entry = models.ForeignKey("entries.Entry", on_delete=models.CASCADE, related_name="updates")
+    content = models.TextField(
+        help_text="Markdown: **bold**, _italic_, [links](https://…), ![alt text](https://…/image.jpg), > quotes, lists, `code`."
+    )
+    html = models.TextField(editable=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="live_updates",
+    )
+    published = models.DateTimeField(default=timezone.now, db_index=True)
+    updated = models.DateTimeField(editable=False)
+    # The entry's revision when this update last changed; see updates/changes.py.
+    revision = models.PositiveBigIntegerField(editable=False)
+    # Set when the update is deleted: the row stays as a tombstone so that
+    # readers polling for changes learn about the deletion.
+    deleted = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # The default manager hides tombstones; the change log needs them.
+    objects = VisibleUpdateManager()
+    all_objects = LiveUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "revision"], name="one_change_per_revision"),
+        ]
+
+    def __str__(self) -> str:
+        text = " ".join(self.content.split())
+        return text[:60] + "…" if len(text) > 60 else text
+
+    def save(self, *args, **kwargs):
+        # Rendered once here, outside the entry lock, never per request.
+        self.html = "" if self.deleted else render_markdown(self.content)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "html", "revision", "updated"}
+        with transaction.atomic(using=kwargs.get("using")):
+            self.revision = changes.take_revision(self.entry_id)
+            self.updated = timezone.now()
+            super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    def get_absolute_url(self) -> str:
+        return self.permalink(self.entry.get_absolute_url())
+
+    def permalink(self, entry_url: str) -> str:
+        return f"{entry_url}#update-{self.pk}"
+
+    def delete(self, using=None, keep_parents=False):
+        """Replace the update by a tombstone that takes the next revision."""
+        if self.deleted:
+            return 0, {}
+        self.deleted = timezone.now()
+        self.content = ""
+        self.save(using=using, update_fields=["deleted", "content"])
+        return 1, {self._meta.label: 1}
+
+    delete.alters_data = True

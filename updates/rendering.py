@@ -1,0 +1,39 @@
+"""Markdown to safe HTML, done once when content is saved, never per request."""
+
+import nh3
+from markdown_it import MarkdownIt
+
+# Raw HTML in the source is escaped by the parser, and whatever Markdown can
+# produce is then cleaned by nh3 against this list: defence in depth.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": True}).enable(
+    ["linkify", "strikethrough", "table", "replacements", "smartquotes"]
+)
+
+ALLOWED_TAGS = {
+    "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "img", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "th": {"align"},
+    "td": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(source: str) -> str:
+    """Render Markdown to HTML that is safe to insert into any page as is."""
+    html = _markdown.render(source or "")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener",
+        strip_comments=True,
+        # Images in a long stream should not all load at once.
+        set_tag_attribute_values={"img": {"loading": "lazy"}},
+    ).strip()
