@@ -192,7 +192,7 @@ def test_head_is_answered_like_get_without_a_body(client):
 def test_shared_caches_may_keep_it_ten_seconds_and_it_sets_no_cookie(client):
     entry = make_entry()
     make_update(entry)
-    client.cookies["sessionid"] = "not-a-session"
+    client.cookies["sessionid"] = "stale"
     client.cookies["csrftoken"] = "x" * 32
 
     response = poll(client, entry, since=0)

@@ -1,0 +1,160 @@
+"""The author's tool: the Django admin, used under time pressure."""
+
+import pytest
+from django.urls import reverse
+
+from entries.models import Entry
+from tests.factories import make_entry, make_update
+from updates.models import LiveUpdate
+
+pytestmark = pytest.mark.django_db
+
+ADD_UPDATE = reverse("admin:updates_liveupdate_add")
+
+
+def test_the_entry_list_shows_status_update_count_last_update_and_a_post_link(staff_client):
+    entry = make_entry(title="Keynote")
+    make_update(entry)
+    make_update(entry)
+    make_update(entry).delete()
+
+    page = staff_client.get(reverse("admin:entries_entry_changelist")).content.decode()
+
+    assert "Keynote" in page
+    assert '<td class="field-update_count">2</td>' in page
+    assert "field-last_update" in page
+    assert f'href="{ADD_UPDATE}?entry={entry.pk}"' in page
+    assert ">Post updates<" in page
+
+
+def test_the_entry_list_takes_a_fixed_number_of_queries(staff_client, django_assert_num_queries):
+    for _ in range(3):
+        make_update(make_entry())
+    staff_client.get(reverse("admin:entries_entry_changelist"))  # warm the session
+
+    with django_assert_num_queries(5):
+        staff_client.get(reverse("admin:entries_entry_changelist"))
+
+
+def test_the_post_link_opens_the_add_form_with_the_entry_filled_in(staff_client):
+    entry = make_entry(title="Keynote")
+
+    page = staff_client.get(f"{ADD_UPDATE}?entry={entry.pk}").content.decode()
+
+    assert f'<option value="{entry.pk}" selected>Keynote</option>' in page
+    assert 'name="content"' in page
+    assert 'rows="14"' in page
+
+
+def test_the_entry_field_is_an_autocomplete_not_a_select_of_every_entry(staff_client):
+    for n in range(5):
+        make_entry(title=f"Old entry {n}")
+
+    page = staff_client.get(ADD_UPDATE).content.decode()
+
+    assert "admin-autocomplete" in page
+    assert "Old entry 3" not in page
+
+
+def test_posting_sets_the_author_and_publishes_at_save_time(staff_client):
+    entry = make_entry()
+
+    staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": "Kick-off!", "_save": "Save"})
+
+    update = LiveUpdate.objects.get()
+    assert update.author == staff_client.user
+    assert update.html == "<p>Kick-off!</p>"
+    assert update.revision == 1
+
+
+def test_save_and_add_another_returns_a_blank_form_for_the_same_entry(staff_client):
+    entry = make_entry()
+
+    response = staff_client.post(
+        ADD_UPDATE, {"entry": entry.pk, "content": "One", "_addanother": "1"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == f"{ADD_UPDATE}?entry={entry.pk}"
+    page = response.content.decode()
+    assert f'<option value="{entry.pk}" selected>' in page
+    assert ">One</textarea>" not in page
+    assert "was added successfully" in page
+
+
+def test_an_empty_update_is_refused_with_a_message(staff_client):
+    entry = make_entry()
+
+    response = staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": ""})
+
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert LiveUpdate.objects.count() == 0
+    assert Entry.objects.get(pk=entry.pk).revision == 0
+
+
+def test_editing_an_update_in_the_admin_takes_the_next_revision(staff_client):
+    entry = make_entry()
+    update = make_update(entry, "Tpyo")
+
+    staff_client.post(
+        reverse("admin:updates_liveupdate_change", args=[update.pk]),
+        {
+            "content": "Typo fixed",
+            "published_0": update.published.strftime("%Y-%m-%d"),
+            "published_1": update.published.strftime("%H:%M:%S"),
+        },
+    )
+
+    update.refresh_from_db()
+    assert (update.content, update.revision) == ("Typo fixed", 2)
+
+
+def test_the_update_list_is_newest_first_and_hides_deleted_updates(staff_client):
+    entry = make_entry()
+    make_update(entry, "Older")
+    make_update(entry, "Newer")
+    make_update(entry, "Removed").delete()
+
+    page = staff_client.get(reverse("admin:updates_liveupdate_changelist")).content.decode()
+
+    assert page.index("Newer") < page.index("Older")
+    assert "Removed" not in page
+
+
+def test_the_update_list_can_be_searched_and_filtered_by_entry(staff_client):
+    first, second = make_entry(), make_entry()
+    make_update(first, "Penalty saved")
+    make_update(second, "Corner kick")
+    url = reverse("admin:updates_liveupdate_changelist")
+
+    searched = staff_client.get(url, {"q": "penalty"}).content.decode()
+    filtered = staff_client.get(url, {"entry__id__exact": second.pk}).content.decode()
+
+    assert "Penalty saved" in searched and "Corner kick" not in searched
+    assert "Corner kick" in filtered and "Penalty saved" not in filtered
+
+
+def test_going_live_and_ending_are_one_action_each(staff_client):
+    entry = make_entry(status=Entry.Status.DRAFT)
+    url = reverse("admin:entries_entry_changelist")
+
+    staff_client.post(url, {"action": "go_live", "_selected_action": [entry.pk]})
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.LIVE
+    assert entry.coverage_start is not None
+
+    staff_client.post(url, {"action": "end_coverage", "_selected_action": [entry.pk]})
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.ENDED
+    assert entry.coverage_end >= entry.coverage_start
+
+
+def test_an_unknown_time_zone_is_refused(staff_client):
+    response = staff_client.post(
+        reverse("admin:entries_entry_add"),
+        {"title": "T", "slug": "t", "status": "draft", "timezone": "Mars/Olympus", "intro": ""},
+    )
+
+    assert response.status_code == 200
+    assert "Mars/Olympus is not an IANA time zone name" in response.content.decode()
+    assert not Entry.objects.exists()

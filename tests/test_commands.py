@@ -1,0 +1,58 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from entries.models import Entry
+from tests.factories import make_entry
+from updates.models import LiveUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_post_update_reads_markdown_from_stdin(monkeypatch, capsys):
+    make_entry(slug="match")
+    monkeypatch.setattr("sys.stdin", io.StringIO("**Goal!**\n"))
+
+    call_command("post_update", "match")
+
+    assert LiveUpdate.objects.get().html == "<p><strong>Goal!</strong></p>"
+
+
+def test_post_update_names_an_unknown_entry():
+    with pytest.raises(CommandError, match="No entry with slug 'nope'"):
+        call_command("post_update", "nope", "text")
+
+
+def test_post_update_refuses_an_empty_update_and_writes_nothing():
+    entry = make_entry(slug="match")
+
+    with pytest.raises(CommandError, match="empty"):
+        call_command("post_update", "match", "   ")
+
+    assert not LiveUpdate.all_objects.exists()
+    entry.refresh_from_db()
+    assert entry.revision == 0
+
+
+def test_demo_makes_a_live_entry_with_a_dozen_updates_and_a_working_login(
+    client, settings, tmp_path
+):
+    settings.DEBUG = True
+    settings.BASE_DIR = tmp_path
+    out = io.StringIO()
+
+    call_command("demo", stdout=out)
+    call_command("demo", stdout=io.StringIO())  # running it again changes nothing
+
+    live = Entry.objects.get(status=Entry.Status.LIVE)
+    assert live.updates.count() == 12
+    assert Entry.objects.count() == 2
+    password = out.getvalue().split("password: ")[1].split()[0]
+    assert client.login(username="admin", password=password)
+    assert "http://127.0.0.1:8000/admin/" in out.getvalue()
+
+
+def test_demo_refuses_to_make_an_admin_when_debug_is_off():
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("demo")

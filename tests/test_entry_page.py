@@ -1,0 +1,143 @@
+import re
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from entries.models import Entry
+from tests.factories import make_entry, make_update
+
+pytestmark = pytest.mark.django_db
+
+
+def get_page(client, entry):
+    return client.get(entry.get_absolute_url())
+
+
+def test_the_page_shows_title_intro_badge_and_every_update_oldest_first(client):
+    entry = make_entry(title="Cup final", intro="Kick-off at **8pm**.")
+    make_update(entry, "Second half", published=datetime(2026, 5, 1, 20, 50, tzinfo=UTC))
+    make_update(entry, "Kick-off", published=datetime(2026, 5, 1, 20, 0, tzinfo=UTC))
+
+    page = get_page(client, entry).content.decode()
+
+    assert "<h1>Cup final</h1>" in page
+    assert "Kick-off at <strong>8pm</strong>." in page
+    assert '<span class="badge badge-live">Live</span>' in page
+    assert page.index("Kick-off</p>") < page.index("Second half")
+
+
+def test_update_times_are_shown_in_the_entrys_time_zone_named_once(client):
+    entry = make_entry(timezone="America/Los_Angeles")
+    update = make_update(entry, published=datetime(2026, 7, 1, 16, 5, tzinfo=UTC))
+
+    page = get_page(client, entry).content.decode()
+
+    assert "Times in PDT (America/Los_Angeles)" in page or "Times in PST" in page
+    assert '<time datetime="2026-07-01T09:05:00-07:00">09:05</time>' in page
+    assert f'href="#update-{update.pk}"' in page
+    assert f'id="update-{update.pk}"' in page
+
+
+def test_the_updates_container_tells_the_script_where_to_poll_from(client):
+    entry = make_entry(slug="keynote")
+    make_update(entry)
+    make_update(entry)
+
+    page = get_page(client, entry).content.decode()
+
+    assert 'data-poll-url="/entries/keynote/updates.json"' in page
+    assert 'data-revision="2"' in page
+
+
+def test_the_page_and_the_poll_endpoint_render_an_update_the_same_way(client):
+    entry = make_entry(timezone="Asia/Kolkata")
+    make_update(entry, "Same *markup* everywhere")
+
+    page = get_page(client, entry).content.decode()
+    (item,) = client.get(reverse("updates:poll", kwargs={"slug": entry.slug})).json()["updates"]
+
+    assert item["html"] in page
+
+
+def test_deleted_updates_are_not_on_the_page(client):
+    entry = make_entry()
+    make_update(entry, "Wrong result").delete()
+    make_update(entry, "Right result")
+
+    page = get_page(client, entry).content.decode()
+
+    assert "Right result" in page
+    assert "Wrong result" not in page
+
+
+def test_an_ended_entry_shows_an_ended_badge(client):
+    entry = make_entry(status=Entry.Status.ENDED)
+
+    assert (
+        '<span class="badge badge-ended">Ended</span>' in get_page(client, entry).content.decode()
+    )
+
+
+def test_drafts_are_404_for_anonymous_readers(client):
+    entry = make_entry(status=Entry.Status.DRAFT)
+
+    response = get_page(client, entry)
+
+    assert response.status_code == 404
+    assert "There is no page at this address" in response.content.decode()
+
+
+def test_staff_can_preview_a_draft_privately(staff_client):
+    entry = make_entry(status=Entry.Status.DRAFT, title="Embargoed launch")
+
+    response = get_page(staff_client, entry)
+
+    assert response.status_code == 200
+    assert "Embargoed launch" in response.content.decode()
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_unknown_entries_are_404(client):
+    assert client.get("/entries/nothing-here/").status_code == 404
+
+
+def test_posting_to_the_page_is_405_with_a_message(client):
+    entry = make_entry()
+
+    response = client.post(entry.get_absolute_url())
+
+    assert response.status_code == 405
+    assert "Method POST not allowed" in response.content.decode()
+
+
+def test_the_page_is_public_and_sets_no_cookie(client):
+    entry = make_entry()
+    client.cookies["sessionid"] = "stale"
+
+    response = get_page(client, entry)
+
+    assert "public" in response["Cache-Control"]
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_the_page_takes_two_queries_however_many_updates(client, django_assert_num_queries):
+    entry = make_entry()
+    for n in range(30):
+        make_update(entry, f"Update {n}")
+
+    with django_assert_num_queries(2):
+        page = get_page(client, entry).content.decode()
+
+    assert len(re.findall(r'<article class="update"', page)) == 30
+
+
+def test_the_page_has_no_inline_script(client):
+    entry = make_entry()
+    make_update(entry, "<script>alert(1)</script>")
+
+    page = get_page(client, entry).content.decode()
+
+    assert re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", page) == []
+    assert " on" not in re.sub(r">[^<]*<", "><", page).lower().replace("<html lang", "")

@@ -1,0 +1,45 @@
+import pytest
+from django.urls import reverse
+
+from entries.models import Entry
+from tests.factories import make_entry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_lists_live_entries_before_ended_ones_and_hides_drafts(client):
+    make_entry(title="Last week's launch", status=Entry.Status.ENDED)
+    make_entry(title="Today's keynote", status=Entry.Status.LIVE)
+    make_entry(title="Secret draft", status=Entry.Status.DRAFT)
+
+    page = client.get(reverse("entries:index")).content.decode()
+
+    assert page.index("Today&#x27;s keynote") < page.index("Last week&#x27;s launch")
+    assert "Secret draft" not in page
+
+
+def test_staff_also_see_drafts_in_a_private_response(staff_client):
+    make_entry(title="Secret draft", status=Entry.Status.DRAFT)
+
+    response = staff_client.get(reverse("entries:index"))
+
+    assert "Secret draft" in response.content.decode()
+    assert "private" in response["Cache-Control"]
+
+
+def test_the_list_is_public_and_sets_no_cookie(client):
+    make_entry()
+
+    response = client.get(reverse("entries:index"))
+
+    assert "public" in response["Cache-Control"]
+    assert not response.cookies
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_the_list_takes_one_query(client, django_assert_num_queries):
+    for _ in range(5):
+        make_entry()
+
+    with django_assert_num_queries(1):
+        client.get(reverse("entries:index"))

@@ -1,0 +1,78 @@
+"""Settings come from the environment, strictly parsed, with safe defaults.
+
+Each case imports the settings in a fresh interpreter, as a server would.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+PRINT_SETTINGS = (
+    "import json; from django.conf import settings as s; "
+    "print(json.dumps([s.DEBUG, s.SECRET_KEY != '', s.ALLOWED_HOSTS, s.USE_TZ, "
+    "s.DATABASES['default']['ENGINE'], str(s.DATABASES['default']['NAME'])]))"
+)
+
+
+def load_settings(**env) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}
+    }
+    clean["DJANGO_SETTINGS_MODULE"] = "liveblog.settings"
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        env={**clean, **env},
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_without_a_secret_key_and_debug_off_it_refuses_to_start_naming_the_variable():
+    result = load_settings()
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "on", "ture"])
+def test_debug_accepts_only_true_or_false(value):
+    result = load_settings(DEBUG=value, SECRET_KEY="k")
+
+    assert result.returncode != 0
+    assert f"DEBUG must be 'true' or 'false', got '{value}'" in result.stderr
+
+
+def test_the_defaults_are_debug_off_no_hosts_utc_aware_and_a_local_sqlite_file():
+    result = load_settings(SECRET_KEY="k")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f'[false, true, [], true, "django.db.backends.sqlite3", "{PROJECT / "db.sqlite3"}"]'
+    )
+
+
+def test_debug_true_in_any_case_works_without_a_committed_secret():
+    result = load_settings(DEBUG="TRUE")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("[true, true,")
+
+
+def test_hosts_and_database_come_from_the_environment():
+    result = load_settings(
+        SECRET_KEY="k",
+        ALLOWED_HOSTS="live.example.com, www.example.com",
+        DATABASE_URL="postgres://u:p@db.internal:5432/liveblog",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert '["live.example.com", "www.example.com"]' in result.stdout
+    assert '"django.db.backends.postgresql", "liveblog"]' in result.stdout
