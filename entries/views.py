@@ -30,6 +30,7 @@ def detail(request, slug: str):
         "zone": entry.zone,
         "updates": entry.updates.in_page_order(),
         "poll_url": entry.poll_url(),
+        "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
     }
     response = render(request, "entries/detail.html", context)
     if staff_preview:

@@ -1,7 +1,9 @@
+import gzip
 import re
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from entries.models import Entry
@@ -141,3 +143,11 @@ def test_the_page_has_no_inline_script(client):
 
     assert re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", page) == []
     assert " on" not in re.sub(r">[^<]*<", "><", page).lower().replace("<html lang", "")
+
+
+def test_the_page_loads_the_reader_script_deferred_and_it_is_at_most_4_kb_gzipped(client):
+    page = get_page(client, make_entry()).content.decode()
+    script = settings.BASE_DIR / "static" / "liveblog" / "live.js"
+
+    assert '<script src="/static/liveblog/live.js" defer></script>' in page
+    assert len(gzip.compress(script.read_bytes(), 9)) <= 4096
