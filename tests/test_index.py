@@ -43,3 +43,10 @@ def test_the_list_takes_one_query(client, django_assert_num_queries):
 
     with django_assert_num_queries(1):
         client.get(reverse("entries:index"))
+
+
+def test_browsers_asking_for_favicon_ico_are_sent_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/static/liveblog/favicon.svg"
