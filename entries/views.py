@@ -13,7 +13,7 @@ def index(request):
     response = render(request, "entries/index.html", {"entries": entries.for_listing()})
     if staff:
         return cache_privately(response)
-    return cache_publicly(response, settings.LIVEBLOG_CACHE_SECONDS)
+    return cache_publicly(response)
 
 
 @read_only()
@@ -35,4 +35,4 @@ def detail(request, slug: str):
     response = render(request, "entries/detail.html", context)
     if staff_preview:
         return cache_privately(response)
-    return cache_publicly(response, settings.LIVEBLOG_CACHE_SECONDS)
+    return cache_publicly(response, ended=entry.status == Entry.Status.ENDED)

@@ -56,8 +56,19 @@ def viewer_is_staff(request) -> bool:
     return request.user.is_active and request.user.is_staff
 
 
-def cache_publicly(response, seconds: int):
-    patch_cache_control(response, public=True, max_age=seconds)
+def cache_publicly(response, *, ended: bool = False):
+    """Let browsers and shared caches (the CDN) keep a reader response.
+
+    Ten seconds while an entry is live, an hour once it has ended; see
+    docs/api.md and docs/deploy.md for what caches make of each directive.
+    """
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=settings.LIVEBLOG_ENDED_CACHE_SECONDS if ended else settings.LIVEBLOG_CACHE_SECONDS,
+        stale_while_revalidate=settings.LIVEBLOG_STALE_WHILE_REVALIDATE,
+        stale_if_error=settings.LIVEBLOG_STALE_IF_ERROR,
+    )
     return response
 
 

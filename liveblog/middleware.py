@@ -1,5 +1,14 @@
+import logging
+
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-from django.utils.cache import get_max_age
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.cache import get_max_age, patch_cache_control
+
+from liveblog.http import json_error
+
+logger = logging.getLogger(__name__)
 
 
 def is_shared_cacheable(response) -> bool:
@@ -19,3 +28,34 @@ class SessionMiddleware(DjangoSessionMiddleware):
         if is_shared_cacheable(response):
             return response
         return super().process_response(request, response)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with Retry-After, not a 500, while the database is unreachable.
+
+    Django reconnects on the next request by itself (health-checked
+    persistent connections), so nothing needs restarting once it is back.
+    """
+
+    RETRY_AFTER_SECONDS = 10
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning(
+            "Database unavailable for %s %s: %s", request.method, request.path, exception
+        )
+        message = "The service is briefly unavailable. Please try again in a moment."
+        if request.path.endswith(".json"):
+            response = json_error(503, message)
+        else:
+            response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+            patch_cache_control(response, no_store=True)
+        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
+        return response

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "liveblog.middleware.DatabaseUnavailableMiddleware",
     "liveblog.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -114,12 +116,25 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, pre-compressed files that whitenoise serves with far-future
+    # caching; `collectstatic` must run before the server starts.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
-# How long shared caches (a CDN) may keep a public poll response, and how
-# often the reader script asks: together they bound how late a reader is.
+# How long shared caches (a CDN) may keep a public page or poll response, and
+# how often the reader script asks: together they bound how late a reader is.
 LIVEBLOG_CACHE_SECONDS = 10
+# An ended entry no longer changes (much): caches may keep it an hour.
+LIVEBLOG_ENDED_CACHE_SECONDS = 3600
+# A cache may serve a just-expired object while it fetches a fresh one, so a
+# hot URL never sends a stampede to the origin...
+LIVEBLOG_STALE_WHILE_REVALIDATE = 5
+# ...and may keep serving the last good answer while the origin fails.
+LIVEBLOG_STALE_IF_ERROR = 3600
 LIVEBLOG_POLL_INTERVAL = 5
 # The most changes one poll response carries; a client further behind is told
 # "more": true and asks again at once.
@@ -128,6 +143,20 @@ LIVEBLOG_POLL_BATCH = 200
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Production defaults: HTTPS only, cookies never sent in clear. Behind a TLS
+# proxy, TRUST_X_FORWARDED_PROTO=true lets Django know a request was HTTPS
+# (only if the proxy overwrites that header). See docs/deploy.md.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe the health endpoint over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+# HSTS is opt-in: once sent, browsers refuse plain HTTP for that long.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # No inline script or style anywhere, the admin included. Images in updates
 # may come from any HTTPS host; everything else only from this site.

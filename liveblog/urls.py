@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
+
+from liveblog.health import healthz
+
+# Resolved per request: the hashed name exists only after collectstatic.
+lazy_static = lazy(static, str)
 
 admin.site.site_header = "Liveblog"
 admin.site.site_title = "Liveblog admin"
@@ -9,8 +15,13 @@ admin.site.index_title = "Entries and updates"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon, the admin's.
-    path("favicon.ico", RedirectView.as_view(url=static("liveblog/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy_static("liveblog/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("", include("entries.urls")),
     path("", include("updates.urls")),
 ]

@@ -2,10 +2,30 @@ import os
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 
 
 def using_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_environment():
+    """What differs from production in the in-process tests, and why.
+
+    Static files are served from the source folders (no collectstatic run
+    before each test session), and the test client speaks plain HTTP, which
+    the production HTTPS redirect would otherwise bounce. The tests that
+    start real servers run with the production settings.
+    """
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        SECURE_SSL_REDIRECT=False,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,279 @@
+"""Real servers for the deployment tests: PostgreSQL, gunicorn and Varnish.
+
+Each listens on 127.0.0.1 on a free port, keeps its files in a temporary
+folder, and is stopped when its `with` block ends. Nothing here talks to
+anything but loopback.
+"""
+
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+VARNISHD = Path("/usr/sbin/varnishd")
+
+
+def require(path: Path, install: str) -> None:
+    """Skip locally, fail in CI, when a server binary is missing."""
+    if not path.exists():
+        message = f"needs {path} ({install})"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Response:
+    def __init__(self, status: int, headers: dict, body: bytes):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def get(port: int, path: str, headers: dict | None = None, timeout: float = 10) -> Response:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return Response(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        )
+    finally:
+        connection.close()
+
+
+def answers(port: int, path: str = "/healthz"):
+    try:
+        return get(port, path, timeout=2).status == 200
+    except OSError:
+        return False
+
+
+def run(command: list[str], timeout: float = 120) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{command[0:5]} failed: {result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def as_postgres(command: list[str]) -> list[str]:
+    # The server refuses to run as root; CI and the developers' machines are root.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL 15 cluster that a test can stop and start."""
+
+    def __init__(self):
+        require(PG_BIN / "initdb", "apt-get install postgresql-15")
+        # Its own folder right under /tmp: pytest's are private to root,
+        # and the server runs as `postgres`.
+        self.folder = Path(tempfile.mkdtemp(prefix="liveblog-test-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        run(
+            as_postgres(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "--no-locale",
+                    "--encoding",
+                    "UTF8",
+                ]
+            )
+        )
+
+    def url(self, database: str = "liveblog") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self):
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.folder}"
+        run(
+            as_postgres(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.folder / "log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            )
+        )
+
+    def stop(self, mode: str = "fast"):
+        subprocess.run(
+            as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"]),
+            capture_output=True,
+            timeout=90,
+        )
+
+    def create_database(self, name: str):
+        run(
+            as_postgres([str(PG_BIN / "createdb"), "-h", "127.0.0.1",
+                         "-p", str(self.port), "-U", "postgres", name])
+        )  # fmt: skip
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def production_environment(database_url: str, static_root: Path) -> dict:
+    """The environment docs/deploy.md asks for, on loopback and plain HTTP."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url,
+        STATIC_ROOT=str(static_root),
+        # No TLS on loopback: the HTTPS redirect would send every request away.
+        SECURE_SSL_REDIRECT="false",
+    )
+    return env
+
+
+def manage(env: dict, *args: str, timeout: float = 300) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+class Gunicorn:
+    """gunicorn with the project's gunicorn.conf.py, its access log kept for counting."""
+
+    def __init__(self, env: dict, folder: Path, workers: int = 2):
+        self.port = free_port()
+        self.access_log = folder / "gunicorn-access.log"
+        self.error_log = folder / "gunicorn-error.log"
+        self.env = {
+            **env,
+            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+            "WEB_CONCURRENCY": str(workers),
+            "GUNICORN_ACCESS_LOG": str(self.access_log),
+            "GUNICORN_ERROR_LOG": str(self.error_log),
+        }
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "liveblog.wsgi"],
+            cwd=PROJECT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(lambda: self.process.poll() is not None or answers(self.port), 60, "gunicorn")
+        assert self.process.poll() is None, self.error_log.read_text()
+        return self
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def worker_pids(self) -> set[int]:
+        children = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.add(int(stat.parent.name))
+        return children
+
+    def requests(self, path_pattern: str) -> list[str]:
+        """Request targets from the access log whose path matches the pattern."""
+        targets = re.findall(r'"GET (\S+) HTTP/[0-9.]+"', self.access_log.read_text())
+        return [target for target in targets if re.search(path_pattern, target)]
+
+
+class Varnish:
+    """varnishd with the project's deploy/varnish.vcl in front of a backend port."""
+
+    def __init__(self, backend_port: int):
+        require(VARNISHD, "apt-get install varnish")
+        self.port = free_port()
+        # Its own folder right under /tmp: its worker process drops root.
+        self.folder = Path(tempfile.mkdtemp(prefix="liveblog-test-varnish-"))
+        self.folder.chmod(0o755)
+        vcl = (PROJECT / "deploy" / "varnish.vcl").read_text()
+        vcl, replaced = re.subn(r'\.port = "\d+";', f'.port = "{backend_port}";', vcl, count=1)
+        assert replaced == 1, "deploy/varnish.vcl names no backend port"
+        self.vcl = self.folder / "varnish.vcl"
+        self.vcl.write_text(vcl)
+        self.process = None
+
+    def __enter__(self):
+        workdir = self.folder / "varnish-work"
+        self.process = subprocess.Popen(
+            [str(VARNISHD), "-F", "-a", f"127.0.0.1:{self.port}", "-f", str(self.vcl),
+             "-n", str(workdir), "-s", "malloc,128m", "-T", "none", "-p", "thread_pool_min=50"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_until(
+            lambda: self.process.poll() is not None or answers(self.port, "/"), 60, "varnish"
+        )
+        if self.process.poll() is not None:
+            raise AssertionError(self.process.stdout.read().decode())
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)

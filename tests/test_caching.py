@@ -1,0 +1,149 @@
+"""Cache and security headers on every response, as a CDN and a browser see them."""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from entries.models import Entry
+from tests.factories import make_entry, make_update
+
+pytestmark = pytest.mark.django_db
+
+
+def directives(response) -> dict[str, str | None]:
+    parts = (p.strip() for p in response.get("Cache-Control", "").split(","))
+    return {k: v for k, _, v in (p.partition("=") for p in parts if p)}
+
+
+def public_route_names() -> set[str]:
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver) and pattern.app_name == "admin":
+            continue
+        inner = pattern.url_patterns if isinstance(pattern, URLResolver) else [pattern]
+        for route in inner:
+            assert isinstance(route, URLPattern)
+            prefix = f"{pattern.namespace}:" if isinstance(pattern, URLResolver) else ""
+            names.add(prefix + route.name)
+    return names
+
+
+@pytest.fixture
+def public_urls():
+    entry = make_entry(slug="keynote")
+    make_update(entry)
+    ended = make_entry(slug="final", status=Entry.Status.ENDED)
+    make_update(ended)
+    urls = {
+        "entries:index": ["/"],
+        "entries:detail": [entry.get_absolute_url(), ended.get_absolute_url()],
+        "updates:poll": [
+            entry.poll_url(),
+            entry.poll_url() + "?since=0",
+            entry.poll_url() + "?since=1",
+            ended.poll_url() + "?since=1",
+        ],
+        "healthz": [reverse("healthz")],
+        "favicon": ["/favicon.ico"],
+    }
+    # A new public route must be added here, so this walk stays complete.
+    assert set(urls) == public_route_names()
+    return [url for group in urls.values() for url in group] + [
+        "/static/liveblog/live.js",
+        "/entries/no-such-entry/",
+        "/entries/no-such-entry/updates.json",
+        entry.poll_url() + "?since=abc",
+    ]
+
+
+def test_no_public_response_sets_a_cookie_or_varies_on_cookie(client, public_urls):
+    # What a returning admin's browser sends: it must change nothing.
+    client.cookies["sessionid"] = "expired-session-key-0123456789"
+    client.cookies["csrftoken"] = "t" * 32
+
+    for url in public_urls:
+        response = client.get(url)
+        assert response.status_code < 500, url
+        assert not response.cookies, url
+        assert "cookie" not in response.get("Vary", "").lower(), url
+
+
+@pytest.mark.parametrize("url_name", ["page", "poll", "index"])
+def test_live_pages_and_polls_are_shared_for_ten_seconds_with_grace(client, url_name):
+    entry = make_entry()
+    url = {"page": entry.get_absolute_url(), "poll": entry.poll_url(), "index": "/"}[url_name]
+
+    cache = directives(client.get(url))
+
+    assert cache == {
+        "public": "",
+        "max-age": "10",
+        "stale-while-revalidate": "5",
+        "stale-if-error": "3600",
+    }
+
+
+def test_an_ended_entry_is_cached_for_an_hour(client):
+    entry = make_entry(status=Entry.Status.ENDED)
+
+    assert directives(client.get(entry.poll_url()))["max-age"] == "3600"
+    assert directives(client.get(entry.get_absolute_url()))["max-age"] == "3600"
+
+
+@pytest.mark.parametrize("kind", ["page", "poll"])
+def test_a_client_with_the_current_etag_gets_304_without_a_body(client, kind):
+    entry = make_entry()
+    make_update(entry)
+    url = entry.get_absolute_url() if kind == "page" else entry.poll_url() + "?since=0"
+    first = client.get(url)
+
+    again = client.get(url, headers={"If-None-Match": first["ETag"]})
+    make_update(entry)
+    changed = client.get(url, headers={"If-None-Match": first["ETag"]})
+
+    assert first["ETag"]
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert directives(again)["max-age"] == "10"
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+
+
+def test_the_admin_is_never_cacheable(staff_client):
+    login = Client().get(reverse("admin:login"))
+    index = staff_client.get(reverse("admin:index"))
+    change_list = staff_client.get(reverse("admin:updates_liveupdate_changelist"))
+
+    for response in (login, index, change_list):
+        assert response.status_code == 200
+        assert {"private", "no-store"} <= set(directives(response))
+        assert "public" not in directives(response)
+
+
+def test_the_health_endpoint_checks_the_database_and_is_never_cached(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        response = client.get(reverse("healthz"))
+
+    assert response.json() == {"status": "ok"}
+    assert "no-store" in directives(response)
+
+
+def test_every_page_has_a_strict_content_security_policy_and_security_headers(client):
+    entry = make_entry()
+
+    for response in (
+        client.get("/"),
+        client.get(entry.get_absolute_url()),
+        client.get("/entries/missing/"),
+        client.get(reverse("admin:login")),
+    ):
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"

@@ -1,0 +1,127 @@
+"""A database outage, with the real servers: gunicorn keeps answering, with 503s
+instead of tracebacks, and recovers by itself when PostgreSQL is back.
+
+This test runs its own PostgreSQL cluster so that it can stop it.
+"""
+
+import threading
+
+import pytest
+
+from tests.servers import (
+    Gunicorn,
+    PostgresCluster,
+    Varnish,
+    get,
+    manage,
+    production_environment,
+    wait_until,
+)
+
+pytestmark = pytest.mark.servers
+
+SEED = """
+from entries.models import Entry
+from updates.changes import post_update
+entry = Entry.objects.create(title="Outage", slug="outage", status="live")
+for n in range(5):
+    post_update(entry, f"Saved before the outage {n}")
+"""
+
+
+class Hammer:
+    """Polls one path as fast as it answers, keeping every status it saw."""
+
+    def __init__(self, port: int, path: str):
+        self.port, self.path = port, path
+        self.statuses: list[int] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        while not self.stopping.is_set():
+            try:
+                self.statuses.append(get(self.port, self.path, timeout=10).status)
+            except OSError:
+                self.statuses.append(0)
+            self.stopping.wait(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("outage")
+    with PostgresCluster() as database:
+        database.create_database("liveblog")
+        env = production_environment(database.url(), folder / "static")
+        manage(env, "migrate", "--noinput")
+        manage(env, "collectstatic", "--noinput")
+        manage(env, "shell", "-c", SEED)
+        with Gunicorn(env, folder, workers=2) as origin, Varnish(origin.port) as cdn:
+            yield database, origin, cdn
+
+
+def test_a_database_outage_gives_503s_and_recovery_needs_no_restart(stack):
+    database, origin, _ = stack
+    poll = "/entries/outage/updates.json"
+    before = get(origin.port, poll).json()
+    workers = origin.worker_pids()
+    assert len(workers) == 2
+
+    with Hammer(origin.port, poll) as hammer:
+        wait_until(lambda: len(hammer.statuses) > 5, 30, "polls before the outage")
+        database.stop("immediate")
+        wait_until(lambda: 503 in hammer.statuses[-3:], 30, "503 during the outage")
+        outage_poll = get(origin.port, poll)
+        outage_page = get(origin.port, "/entries/outage/")
+        outage_health = get(origin.port, "/healthz")
+        database.start()
+        recovered = get(origin.port, poll)
+
+    assert outage_poll.status == 503
+    assert outage_poll.headers["content-type"] == "application/json"
+    assert "error" in outage_poll.json()
+    assert outage_poll.headers["retry-after"] == "10"
+    assert "no-store" in outage_poll.headers["cache-control"]
+    assert outage_page.status == 503
+    assert b"Traceback" not in outage_page.body and b"Briefly unavailable" in outage_page.body
+    assert outage_health.status == 503
+    assert set(hammer.statuses) <= {200, 503}
+    assert recovered.status == 200
+    # Nothing saved before the outage was lost, and no worker died.
+    assert recovered.json() == before
+    assert origin.worker_pids() == workers
+    assert "Traceback" not in origin.error_log.read_text()
+
+
+def test_through_the_cdn_readers_keep_the_last_good_state_during_an_outage(stack):
+    database, origin, cdn = stack
+    poll = "/entries/outage/updates.json?since=0"
+    good = get(cdn.port, poll)
+    assert good.status == 200
+
+    database.stop("immediate")
+    try:
+        # Once the probe has seen the origin fail, expired copies are served.
+        wait_until(lambda: get(origin.port, "/healthz").status == 503, 30, "health to fail")
+        time_for_probe_and_ttl = 15
+        wait_until(
+            lambda: get(cdn.port, "/healthz").status == 503, 30, "the CDN to pass the failure"
+        )
+        deadline_answers = []
+        for _ in range(time_for_probe_and_ttl):
+            deadline_answers.append(get(cdn.port, poll))
+            threading.Event().wait(1)
+    finally:
+        database.start()
+
+    assert all(answer.status == 200 for answer in deadline_answers)
+    assert all(answer.body == good.body for answer in deadline_answers)
+    assert int(deadline_answers[-1].headers["age"]) > 10

@@ -1,0 +1,46 @@
+"""`manage.py check --deploy` is clean with the production environment of .env.example."""
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+
+from tests.servers import PROJECT
+
+
+def production_env() -> dict:
+    env = {}
+    for line in (PROJECT / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            env[name] = value
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)
+    return env
+
+
+def test_check_deploy_reports_nothing_in_production():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(production_env())
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_example_environment_names_every_variable_settings_read():
+    settings_source = (PROJECT / "liveblog" / "settings.py").read_text()
+    gunicorn_source = (PROJECT / "gunicorn.conf.py").read_text()
+
+    read = set(re.findall(r'env(?:_bool|_list)?\("([A-Z_]+)"', settings_source))
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_source + gunicorn_source))
+
+    assert read <= set(production_env())
