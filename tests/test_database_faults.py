@@ -4,6 +4,7 @@ instead of tracebacks, and recovers by itself when PostgreSQL is back.
 This test runs its own PostgreSQL cluster so that it can stop it.
 """
 
+import re
 import threading
 import time
 
@@ -67,6 +68,19 @@ def stack(tmp_path_factory):
         manage(env, "shell", "-c", SEED)
         with Gunicorn(env, folder, workers=2) as origin, Varnish(origin.port) as cdn:
             yield database, origin, cdn
+
+
+def test_static_files_get_hashed_names_and_far_future_caching(stack):
+    _, origin, _ = stack
+    page = get(origin.port, "/entries/outage/").body.decode()
+    script = re.search(r'<script src="(/static/liveblog/live\.[0-9a-f]{12}\.js)" defer>', page)
+
+    response = get(origin.port, script.group(1), {"Accept-Encoding": "gzip"})
+
+    assert response.status == 200
+    assert response.headers["content-encoding"] == "gzip"
+    assert "immutable" in response.headers["cache-control"]
+    assert "max-age=315360000" in response.headers["cache-control"]
 
 
 def test_a_database_outage_gives_503s_and_recovery_needs_no_restart(stack):

@@ -242,6 +242,29 @@ def test_a_server_error_shows_reconnecting_then_catches_up_without_duplicates(re
     )
 
 
+def test_while_the_server_fails_retries_back_off_exponentially(reader, monkeypatch):
+    entry = make_entry()
+    page = reader.open(entry)
+    failures = []
+    page.on(
+        "response",
+        lambda r: "updates.json" in r.url and r.status == 500 and failures.append(time.monotonic()),
+    )
+
+    monkeypatch.setattr("updates.views.changes_since", lambda *a, **k: 1 / 0)
+    # The browser may answer from its cache (max-age=10) before it asks again.
+    deadline = time.monotonic() + 40
+    while len(failures) < 4 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+
+    # Poll interval 1 s here: retries after about 1, 2, then 4 s (±20 %).
+    gaps = [later - earlier for earlier, later in zip(failures, failures[1:], strict=False)]
+    assert len(gaps) >= 3, failures
+    assert 0.7 < gaps[0] < 1.5
+    assert 1.5 < gaps[1] < 2.7
+    assert 3.0 < gaps[2] < 5.2
+
+
 def test_an_ended_entry_stops_polling(reader):
     entry = make_entry()
     page = reader.open(entry)
