@@ -188,6 +188,10 @@ def test_the_order_toggle_reorders_without_fetching_and_is_remembered(reader):
     newest = make_update(entry, "Newest of all")
     page.locator(f"#update-{newest.pk}").wait_for()
     assert reader.update_ids() == [newest.pk, *ids[::-1]]
+    # At the top of the list, the newest update arrives in view.
+    assert page.locator(f"#update-{newest.pk}").is_visible()
+    assert 0 <= page.locator(f"#update-{newest.pk}").bounding_box()["y"] < 640
+    assert page.locator(".new-updates").is_hidden()
     reader.open(other)
     assert page.get_by_role("button", name="Newest first").get_attribute("aria-pressed") == "true"
 

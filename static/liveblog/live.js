@@ -78,8 +78,10 @@
   }
 
   // Inserting above what the reader is looking at pushes it down; scroll
-  // by the same amount so the text stays where it was.
+  // by the same amount so the text stays where it was. A reader who sees
+  // the top of the list sees new updates arrive there instead.
   function keepingReadingPosition(change) {
+    if (list.getBoundingClientRect().top >= 0) return change();
     var anchor = articles().find(function (node) {
       return node.getBoundingClientRect().bottom > 0;
     });
