@@ -12,7 +12,7 @@ class EntryAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["coverage_start", "coverage_end", "revision"]
+    readonly_fields = ["post_updates_link", "coverage_start", "coverage_end", "revision"]
     fields = ["title", "slug", "status", "timezone", "intro", *readonly_fields]
     actions = ["go_live", "end_coverage"]
 
@@ -35,8 +35,10 @@ class EntryAdmin(admin.ModelAdmin):
     def last_update(self, entry):
         return entry.last_update
 
-    @admin.display(description="")
+    @admin.display(description="Live updates")
     def post_updates_link(self, entry):
+        if entry.pk is None:
+            return "Save the entry first."
         url = reverse("admin:updates_liveupdate_add") + f"?entry={entry.pk}"
         return format_html('<a class="button" href="{}">Post updates</a>', url)
 

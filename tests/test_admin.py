@@ -36,6 +36,14 @@ def test_the_entry_list_takes_a_fixed_number_of_queries(staff_client, django_ass
         staff_client.get(reverse("admin:entries_entry_changelist"))
 
 
+def test_the_entry_form_links_to_posting_updates_too(staff_client):
+    entry = make_entry()
+
+    page = staff_client.get(reverse("admin:entries_entry_change", args=[entry.pk])).content.decode()
+
+    assert f'href="{ADD_UPDATE}?entry={entry.pk}"' in page
+
+
 def test_the_post_link_opens_the_add_form_with_the_entry_filled_in(staff_client):
     entry = make_entry(title="Keynote")
 
