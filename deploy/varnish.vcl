@@ -31,17 +31,24 @@ sub vcl_recv {
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
-    # Public responses depend on their URL alone; a reader's cookies would
-    # only split the cache (and the admin's session must not leak into it).
+    # Signed-in staff (previewing a draft, say) go to the origin as they are.
+    if (req.http.Cookie ~ "(^|;\s*)sessionid=") {
+        return (pass);
+    }
+    # Public responses depend on their URL alone: other cookies would only
+    # split the cache.
     unset req.http.Cookie;
     if (req.http.Authorization) {
         return (pass);
     }
     # stale-while-revalidate: a just-expired object is served for a few
     # seconds while one background fetch refreshes it. While the origin is
-    # sick, the whole grace (stale-if-error) applies instead.
-    if (std.healthy(req.backend_hint)) {
+    # sick, or after it failed this very request, the whole grace
+    # (stale-if-error) applies instead.
+    if (std.healthy(req.backend_hint) && !req.http.X-Liveblog-Origin-Failed) {
         set req.grace = 5s;
+    } else {
+        set req.grace = 1h;
     }
     return (hash);
 }
@@ -51,10 +58,14 @@ sub vcl_backend_response {
         unset beresp.http.Set-Cookie;
     }
     if (beresp.status >= 500) {
-        if (bereq.is_bgfetch) {
-            # Keep serving the stale copy rather than replacing it by an error.
+        # Only for cacheable requests: a pass (the admin, a POST) must never
+        # be sent twice.
+        if (!bereq.uncacheable && (bereq.is_bgfetch || !bereq.http.X-Liveblog-Origin-Failed)) {
+            # Keep the stale copy rather than replacing it by an error; a
+            # foreground request restarts to look for one (vcl_synth).
             return (abandon);
         }
+        # No stale copy either: pass the origin's own error on.
         set beresp.ttl = 0s;
         set beresp.uncacheable = true;
         return (deliver);
@@ -66,6 +77,15 @@ sub vcl_backend_response {
         return (deliver);
     }
     set beresp.grace = 1h;
+}
+
+sub vcl_synth {
+    # An abandoned fetch (the origin failed): try again, this time accepting
+    # any stale copy within the grace, or the origin's error if none.
+    if (resp.status == 503 && req.restarts == 0 && !req.http.X-Liveblog-Origin-Failed) {
+        set req.http.X-Liveblog-Origin-Failed = "1";
+        return (restart);
+    }
 }
 
 sub vcl_deliver {

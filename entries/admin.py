@@ -51,9 +51,20 @@ class EntryAdmin(admin.ModelAdmin):
         self._set_status(request, queryset, Entry.Status.ENDED, "ended")
 
     def _set_status(self, request, queryset, status, done):
-        titles = []
+        titles, reopened = [], []
         for entry in queryset:
+            if entry.status == Entry.Status.ENDED and status == Entry.Status.LIVE:
+                reopened.append(entry.title)
             entry.status = status
             entry.save()
             titles.append(entry.title)
         self.message_user(request, f"{', '.join(titles)}: {done}.", messages.SUCCESS)
+        if reopened:
+            # Ended entries are cached for an hour and their readers have
+            # stopped polling; only a reload (after the cache expires) helps.
+            self.message_user(
+                request,
+                f"{', '.join(reopened)} had ended: readers who had it open must reload, "
+                "and caches may show it as ended for up to an hour.",
+                messages.WARNING,
+            )

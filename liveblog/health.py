@@ -20,3 +20,20 @@ def healthz(request):
         response["Retry-After"] = "10"
     add_never_cache_headers(response)
     return response
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before anything looks at the Host header.
+
+    Load balancers and CDN probes address a server by its IP, which is not
+    in ALLOWED_HOSTS: through the normal stack they would get a 400 and
+    mark every server down. Listed first in MIDDLEWARE.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            return healthz(request)
+        return self.get_response(request)

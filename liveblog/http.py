@@ -36,6 +36,7 @@ def read_only(json: bool = False):
             else:
                 body = render_to_string("405.html", {"message": message}, request=None)
                 response = HttpResponse(body, status=405)
+                patch_cache_control(response, no_store=True)
             response["Allow"] = ", ".join(SAFE_METHODS)
             return response
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "liveblog.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -147,8 +148,6 @@ X_FRAME_OPTIONS = "DENY"
 # proxy, TRUST_X_FORWARDED_PROTO=true lets Django know a request was HTTPS
 # (only if the proxy overwrites that header). See docs/deploy.md.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-# Load balancers probe the health endpoint over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG

@@ -61,10 +61,14 @@ class Response:
         return json.loads(self.body)
 
 
+# The servers run with the production ALLOWED_HOSTS; requests name the site.
+SITE = "live.example.com"
+
+
 def get(port: int, path: str, headers: dict | None = None, timeout: float = 10) -> Response:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        connection.request("GET", path, headers=headers or {})
+        connection.request("GET", path, headers={"Host": SITE, **(headers or {})})
         response = connection.getresponse()
         return Response(
             response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
@@ -75,7 +79,8 @@ def get(port: int, path: str, headers: dict | None = None, timeout: float = 10) 
 
 def answers(port: int, path: str = "/healthz"):
     try:
-        return get(port, path, timeout=2).status == 200
+        # By IP, as load balancers and Varnish's probe ask.
+        return get(port, path, {"Host": "127.0.0.1"}, timeout=2).status == 200
     except OSError:
         return False
 
@@ -171,7 +176,7 @@ def production_environment(database_url: str, static_root: Path) -> dict:
     env.update(
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
+        ALLOWED_HOSTS=SITE,
         DATABASE_URL=database_url,
         STATIC_ROOT=str(static_root),
         # No TLS on loopback: the HTTPS redirect would send every request away.
@@ -262,9 +267,7 @@ class Varnish:
              "-n", str(workdir), "-s", "malloc,128m", "-T", "none", "-p", "thread_pool_min=50"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        wait_until(
-            lambda: self.process.poll() is not None or answers(self.port, "/"), 60, "varnish"
-        )
+        wait_until(lambda: self.process.poll() is not None or answers(self.port), 60, "varnish")
         if self.process.poll() is not None:
             raise AssertionError(self.process.stdout.read().decode())
         return self

@@ -157,6 +157,20 @@ def test_going_live_and_ending_are_one_action_each(staff_client):
     assert entry.coverage_end >= entry.coverage_start
 
 
+def test_reopening_an_ended_entry_warns_about_cached_pages(staff_client):
+    entry = make_entry(status=Entry.Status.ENDED)
+
+    response = staff_client.post(
+        reverse("admin:entries_entry_changelist"),
+        {"action": "go_live", "_selected_action": [entry.pk]},
+        follow=True,
+    )
+
+    assert "must reload" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.LIVE
+
+
 def test_an_unknown_time_zone_is_refused(staff_client):
     response = staff_client.post(
         reverse("admin:entries_entry_add"),

@@ -131,6 +131,16 @@ def test_the_health_endpoint_checks_the_database_and_is_never_cached(
     assert "no-store" in directives(response)
 
 
+def test_the_health_endpoint_answers_probes_by_ip_over_plain_http(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["live.example.com"]
+
+    response = client.get(reverse("healthz"), headers={"Host": "10.0.0.7:8000"})
+
+    assert response.status_code == 200
+    assert client.get("/", headers={"Host": "10.0.0.7:8000"}).status_code == 400
+
+
 def test_every_page_has_a_strict_content_security_policy_and_security_headers(client):
     entry = make_entry()
 

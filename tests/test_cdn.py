@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 import pytest
 from django.db import connection
 
+from entries.models import Entry
 from tests.factories import make_entry, make_update
 from tests.servers import Gunicorn, Varnish, get, manage, production_environment
 
@@ -35,11 +36,10 @@ class SimulatedReader(threading.Thread):
     def __init__(self, port: int, slug: str, stop: threading.Event, with_cookie: bool):
         super().__init__(daemon=True)
         self.port, self.slug, self.stop = port, slug, stop
-        # Half the readers carry cookies (a stale session, analytics): the
+        # Half the readers carry cookies (analytics, an old CSRF token): the
         # CDN must serve them the same cached objects.
-        self.headers = (
-            {"Cookie": f"sessionid={random.getrandbits(64):x}; _ga=x"} if with_cookie else {}
-        )
+        cookie = f"_ga={random.getrandbits(64):x}; csrftoken={random.getrandbits(64):x}"
+        self.headers = {"Cookie": cookie} if with_cookie else {}
         self.first_seen: dict[int, float] = {}
         self.received: list[tuple[int, int]] = []
         self.requests: list[tuple[str, float]] = []
@@ -160,3 +160,19 @@ def test_the_origin_sees_one_request_per_url_per_ttl_whatever_the_number_of_read
     assert many["cdn_requests"] > 3.5 * few["cdn_requests"]
     # Four times the readers, about the same origin traffic.
     assert many_origin <= few_origin * 1.25 + 3
+
+
+def test_staff_previews_pass_the_cdn_with_their_session(stack, client, django_user_model):
+    _, cdn = stack
+    draft = make_entry(status=Entry.Status.DRAFT, title="Embargoed")
+    make_update(draft, "Not yet")
+    client.force_login(django_user_model.objects.create_user("editor", is_staff=True))
+    session = client.cookies["sessionid"].value
+
+    anonymous = get(cdn.port, draft.get_absolute_url())
+    staff = get(cdn.port, draft.get_absolute_url(), {"Cookie": f"_ga=1; sessionid={session}"})
+    anonymous_again = get(cdn.port, draft.get_absolute_url())
+
+    assert anonymous.status == anonymous_again.status == 404
+    assert staff.status == 200 and b"Embargoed" in staff.body
+    assert "no-store" in staff.headers["cache-control"]

@@ -167,3 +167,23 @@ def test_taking_a_revision_outside_a_transaction_is_refused():
         take_revision(entry.pk)
 
     assert revision_of(entry) == 0
+
+
+def test_an_edit_racing_a_delete_does_not_bring_the_update_back():
+    entry = make_entry()
+    update = make_update(entry, "Wrong")
+    stale_copy = LiveUpdate.objects.get(pk=update.pk)
+    update.delete()
+
+    stale_copy.content = "Edited in another tab"
+    stale_copy.save()
+
+    assert not LiveUpdate.objects.filter(pk=update.pk).exists()
+    assert LiveUpdate.all_objects.get(pk=update.pk).content == ""
+    assert revision_of(entry) == 2
+
+
+def test_published_times_are_kept_to_the_second_so_edits_do_not_move_them():
+    update = make_update(make_entry())
+
+    assert update.published.microsecond == 0

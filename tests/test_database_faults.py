@@ -137,3 +137,23 @@ def test_through_the_cdn_readers_keep_the_last_good_state_during_an_outage(stack
     assert [answer.status for answer in answers] == [200] * 15
     assert all(answer.body == good.body for answer in answers)
     assert int(answers[-1].headers["age"]) > 10
+
+
+def test_an_origin_failing_before_the_probe_notices_still_gets_readers_the_stale_copy(stack):
+    database, _, cdn = stack
+    poll = "/entries/outage/updates.json?since=1"
+    # After the previous outage, the probe needs two good answers again.
+    good = wait_until(lambda: (r := get(cdn.port, poll)).status == 200 and r, 30, "the origin")
+    time.sleep(10 + 5 + 1)  # past the TTL and the 5 s a healthy origin allows
+
+    database.stop("immediate")
+    try:
+        # At once: the probe (every 2 s, two failures) still says healthy,
+        # so Varnish asks the origin, gets a 503, and falls back.
+        answer = get(cdn.port, poll)
+    finally:
+        database.start()
+
+    assert answer.status == 200
+    assert answer.body == good.body
+    assert answer.headers["x-cache"] == "HIT"

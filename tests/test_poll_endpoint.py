@@ -77,6 +77,19 @@ def test_since_returns_only_what_changed_after_it_in_revision_order(client):
     assert untouched.pk not in [u["id"] for u in body["updates"]]
 
 
+def test_since_zero_still_reports_deletions(client):
+    # A page rendered at revision 0 can already show an update posted just
+    # after: its reader must hear when that update is deleted.
+    entry = make_entry()
+    update = make_update(entry)
+    update.delete()
+
+    body = poll(client, entry, since=0).json()
+
+    assert body["updates"] == []
+    assert body["deleted"] == [update.pk]
+
+
 def test_an_up_to_date_reader_gets_an_empty_answer(client):
     entry = make_entry()
     make_update(entry)

@@ -283,6 +283,21 @@ def test_an_ended_entry_stops_polling(reader):
     assert page.locator(".badge-live").count() == 0
 
 
+def test_a_reader_far_behind_when_the_entry_ends_still_gets_every_update(reader, settings):
+    settings.LIVEBLOG_POLL_BATCH = 2
+    entry = make_entry()
+    page = reader.open(entry)
+    reader.wait_for_polls(1)
+    reader.set_hidden(True)
+
+    late = [make_update(entry, f"Final minutes {n}") for n in range(5)]
+    entry.end()
+    reader.set_hidden(False)
+
+    page.get_by_text("This live blog has ended").wait_for()
+    assert reader.update_ids() == [update.pk for update in late]
+
+
 def test_a_page_opened_after_the_end_never_polls(reader):
     entry = make_entry(status=Entry.Status.ENDED)
     make_update(entry)
@@ -318,7 +333,7 @@ def test_a_hidden_tab_does_not_poll_and_catches_up_at_once_when_shown(reader):
     assert len(reader.polls) == polls_hidden
 
     reader.set_hidden(False)
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(500)  # half the poll interval: only the catch-up poll
     assert len(reader.polls) == polls_hidden + 1
     # That first poll may be answered from the browser's cache (max-age=10),
     # like a CDN's; the update arrives within that.

@@ -25,6 +25,12 @@ def take_revision(entry_id: int) -> int:
     return current + 1
 
 
+def is_deleted(update_id: int) -> bool:
+    from updates.models import LiveUpdate
+
+    return LiveUpdate.all_objects.filter(pk=update_id, deleted__isnull=False).exists()
+
+
 @dataclass(frozen=True)
 class ChangeBatch:
     revision: int
@@ -33,21 +39,21 @@ class ChangeBatch:
     more: bool
 
 
-def changes_since(entry: Entry, since: int, limit: int) -> ChangeBatch:
+def changes_since(entry: Entry, since: int | None, limit: int) -> ChangeBatch:
     """What a reader at revision `since` needs to reach `entry.revision`, at most `limit` rows.
 
-    Rows above entry.revision are left for the next poll: they committed
-    after the entry was read, and answering them now with the older
-    revision would make the reader get them twice.
+    `since=None` asks for the current state from nothing: no tombstones.
+    (A page rendered at revision 0 may already show an update, so even
+    `since=0` must hear of deletions.) Rows above entry.revision are left
+    for the next poll: they committed after the entry was read, and
+    answering them now with the older revision would send them twice.
     """
     from updates.models import LiveUpdate
 
-    since = min(since, entry.revision)
     rows = LiveUpdate.all_objects.filter(
-        entry=entry, revision__gt=since, revision__lte=entry.revision
+        entry=entry, revision__gt=min(since or 0, entry.revision), revision__lte=entry.revision
     ).order_by("revision")
-    if since == 0:
-        # A reader starting from nothing has no use for tombstones.
+    if since is None:
         rows = rows.filter(deleted__isnull=True)
     rows = list(rows[: limit + 1])
     more = len(rows) > limit

@@ -6,6 +6,12 @@ from updates import changes
 from updates.rendering import render_markdown
 
 
+def now_to_the_second():
+    # The admin edits times to the second: a published time with
+    # microseconds would shift (and could reorder updates) on every edit.
+    return timezone.now().replace(microsecond=0)
+
+
 class LiveUpdateQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(deleted__isnull=True)
@@ -49,7 +55,7 @@ class LiveUpdate(models.Model):
         editable=False,
         related_name="live_updates",
     )
-    published = models.DateTimeField(default=timezone.now, db_index=True)
+    published = models.DateTimeField(default=now_to_the_second, db_index=True)
     updated = models.DateTimeField(editable=False)
     # The entry's revision when this update last changed; see updates/changes.py.
     revision = models.PositiveBigIntegerField(editable=False)
@@ -78,6 +84,12 @@ class LiveUpdate(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "html", "revision", "updated"}
         with transaction.atomic(using=kwargs.get("using")):
             self.revision = changes.take_revision(self.entry_id)
+            if not self._state.adding and self.deleted is None and changes.is_deleted(self.pk):
+                # Deleted while this copy was being edited: a deletion is
+                # final (readers have removed it), so the edit is dropped.
+                transaction.set_rollback(True)
+                self.deleted = timezone.now()
+                return
             self.updated = timezone.now()
             super().save(*args, **kwargs)
 

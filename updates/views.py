@@ -14,11 +14,11 @@ class BadCursor(ValueError):
     pass
 
 
-def parse_since(query) -> int:
-    """The `since` revision from the query string: absent means 0, from the start."""
+def parse_since(query) -> int | None:
+    """The `since` revision from the query string, None when absent."""
     values = query.getlist("since")
     if not values:
-        return 0
+        return None
     if len(values) > 1:
         raise BadCursor("The 'since' parameter must be given at most once.")
     value = values[0]

@@ -87,7 +87,9 @@
     });
     var before = anchor ? anchor.getBoundingClientRect().top : 0;
     change();
-    if (anchor && anchor.isConnected) {
+    // An edit replaces its node: follow the anchor by id.
+    anchor = anchor && document.getElementById(anchor.id);
+    if (anchor) {
       var shift = anchor.getBoundingClientRect().top - before;
       if (shift) window.scrollBy(0, shift);
     }
@@ -100,6 +102,8 @@
     if (existing) {
       if (Number(existing.dataset.revision) >= item.revision) return false;
       existing.replaceWith(node);
+      var pending = pendingNew.indexOf(existing);
+      if (pending >= 0) pendingNew[pending] = node;
       if (sortKey(existing)[0] !== sortKey(node)[0]) {
         node.remove();
         place(node);
@@ -240,11 +244,12 @@
         failures = 0;
         setConnection("");
         if (body.poll_interval > 0) intervalMs = body.poll_interval * 1000;
+        if (body.more) return 0;
         if (body.status === "ended") {
           showEnded();
           stop();
         }
-        return body.more ? 0 : intervalMs;
+        return intervalMs;
       })
       .catch(function () {
         failures += 1;
@@ -313,7 +318,9 @@
       return;
     }
     markSeen();
-    if (!stopped) poll();
+    // Catch up at once, unless the server is failing: then keep backing off.
+    if (failures) scheduleNextPoll(backoffMs());
+    else poll();
   });
 
   scheduleNextPoll(intervalMs);
