@@ -15,6 +15,7 @@ import time
 from collections import Counter, defaultdict
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from entries.models import Entry
@@ -118,6 +119,8 @@ def stack(tmp_path_factory, django_db_setup, django_db_blocker):
         **{k: database[k] or "" for k in ("USER", "PASSWORD", "HOST", "PORT", "NAME")}
     )
     env = production_environment(url, folder / "static")
+    # The same key as this process, so sessions made here are valid there.
+    env["SECRET_KEY"] = settings.SECRET_KEY
     manage(env, "collectstatic", "--noinput")
     with Gunicorn(env, folder, workers=2) as origin, Varnish(origin.port) as cdn:
         yield origin, cdn
