@@ -44,21 +44,8 @@ class EntryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Go live: publish and start polling")
     def go_live(self, request, queryset):
-        self._set_status(request, queryset, Entry.Status.LIVE, "now live")
-
-    @admin.action(description="End coverage: readers stop polling")
-    def end_coverage(self, request, queryset):
-        self._set_status(request, queryset, Entry.Status.ENDED, "ended")
-
-    def _set_status(self, request, queryset, status, done):
-        titles, reopened = [], []
-        for entry in queryset:
-            if entry.status == Entry.Status.ENDED and status == Entry.Status.LIVE:
-                reopened.append(entry.title)
-            entry.status = status
-            entry.save()
-            titles.append(entry.title)
-        self.message_user(request, f"{', '.join(titles)}: {done}.", messages.SUCCESS)
+        reopened = [entry.title for entry in queryset if entry.status == Entry.Status.ENDED]
+        self._apply(request, queryset, Entry.go_live, "now live")
         if reopened:
             # Ended entries are cached for an hour and their readers have
             # stopped polling; only a reload (after the cache expires) helps.
@@ -68,3 +55,14 @@ class EntryAdmin(admin.ModelAdmin):
                 "and caches may show it as ended for up to an hour.",
                 messages.WARNING,
             )
+
+    @admin.action(description="End coverage: readers stop polling")
+    def end_coverage(self, request, queryset):
+        self._apply(request, queryset, Entry.end, "ended")
+
+    def _apply(self, request, queryset, change, done):
+        titles = []
+        for entry in queryset:
+            change(entry)
+            titles.append(entry.title)
+        self.message_user(request, f"{', '.join(titles)}: {done}.", messages.SUCCESS)

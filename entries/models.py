@@ -1,4 +1,3 @@
-from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
@@ -105,7 +104,7 @@ class Entry(models.Model):
     def zone_abbreviation(self) -> str:
         """The zone's short name during the coverage, such as PDT."""
         moment = self.coverage_end or self.coverage_start or timezone.now()
-        return datetime.astimezone(moment, self.zone).tzname() or self.timezone
+        return moment.astimezone(self.zone).tzname() or self.timezone
 
     def go_live(self) -> None:
         self.status = self.Status.LIVE
