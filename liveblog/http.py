@@ -17,6 +17,12 @@ def json_error(status: int, message: str) -> JsonResponse:
     return response
 
 
+def html_error(status: int, template: str, message: str) -> HttpResponse:
+    response = HttpResponse(render_to_string(template, {"message": message}), status=status)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
 def read_only(json: bool = False):
     """Answer anything but GET and HEAD with 405 and a short message.
 
@@ -31,12 +37,7 @@ def read_only(json: bool = False):
             if request.method in SAFE_METHODS:
                 return view(request, *args, **kwargs)
             message = f"Method {request.method} not allowed; use GET."
-            if json:
-                response = json_error(405, message)
-            else:
-                body = render_to_string("405.html", {"message": message}, request=None)
-                response = HttpResponse(body, status=405)
-                patch_cache_control(response, no_store=True)
+            response = json_error(405, message) if json else html_error(405, "405.html", message)
             response["Allow"] = ", ".join(SAFE_METHODS)
             return response
 

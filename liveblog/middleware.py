@@ -2,11 +2,9 @@ import logging
 
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
-from django.template.loader import render_to_string
-from django.utils.cache import get_max_age, patch_cache_control
+from django.utils.cache import get_max_age
 
-from liveblog.http import json_error
+from liveblog.http import html_error, json_error
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +53,6 @@ class DatabaseUnavailableMiddleware:
         if request.path.endswith(".json"):
             response = json_error(503, message)
         else:
-            response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
-            patch_cache_control(response, no_store=True)
+            response = html_error(503, "503.html", message)
         response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
         return response
