@@ -98,6 +98,10 @@ class Entry(models.Model):
         return self.status != self.Status.DRAFT
 
     @property
+    def has_ended(self) -> bool:
+        return self.status == self.Status.ENDED
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

@@ -35,4 +35,4 @@ def detail(request, slug: str):
     response = render(request, "entries/detail.html", context)
     if staff_preview:
         return cache_privately(response)
-    return cache_publicly(response, ended=entry.status == Entry.Status.ENDED)
+    return cache_publicly(response, ended=entry.has_ended)

@@ -65,4 +65,4 @@ def poll(request, slug: str):
     )
     if staff_preview:
         return cache_privately(response)
-    return cache_publicly(response, ended=entry.status == Entry.Status.ENDED)
+    return cache_publicly(response, ended=entry.has_ended)
