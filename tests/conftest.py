@@ -1,8 +1,8 @@
-import os
-
 import pytest
 from django.conf import settings
 from django.test import override_settings
+
+from tests.tools import missing
 
 
 def using_postgres() -> bool:
@@ -28,18 +28,15 @@ def _test_environment():
         yield
 
 
-@pytest.fixture(autouse=True)
-def _postgres_marker(request):
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
     """Tests marked `postgres` need the production database.
 
-    Locally on SQLite they are skipped with the reason; in CI, where
-    .ci/run starts PostgreSQL, running without it is a failure.
+    Checked before any fixture is set up, module-scoped servers included:
+    on SQLite they would start against a database that does not exist.
     """
-    if request.node.get_closest_marker("postgres") and not using_postgres():
-        message = "needs PostgreSQL: set DATABASE_URL=postgres://… (as .ci/run does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    if item.get_closest_marker("postgres") and not using_postgres():
+        missing("needs PostgreSQL: set DATABASE_URL=postgres://… (as .ci/run does)")
 
 
 @pytest.fixture

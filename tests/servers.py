@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
+from tests.tools import missing
 
 PROJECT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -29,10 +29,7 @@ VARNISHD = Path("/usr/sbin/varnishd")
 def require(path: Path, install: str) -> None:
     """Skip locally, fail in CI, when a server binary is missing."""
     if not path.exists():
-        message = f"needs {path} ({install})"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"needs {path} ({install})")
 
 
 def free_port() -> int:
@@ -215,11 +212,21 @@ class Gunicorn:
             [sys.executable, "-m", "gunicorn", "liveblog.wsgi"],
             cwd=PROJECT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        wait_until(lambda: self.process.poll() is not None or answers(self.port), 60, "gunicorn")
-        assert self.process.poll() is None, self.error_log.read_text()
+        try:
+            wait_until(
+                lambda: self.process.poll() is not None or answers(self.port), 60, "gunicorn"
+            )
+            assert self.process.poll() is None, self.error_log.read_text()
+        except BaseException:
+            # __exit__ is not called when __enter__ fails: stop the master
+            # (and so its workers) here, or they outlive the test run.
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):
+        if self.process.poll() is not None:
+            return
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout=30)
@@ -267,9 +274,13 @@ class Varnish:
              "-n", str(workdir), "-s", "malloc,128m", "-T", "none", "-p", "thread_pool_min=50"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        wait_until(lambda: self.process.poll() is not None or answers(self.port), 60, "varnish")
-        if self.process.poll() is not None:
-            raise AssertionError(self.process.stdout.read().decode())
+        try:
+            wait_until(lambda: self.process.poll() is not None or answers(self.port), 60, "varnish")
+            if self.process.poll() is not None:
+                raise AssertionError(self.process.stdout.read().decode())
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):

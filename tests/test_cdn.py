@@ -20,7 +20,15 @@ from django.db import connection
 
 from entries.models import Entry
 from tests.factories import make_entry, make_update
-from tests.servers import Gunicorn, Varnish, get, manage, production_environment
+from tests.servers import (
+    VARNISHD,
+    Gunicorn,
+    Varnish,
+    get,
+    manage,
+    production_environment,
+    require,
+)
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -111,6 +119,8 @@ def run_readers(cdn, origin, readers: int) -> dict:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, django_db_setup, django_db_blocker):
+    # Before anything is started: without Varnish there is nothing to test.
+    require(VARNISHD, "apt-get install varnish")
     folder = tmp_path_factory.mktemp("cdn")
     with django_db_blocker.unblock():
         database = connection.settings_dict
