@@ -117,6 +117,39 @@ def test_editing_an_update_in_the_admin_takes_the_next_revision(staff_client):
     assert (update.content, update.revision) == ("Typo fixed", 2)
 
 
+def test_an_updates_entry_cannot_be_changed_once_posted(staff_client):
+    entry, other = make_entry(), make_entry()
+    update = make_update(entry, "Posted to the first entry")
+    url = reverse("admin:updates_liveupdate_change", args=[update.pk])
+
+    form = staff_client.get(url).content.decode()
+    staff_client.post(
+        url,
+        {
+            "entry": other.pk,
+            "content": "Still here",
+            "published_0": update.published.strftime("%Y-%m-%d"),
+            "published_1": update.published.strftime("%H:%M:%S"),
+        },
+    )
+
+    update.refresh_from_db()
+    assert 'name="entry"' not in form
+    assert (update.entry, update.content) == (entry, "Still here")
+
+
+def test_the_add_form_has_no_published_field_but_the_change_form_does(staff_client):
+    update = make_update(make_entry())
+
+    add_form = staff_client.get(ADD_UPDATE).content.decode()
+    change_form = staff_client.get(
+        reverse("admin:updates_liveupdate_change", args=[update.pk])
+    ).content.decode()
+
+    assert 'name="published_0"' not in add_form
+    assert 'name="published_0"' in change_form
+
+
 def test_the_update_list_is_newest_first_and_hides_deleted_updates(staff_client):
     entry = make_entry()
     make_update(entry, "Older")
@@ -169,6 +202,23 @@ def test_reopening_an_ended_entry_warns_about_cached_pages(staff_client):
     assert "must reload" in response.content.decode()
     entry.refresh_from_db()
     assert entry.status == Entry.Status.LIVE
+
+
+def test_reopening_an_ended_entry_clears_its_end_and_keeps_its_start(staff_client):
+    entry = make_entry(status=Entry.Status.DRAFT)
+    entry.go_live()
+    started = entry.coverage_start
+    entry.end()
+    assert entry.coverage_end is not None
+
+    staff_client.post(
+        reverse("admin:entries_entry_changelist"),
+        {"action": "go_live", "_selected_action": [entry.pk]},
+    )
+
+    entry.refresh_from_db()
+    assert entry.coverage_end is None
+    assert entry.coverage_start == started
 
 
 def test_an_unknown_time_zone_is_refused(staff_client):

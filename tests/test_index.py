@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from entries.models import Entry
 from tests.factories import make_entry
@@ -16,6 +19,18 @@ def test_it_lists_live_entries_before_ended_ones_and_hides_drafts(client):
 
     assert page.index("Today&#x27;s keynote") < page.index("Last week&#x27;s launch")
     assert "Secret draft" not in page
+
+
+def test_ended_entries_are_listed_by_their_latest_coverage_first(client):
+    now = timezone.now()
+    for title, days_ago in [("Spring launch", 200), ("Autumn keynote", 30), ("Summer match", 90)]:
+        entry = make_entry(title=title, status=Entry.Status.ENDED)
+        Entry.objects.filter(pk=entry.pk).update(coverage_start=now - timedelta(days=days_ago))
+
+    page = client.get(reverse("entries:index")).content.decode()
+
+    positions = [page.index(title) for title in ("Autumn", "Summer", "Spring")]
+    assert positions == sorted(positions)
 
 
 def test_staff_also_see_drafts_in_a_private_response(staff_client):
