@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make run PORT=8001` when 8000 is taken.
+PORT ?= 8000
 
-.PHONY: run test lint format migrations-check bench clean
+.PHONY: run test lint format migrations-check screenshots bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +21,8 @@ $(INSTALLED): pyproject.toml
 
 run: $(INSTALLED) .dev-secret-key
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py migrate --verbosity 0
-	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py demo
-	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py demo --port $(PORT)
+	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Tests run with DEBUG off, as in production; DATABASE_URL picks PostgreSQL.
 test: $(INSTALLED) lint
@@ -36,6 +38,10 @@ format: $(INSTALLED)
 
 migrations-check: $(INSTALLED)
 	SECRET_KEY=unused $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The README's pictures: the demo on a free port and a throwaway database.
+screenshots: $(INSTALLED)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -53,6 +53,17 @@ def test_demo_makes_a_live_entry_with_a_dozen_updates_and_a_working_login(
     assert "http://127.0.0.1:8000/admin/" in out.getvalue()
 
 
+def test_demo_prints_the_addresses_on_the_port_make_run_serves(settings, tmp_path):
+    settings.DEBUG = True
+    settings.BASE_DIR = tmp_path
+    out = io.StringIO()
+
+    call_command("demo", "--port", "8001", stdout=out)
+
+    assert "Site:  http://127.0.0.1:8001/\n" in out.getvalue()
+    assert "Admin: http://127.0.0.1:8001/admin/" in out.getvalue()
+
+
 def test_demo_refuses_to_make_an_admin_when_debug_is_off():
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("demo")

@@ -29,6 +29,11 @@ KEYNOTE = [
 class Command(BaseCommand):
     help = "Create demo entries and a local admin account, and print how to sign in."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port", type=int, default=8000, help="The port the server will listen on."
+        )
+
     def handle(self, **options):
         if not settings.DEBUG:
             raise CommandError(
@@ -40,8 +45,9 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready.\n"
-                "  Site:  http://127.0.0.1:8000/\n"
-                "  Admin: http://127.0.0.1:8000/admin/  user: admin  password: " + password
+                f"  Site:  http://127.0.0.1:{options['port']}/\n"
+                f"  Admin: http://127.0.0.1:{options['port']}/admin/  user: admin  password: "
+                + password
             )
         )
 

