@@ -46,18 +46,6 @@ def read_only(json: bool = False):
     return decorator
 
 
-def viewer_is_staff(request) -> bool:
-    """Whether a signed-in staff member is asking.
-
-    Looks at the session only when the request carries its cookie: touching
-    the session adds "Vary: Cookie", and responses to anonymous readers must
-    depend on their URL alone so a CDN can share them.
-    """
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return False
-    return request.user.is_active and request.user.is_staff
-
-
 def cache_publicly(response, *, ended: bool = False):
     """Let browsers and shared caches (the CDN) keep a reader response.
 
@@ -75,6 +63,6 @@ def cache_publicly(response, *, ended: bool = False):
 
 
 def cache_privately(response):
-    """For what only staff may see, such as a draft: no shared cache keeps it."""
+    """For what only staff may see, such as a draft's preview: no cache keeps it."""
     patch_cache_control(response, private=True, no_store=True)
     return response

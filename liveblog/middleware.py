@@ -19,7 +19,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
     A reader arriving with a stale or malformed session cookie would
     otherwise get a cookie-deleting Set-Cookie and "Vary: Cookie" on a page
     that a shared cache is about to store for everyone. Public views never
-    read the session (see liveblog.http.viewer_is_staff), so nothing is lost.
+    read the session (staff previews live under the admin), so nothing is lost.
     """
 
     def process_response(self, request, response):

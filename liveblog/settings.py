@@ -5,6 +5,7 @@ until ALLOWED_HOSTS names them.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -72,6 +73,11 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "liveblog.urls"
+# The admin's URL prefix; staff previews of drafts live under it too. A CDN
+# must pass it to the origin untouched (deploy/varnish.vcl names it).
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
+if not re.fullmatch(r"([A-Za-z0-9_-]+/)+", ADMIN_URL):
+    raise ImproperlyConfigured(f"ADMIN_URL must look like 'admin/', got {ADMIN_URL!r}.")
 WSGI_APPLICATION = "liveblog.wsgi.application"
 
 TEMPLATES = [
