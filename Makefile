@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 
 .PHONY: run test lint format migrations-check bench clean
 
@@ -23,8 +24,10 @@ run: $(INSTALLED) .dev-secret-key
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # Tests run with DEBUG off, as in production; DATABASE_URL picks PostgreSQL.
+# Without it they say SQLite explicitly (production requires DATABASE_URL).
 test: $(INSTALLED) lint
-	SECRET_KEY=insecure-key-for-tests-only $(BIN)/python -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=insecure-key-for-tests-only DATABASE_URL="$${DATABASE_URL:-$(SQLITE_URL)}" \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -35,7 +38,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 migrations-check: $(INSTALLED)
-	SECRET_KEY=unused $(BIN)/python manage.py makemigrations --check --dry-run
+	SECRET_KEY=unused DATABASE_URL=$(SQLITE_URL) $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

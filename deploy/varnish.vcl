@@ -257,7 +257,8 @@ sub vcl_backend_response {
     if (beresp.status == 404) {
         # Made-up slugs and drafts: the same answer for everyone, kept a
         # few seconds so that a flood of them costs the origin little.
-        # Browsers still get the origin's no-store.
+        # Browsers and caches further on keep none.
+        set beresp.http.Cache-Control = "no-store";
         set beresp.ttl = 5s;
         set beresp.grace = 0s;
         return (deliver);

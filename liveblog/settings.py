@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "liveblog.middleware.ResponseHeadersMiddleware",
     "liveblog.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -95,6 +96,13 @@ TEMPLATES = [
     },
 ]
 
+# A production host names its database: without DATABASE_URL it would quietly
+# write to a SQLite file of its own. `make test` names an SQLite file itself.
+if not DEBUG and not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when DEBUG is off "
+        "(sqlite:////absolute/path/db.sqlite3 to use an SQLite file)."
+    )
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -149,6 +157,8 @@ LIVEBLOG_POLL_BATCH = 200
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No page uses these browser features; nothing embedded may either.
+PERMISSIONS_POLICY = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
 X_FRAME_OPTIONS = "DENY"
 # Production defaults: HTTPS only, cookies never sent in clear. Behind a TLS
 # proxy, TRUST_X_FORWARDED_PROTO=true lets Django know a request was HTTPS
