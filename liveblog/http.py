@@ -46,6 +46,21 @@ def read_only(json: bool = False):
     return decorator
 
 
+def client_address(request) -> str:
+    """The reader's or author's address, for the login lockout and logs.
+
+    From X-Forwarded-For's last entry only when the request comes from a
+    proxy listed in FORWARDED_ALLOW_IPS (the CDN); anybody else could write
+    anything there.
+    """
+    peer = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.FORWARDED_ALLOW_IPS
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and ("*" in trusted or peer in trusted):
+        return forwarded.split(",")[-1].strip()
+    return peer
+
+
 def cache_publicly(response, *, ended: bool = False):
     """Let browsers and shared caches (the CDN) keep a reader response.
 

@@ -6,6 +6,7 @@ until ALLOWED_HOSTS names them.
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "csp",
+    "axes",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "entries",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it answers for locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "liveblog.urls"
@@ -117,6 +121,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Brute force on the admin login (django-axes): 5 failed attempts for one
+# username from one address lock that pair out for 15 minutes, the right
+# password included; others are unaffected. `manage.py axes_reset_username
+# <name>` (or axes_reset_ip, axes_reset) lifts a lock; docs/deploy.md.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "login_locked.html"
+AXES_CLIENT_IP_CALLABLE = "liveblog.http.client_address"
+# Its log lines name the address and username (masked by default): whoever
+# reads the log needs them to see an attack and to lift a lock.
+AXES_SENSITIVE_PARAMETERS = []
+# The proxies (the CDN's or TLS terminator's addresses) whose X-Forwarded-For
+# names the client: the same list gunicorn trusts. Its last entry is the
+# address the proxy saw (deploy/varnish.vcl rewrites the header so).
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS") or ["127.0.0.1", "::1"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

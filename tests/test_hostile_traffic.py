@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection, transaction
@@ -413,3 +414,54 @@ def test_a_page_a_poll_and_a_static_file_carry_the_security_headers_and_no_cooki
         assert "camera=()" in answer.headers["permissions-policy"], url
         assert "set-cookie" not in answer.headers, url
         assert "cookie" not in answer.headers.get("vary", "").lower(), url
+
+
+def admin_sign_in(port: int, username: str, password: str, source: str):
+    """The admin's login form as a browser fills it in, through `port`."""
+    form = get(port, "/admin/login/", source=source)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.body.decode()).group(1)
+    cookie = re.search(r"csrftoken=([^;]+)", form.headers["set-cookie"]).group(1)
+    body = urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "username": username,
+            "password": password,
+            "next": "/admin/",
+        }
+    ).encode()
+    headers = {"Cookie": f"csrftoken={cookie}", "Content-Type": "application/x-www-form-urlencoded"}
+    return get(port, "/admin/login/", headers, method="POST", body=body, source=source)
+
+
+def test_admin_guesses_lock_out_one_username_from_one_address_and_are_logged_with_it(
+    stack, django_user_model
+):
+    origin, cdn = stack
+    for name in ("editor", "colleague"):
+        django_user_model.objects.create_user(name, password="right-password", is_staff=True)
+
+    failures = [admin_sign_in(cdn.port, "editor", "wrong", "127.0.8.1") for _ in range(5)]
+    locked = admin_sign_in(cdn.port, "editor", "right-password", "127.0.8.1")
+    elsewhere = admin_sign_in(cdn.port, "editor", "right-password", "127.0.8.2")
+    colleague = admin_sign_in(cdn.port, "colleague", "right-password", "127.0.8.1")
+
+    assert [answer.status for answer in failures] == [200] * 4 + [429]
+    assert locked.status == 429 and b"Too many failed sign-ins for editor" in locked.body
+    assert elsewhere.status == colleague.status == 302
+    lockout = [line for line in origin.output.read_text().splitlines() if "Locking out" in line]
+    assert lockout and all(
+        'username: "editor", ip_address: "127.0.8.1"' in line for line in lockout
+    )
+
+
+def test_the_cdn_limits_login_attempts_per_client_before_the_origin_hashes_them(stack):
+    origin, cdn = stack
+    before = len(origin.requests(r"^/admin/login/", method="POST"))
+
+    answers = [admin_sign_in(cdn.port, f"guess{n}", "wrong", "127.0.8.3") for n in range(14)]
+
+    reached = len(origin.requests(r"^/admin/login/", method="POST")) - before
+    print(f"\n14 login attempts from one client: {reached} reached the origin")
+    assert [answer.status for answer in answers] == [200] * 10 + [429] * 4
+    assert reached == 10
+    assert all(int(answer.headers["retry-after"]) > 0 for answer in answers[10:])
