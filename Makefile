@@ -6,13 +6,27 @@ INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: run test lint format migrations-check bench clean
+.PHONY: run test lint format migrations-check bench clean lock
 
-$(INSTALLED): pyproject.toml
+# Exactly the locked versions, each file checked against its hash; then the
+# project itself, whose dependencies the lock already holds.
+$(INSTALLED): requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# Resolve pyproject.toml's dependencies (production, then with the dev
+# extra) for every supported Python and platform, keeping existing pins
+# unless LOCK_ARGS says --upgrade(-package); see the README.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet $(LOCK_ARGS)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "uv>=0.5"
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 
 .dev-secret-key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
