@@ -203,6 +203,10 @@ sub liveblog_buffer_body {
 }
 
 sub liveblog_limit_origin_requests {
+    if (req.url == "/healthz") {
+        # Only health_checkers get this far; a probe is never turned away.
+        return;
+    }
     if (req.url ~ "^/admin(/|\?|$)") {
         set req.http.X-Liveblog-Bucket = "admin " + req.http.X-Liveblog-Client;
         if (vsthrottle.is_denied(req.http.X-Liveblog-Bucket, 60, 10s, 10s)) {

@@ -139,6 +139,8 @@ AXES_CLIENT_IP_CALLABLE = "liveblog.http.client_address"
 # Its log lines name the address and username (masked by default): whoever
 # reads the log needs them to see an attack and to lift a lock.
 AXES_SENSITIVE_PARAMETERS = []
+# No start-up banner; lockouts are still logged with username and address.
+AXES_VERBOSE = False
 # The proxies (the CDN's or TLS terminator's addresses) whose X-Forwarded-For
 # names the client: the same list gunicorn trusts. Its last entry is the
 # address the proxy saw (deploy/varnish.vcl rewrites the header so).
