@@ -25,8 +25,9 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # Combined log format, then the client's address as the CDN in front saw it
 # (X-Forwarded-For, which the shipped VCL rewrites so that its last entry is
-# the client), then the request time in microseconds (%(D)s). gunicorn
-# escapes what it writes, so a request line cannot forge log lines.
+# the client), then the request time in microseconds (%(D)s). The request
+# line is written as it came, still percent-encoded (its parser refuses raw
+# control characters), so a %0A cannot forge a log line.
 access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" "%({x-forwarded-for}i)s" %(D)s'
 )
