@@ -6,14 +6,29 @@ INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 # `make run PORT=8001` when 8000 is taken.
 PORT ?= 8000
+SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: run test lint format migrations-check screenshots bench clean
+.PHONY: run test lint format migrations-check screenshots bench clean lock
 
-$(INSTALLED): pyproject.toml
+# Exactly the locked versions, each file checked against its hash; then the
+# project itself, whose dependencies the lock already holds.
+$(INSTALLED): requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# Resolve pyproject.toml's dependencies (production, then with the dev
+# extra) for every supported Python and platform, keeping existing pins
+# unless LOCK_ARGS says --upgrade(-package); see the README.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --quiet $(LOCK_ARGS)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "uv>=0.5"
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 
 .dev-secret-key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
@@ -25,8 +40,10 @@ run: $(INSTALLED) .dev-secret-key
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Tests run with DEBUG off, as in production; DATABASE_URL picks PostgreSQL.
+# Without it they say SQLite explicitly (production requires DATABASE_URL).
 test: $(INSTALLED) lint
-	SECRET_KEY=insecure-key-for-tests-only $(BIN)/python -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=insecure-key-for-tests-only DATABASE_URL="$${DATABASE_URL:-$(SQLITE_URL)}" \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -37,7 +54,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 migrations-check: $(INSTALLED)
-	SECRET_KEY=unused $(BIN)/python manage.py makemigrations --check --dry-run
+	SECRET_KEY=unused DATABASE_URL=$(SQLITE_URL) $(BIN)/python manage.py makemigrations --check --dry-run
 
 # The README's pictures: the demo on a free port and a throwaway database.
 screenshots: $(INSTALLED)

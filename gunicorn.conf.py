@@ -7,9 +7,14 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers: every request is short (two queries for a poll), and the CDN
-# in front keeps the request rate per URL at about one per 10 seconds.
+# Threaded workers: every request is short (two queries for a poll), and the
+# CDN in front keeps the request rate per URL at about one per 10 seconds, but
+# a client that sends its request slowly must hold one thread, not a whole
+# worker. (The shipped VCL also reads request bodies in full before passing
+# them on.) Each thread keeps its own database connection.
+worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
@@ -18,7 +23,19 @@ max_requests_jitter = 500
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
-# Combined log format plus the request time in microseconds (%(D)s).
-access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
-# The TLS proxy or CDN in front is the only client: trust its forwarded headers.
+# Combined log format, then the client's address as the CDN in front saw it
+# (X-Forwarded-For, which the shipped VCL rewrites so that its last entry is
+# the client), then the request time in microseconds (%(D)s). The request
+# line is written as it came, still percent-encoded (its parser refuses raw
+# control characters), so a %0A cannot forge a log line.
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" "%({x-forwarded-for}i)s" %(D)s'
+)
+# The TLS proxy or CDN in front is the only client: trust its
+# X-Forwarded-Proto (secure_scheme_headers) and nothing else. SCRIPT_NAME and
+# PATH_INFO headers would let any client that gets them past the proxy
+# rewrite the path Django sees (and a cache store the wrong page under a
+# URL); headers with an underscore are dropped altogether.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarder_headers = ""
+header_map = "drop"

@@ -1,11 +1,21 @@
 vcl 4.1;
 # Varnish in front of liveblog's gunicorn. The origin says what may be cached
-# and for how long (Cache-Control); this file only makes sure that cookies
-# never split or poison the cache and that the admin is never cached.
+# and for how long (Cache-Control); this file makes sure that
+# - every request is put in one canonical form before the cache lookup, so a
+#   client cannot walk around the cache with variants of a URL or host;
+# - nothing a client sends besides the URL, the host and a few harmless
+#   headers reaches the origin on public paths (no cookies, no credentials,
+#   no underscore or internal headers), so nobody can poison a shared copy;
+# - errors and uncacheable answers neither queue readers behind each other
+#   nor get fetched twice;
+# - each client may send only so many requests to the origin (cache misses
+#   and passes); cache hits are never limited.
 # docs/deploy.md explains each rule and its equivalent on other CDNs.
-# tests/test_cdn.py runs this file, with the backend port replaced.
+# tests/test_cdn.py and tests/test_hostile_traffic.py run this file, with
+# the backend port replaced.
 
 import std;
+import vsthrottle;
 
 backend default {
     .host = "127.0.0.1";
@@ -24,21 +34,64 @@ backend default {
     }
 }
 
+# Who may ask for /healthz through Varnish: this host's own checks and the
+# load balancers (add their addresses). Everybody else gets a 404.
+acl health_checkers {
+    "127.0.0.1";
+    "::1";
+}
+
+# TLS terminators in front of this Varnish that append the client's address
+# to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for, a cloud load
+# balancer). Empty: X-Forwarded-For is never believed, and the client is
+# whoever connects (with the PROXY protocol, as hitch speaks it, that is the
+# real client already). List a terminator's address here only if it always
+# appends the address it sees.
+acl tls_terminators {
+}
+
+# Requests to the origin (misses and passes) each client may send per 10 s;
+# past it, 429 with Retry-After for the next 10 s. Cache hits never count.
+# The admin has its own allowance, and its login form a small one: every
+# attempt costs the origin a password hash.
+
 sub vcl_recv {
-    if (req.url ~ "^/admin(/|$)" || req.url ~ "^/healthz") {
+    if (req.restarts == 0) {
+        # Only this file sets its internal headers (on a restart, below).
+        unset req.http.X-Liveblog-Origin-Failed;
+        unset req.http.X-Liveblog-Retry-After;
+        call liveblog_find_client;
+    }
+    call liveblog_drop_forwarder_headers;
+    call liveblog_normalise_host;
+    call liveblog_normalise_url;
+
+    if (req.url ~ "^/healthz$") {
+        if (std.ip(req.http.X-Liveblog-Client, "0.0.0.0") !~ health_checkers) {
+            return (synth(404, "Not Found"));
+        }
         return (pass);
     }
-    if (req.method != "GET" && req.method != "HEAD") {
+    # The admin (keep in step with ADMIN_URL) and staff previews of drafts
+    # under it go to the origin as they are, cookies and all.
+    if (req.url ~ "^/admin(/|\?|$)") {
+        if (req.method == "POST" && req.url ~ "^/admin/login/"
+            && vsthrottle.is_denied("login " + req.http.X-Liveblog-Client, 10, 60s, 60s)) {
+            set req.http.X-Liveblog-Retry-After = std.integer(
+                duration=vsthrottle.blocked("login " + req.http.X-Liveblog-Client, 10, 60s, 60s),
+                fallback=60) + 1;
+            return (synth(429, "Too Many Requests"));
+        }
+        call liveblog_buffer_body;
         return (pass);
     }
-    # Signed-in staff (previewing a draft, say) go to the origin as they are.
-    if (req.http.Cookie ~ "(^|;\s*)sessionid=") {
-        return (pass);
-    }
-    # Public responses depend on their URL alone: other cookies would only
-    # split the cache.
+    # Public responses depend on their URL alone: cookies and credentials
+    # would only split the cache, or make it pass.
     unset req.http.Cookie;
-    if (req.http.Authorization) {
+    unset req.http.Authorization;
+    if (req.method != "GET" && req.method != "HEAD") {
+        # The origin answers 405; never cached, never retried.
+        call liveblog_buffer_body;
         return (pass);
     }
     # stale-while-revalidate: a just-expired object is served for a few
@@ -53,39 +106,221 @@ sub vcl_recv {
     return (hash);
 }
 
-sub vcl_backend_response {
-    if (bereq.url !~ "^/admin(/|$)") {
-        unset beresp.http.Set-Cookie;
+sub liveblog_find_client {
+    # Varnish has appended the peer's address to X-Forwarded-For. Keep what
+    # came before it only from a trusted terminator; either way the last
+    # address left is the client, which is what the origin logs and what the
+    # limits count.
+    if (client.ip ~ tls_terminators) {
+        set req.http.X-Forwarded-For = regsub(req.http.X-Forwarded-For, ",\s*[^,]*$", "");
+    } else {
+        set req.http.X-Forwarded-For = client.ip;
     }
+    set req.http.X-Liveblog-Client = regsub(req.http.X-Forwarded-For, "^.*,\s*", "");
+}
+
+sub liveblog_drop_forwarder_headers {
+    # gunicorn drops every header with an underscore (header_map = "drop")
+    # and trusts none as a forwarder header; these go here as well, as they
+    # are the ones that rewrite what the application sees.
+    unset req.http.SCRIPT_NAME;
+    unset req.http.PATH_INFO;
+    unset req.http.REMOTE_USER;
+    unset req.http.REMOTE_ADDR;
+    unset req.http.X_Forwarded_For;
+    unset req.http.X_Forwarded_Proto;
+    unset req.http.X_Forwarded_Host;
+    # Only a trusted terminator knows whether the client spoke HTTPS.
+    if (client.ip !~ tls_terminators) {
+        unset req.http.X-Forwarded-Proto;
+    }
+    unset req.http.X-Forwarded-Host;
+    unset req.http.X-Forwarded-Port;
+    unset req.http.Forwarded;
+}
+
+sub liveblog_normalise_host {
+    # Live.Example.COM.:443 is live.example.com.
+    if (req.http.Host) {
+        set req.http.Host = std.tolower(regsub(req.http.Host, "\.*(:[0-9]*)?$", ""));
+    }
+}
+
+sub liveblog_normalise_url {
+    set req.url = regsub(req.url, "#.*$", "");
+    if (req.url ~ "%") {
+        call liveblog_normalise_percent_encoding;
+    }
+    # The admin's lists take any query; everything else only the
+    # parameters it understands, in one spelling.
+    if (req.url ~ "^/admin(/|\?|$)") {
+        return;
+    }
+    set req.http.X-Liveblog-Query = "&" + regsub(req.url, "^[^?]*\??", "");
+    set req.url = regsub(req.url, "\?.*$", "");
+    if (req.url ~ "^/entries/[^/]+/updates\.json$") {
+        # The poll: `since` a revision (leading zeros dropped), or `before`
+        # a page cursor (docs/api.md).
+        if (req.http.X-Liveblog-Query ~ "&since=") {
+            set req.http.X-Liveblog-Since = regsub(req.http.X-Liveblog-Query, "^.*&since=([^&]*).*$", "\1");
+            if (req.http.X-Liveblog-Since ~ "^[0-9]+$") {
+                set req.http.X-Liveblog-Since = regsub(req.http.X-Liveblog-Since, "^0+([0-9])", "\1");
+            }
+            set req.url = req.url + "?since=" + req.http.X-Liveblog-Since;
+        }
+        call liveblog_keep_page_cursor;
+    } else if (req.url ~ "^/entries/[^/]+/$") {
+        call liveblog_keep_page_cursor;
+    }
+    unset req.http.X-Liveblog-Query;
+    unset req.http.X-Liveblog-Since;
+}
+
+sub liveblog_keep_page_cursor {
+    # `before=<published unix seconds>-<update id>`, leading zeros dropped;
+    # anything else is passed on as it came for the origin to refuse.
+    if (req.http.X-Liveblog-Query ~ "&before=") {
+        set req.http.X-Liveblog-Before = regsub(req.http.X-Liveblog-Query, "^.*&before=([^&]*).*$", "\1");
+        set req.http.X-Liveblog-Before = regsub(req.http.X-Liveblog-Before, "^0*([0-9]+)-0*([0-9]+)$", "\1-\2");
+        if (req.url ~ "\?") {
+            set req.url = req.url + "&before=" + req.http.X-Liveblog-Before;
+        } else {
+            set req.url = req.url + "?before=" + req.http.X-Liveblog-Before;
+        }
+        unset req.http.X-Liveblog-Before;
+    }
+}
+
+sub liveblog_buffer_body {
+    # A request body is read in full here before the origin sees any of
+    # it: a client sending its body slowly holds a Varnish thread (there
+    # are thousands), not one of gunicorn's few.
+    if (req.http.Content-Length || req.http.Transfer-Encoding) {
+        if (!std.cache_req_body(10MB)) {
+            return (synth(413, "Request body too large"));
+        }
+    }
+}
+
+sub liveblog_limit_origin_requests {
+    if (req.url == "/healthz") {
+        # Only health_checkers get this far; a probe is never turned away.
+        return;
+    }
+    if (req.url ~ "^/admin(/|\?|$)") {
+        set req.http.X-Liveblog-Bucket = "admin " + req.http.X-Liveblog-Client;
+        if (vsthrottle.is_denied(req.http.X-Liveblog-Bucket, 60, 10s, 10s)) {
+            set req.http.X-Liveblog-Retry-After = std.integer(
+                duration=vsthrottle.blocked(req.http.X-Liveblog-Bucket, 60, 10s, 10s),
+                fallback=10) + 1;
+            return (synth(429, "Too Many Requests"));
+        }
+    } else {
+        set req.http.X-Liveblog-Bucket = "origin " + req.http.X-Liveblog-Client;
+        if (vsthrottle.is_denied(req.http.X-Liveblog-Bucket, 30, 10s, 10s)) {
+            set req.http.X-Liveblog-Retry-After = std.integer(
+                duration=vsthrottle.blocked(req.http.X-Liveblog-Bucket, 30, 10s, 10s),
+                fallback=10) + 1;
+            return (synth(429, "Too Many Requests"));
+        }
+    }
+    unset req.http.X-Liveblog-Bucket;
+}
+
+sub vcl_miss {
+    call liveblog_limit_origin_requests;
+}
+
+sub vcl_pass {
+    call liveblog_limit_origin_requests;
+}
+
+sub vcl_backend_fetch {
+    unset bereq.http.X-Liveblog-Client;
+}
+
+sub vcl_backend_response {
+    if (bereq.uncacheable) {
+        # A pass (the admin, a POST): the origin's answer as it is, never
+        # sent twice.
+        return (deliver);
+    }
+    unset beresp.http.Set-Cookie;
     if (beresp.status >= 500) {
-        # Only for cacheable requests: a pass (the admin, a POST) must never
-        # be sent twice.
-        if (!bereq.uncacheable && (bereq.is_bgfetch || !bereq.http.X-Liveblog-Origin-Failed)) {
-            # Keep the stale copy rather than replacing it by an error; a
-            # foreground request restarts to look for one (vcl_synth).
+        # Varnish asked with If-None-Match (or is refreshing in the
+        # background) only when it holds a stale copy: keep that copy
+        # rather than replacing it by an error; a foreground request
+        # restarts to take it (vcl_synth). Without one, the origin's own
+        # error, at once.
+        if (!bereq.http.X-Liveblog-Origin-Failed
+            && (bereq.is_bgfetch || bereq.http.If-None-Match || bereq.http.If-Modified-Since)) {
             return (abandon);
         }
-        # No stale copy either: pass the origin's own error on.
-        set beresp.ttl = 0s;
-        set beresp.uncacheable = true;
+        call liveblog_hit_for_miss;
+    }
+    if (beresp.status == 404) {
+        # Made-up slugs and drafts: the same answer for everyone, kept a
+        # few seconds so that a flood of them costs the origin little.
+        # Browsers and caches further on keep none.
+        set beresp.http.Cache-Control = "no-store";
+        set beresp.ttl = 5s;
+        set beresp.grace = 0s;
         return (deliver);
     }
-    if (!beresp.http.Cache-Control) {
+    if (!beresp.http.Cache-Control || beresp.http.Cache-Control ~ "(?i)no-store|no-cache|private"
+        || beresp.status >= 300) {
         # Only what the origin marks cacheable is cached.
-        set beresp.ttl = 0s;
-        set beresp.uncacheable = true;
-        return (deliver);
+        call liveblog_hit_for_miss;
     }
     set beresp.grace = 1h;
 }
 
+sub liveblog_hit_for_miss {
+    # A marker, for a few seconds, that this URL is not cached: requests
+    # for it go to the origin side by side instead of queueing behind each
+    # other, each waiting to see whether the one before brought something
+    # to share.
+    set beresp.ttl = 5s;
+    set beresp.grace = 0s;
+    set beresp.uncacheable = true;
+    return (deliver);
+}
+
+sub vcl_backend_error {
+    # The origin did not answer at all: as for a 5xx above.
+    if (!bereq.uncacheable && !bereq.http.X-Liveblog-Origin-Failed
+        && (bereq.is_bgfetch || bereq.http.If-None-Match || bereq.http.If-Modified-Since)) {
+        return (abandon);
+    }
+    set beresp.http.Cache-Control = "no-store";
+    set beresp.http.Retry-After = "10";
+    set beresp.ttl = 5s;
+    set beresp.grace = 0s;
+    set beresp.uncacheable = true;
+}
+
 sub vcl_synth {
-    # An abandoned fetch (the origin failed): try again, this time accepting
-    # any stale copy within the grace, or the origin's error if none.
+    # An abandoned fetch (the origin failed, a stale copy exists): try
+    # again, this time accepting any stale copy within the grace.
     if (resp.status == 503 && req.restarts == 0 && !req.http.X-Liveblog-Origin-Failed) {
         set req.http.X-Liveblog-Origin-Failed = "1";
         return (restart);
     }
+    set resp.http.Cache-Control = "no-store";
+    set resp.http.X-Content-Type-Options = "nosniff";
+    if (resp.status == 429) {
+        set resp.http.Retry-After = req.http.X-Liveblog-Retry-After;
+        set resp.reason = "Too Many Requests";
+    }
+    if (req.url ~ "\.json(\?|$)") {
+        set resp.http.Content-Type = "application/json";
+        set resp.body = {"{"error": ""} + resp.reason + {"""} + "}";
+    } else {
+        set resp.http.Content-Type = "text/plain; charset=utf-8";
+        set resp.body = resp.reason + {"
+"};
+    }
+    return (deliver);
 }
 
 sub vcl_deliver {
@@ -94,4 +329,88 @@ sub vcl_deliver {
     } else {
         set resp.http.X-Cache = "MISS";
     }
+}
+
+sub liveblog_normalise_percent_encoding {
+    # RFC 3986, 6.2.2: hexadecimal digits in upper case, unreserved
+    # characters (letters, digits, - . _ ~) not encoded at all. A reader's
+    # browser never encodes them; a client that does is after a cache miss.
+    set req.url = regsuball(req.url, "%([0-9A-Fa-f])a", "%\1A");
+    set req.url = regsuball(req.url, "%([0-9A-Fa-f])b", "%\1B");
+    set req.url = regsuball(req.url, "%([0-9A-Fa-f])c", "%\1C");
+    set req.url = regsuball(req.url, "%([0-9A-Fa-f])d", "%\1D");
+    set req.url = regsuball(req.url, "%([0-9A-Fa-f])e", "%\1E");
+    set req.url = regsuball(req.url, "%([0-9A-Fa-f])f", "%\1F");
+    set req.url = regsuball(req.url, "%a([0-9A-F])", "%A\1");
+    set req.url = regsuball(req.url, "%b([0-9A-F])", "%B\1");
+    set req.url = regsuball(req.url, "%c([0-9A-F])", "%C\1");
+    set req.url = regsuball(req.url, "%d([0-9A-F])", "%D\1");
+    set req.url = regsuball(req.url, "%e([0-9A-F])", "%E\1");
+    set req.url = regsuball(req.url, "%f([0-9A-F])", "%F\1");
+    set req.url = regsuball(req.url, "%2D", "-");
+    set req.url = regsuball(req.url, "%2E", ".");
+    set req.url = regsuball(req.url, "%30", "0");
+    set req.url = regsuball(req.url, "%31", "1");
+    set req.url = regsuball(req.url, "%32", "2");
+    set req.url = regsuball(req.url, "%33", "3");
+    set req.url = regsuball(req.url, "%34", "4");
+    set req.url = regsuball(req.url, "%35", "5");
+    set req.url = regsuball(req.url, "%36", "6");
+    set req.url = regsuball(req.url, "%37", "7");
+    set req.url = regsuball(req.url, "%38", "8");
+    set req.url = regsuball(req.url, "%39", "9");
+    set req.url = regsuball(req.url, "%41", "A");
+    set req.url = regsuball(req.url, "%42", "B");
+    set req.url = regsuball(req.url, "%43", "C");
+    set req.url = regsuball(req.url, "%44", "D");
+    set req.url = regsuball(req.url, "%45", "E");
+    set req.url = regsuball(req.url, "%46", "F");
+    set req.url = regsuball(req.url, "%47", "G");
+    set req.url = regsuball(req.url, "%48", "H");
+    set req.url = regsuball(req.url, "%49", "I");
+    set req.url = regsuball(req.url, "%4A", "J");
+    set req.url = regsuball(req.url, "%4B", "K");
+    set req.url = regsuball(req.url, "%4C", "L");
+    set req.url = regsuball(req.url, "%4D", "M");
+    set req.url = regsuball(req.url, "%4E", "N");
+    set req.url = regsuball(req.url, "%4F", "O");
+    set req.url = regsuball(req.url, "%50", "P");
+    set req.url = regsuball(req.url, "%51", "Q");
+    set req.url = regsuball(req.url, "%52", "R");
+    set req.url = regsuball(req.url, "%53", "S");
+    set req.url = regsuball(req.url, "%54", "T");
+    set req.url = regsuball(req.url, "%55", "U");
+    set req.url = regsuball(req.url, "%56", "V");
+    set req.url = regsuball(req.url, "%57", "W");
+    set req.url = regsuball(req.url, "%58", "X");
+    set req.url = regsuball(req.url, "%59", "Y");
+    set req.url = regsuball(req.url, "%5A", "Z");
+    set req.url = regsuball(req.url, "%5F", "_");
+    set req.url = regsuball(req.url, "%61", "a");
+    set req.url = regsuball(req.url, "%62", "b");
+    set req.url = regsuball(req.url, "%63", "c");
+    set req.url = regsuball(req.url, "%64", "d");
+    set req.url = regsuball(req.url, "%65", "e");
+    set req.url = regsuball(req.url, "%66", "f");
+    set req.url = regsuball(req.url, "%67", "g");
+    set req.url = regsuball(req.url, "%68", "h");
+    set req.url = regsuball(req.url, "%69", "i");
+    set req.url = regsuball(req.url, "%6A", "j");
+    set req.url = regsuball(req.url, "%6B", "k");
+    set req.url = regsuball(req.url, "%6C", "l");
+    set req.url = regsuball(req.url, "%6D", "m");
+    set req.url = regsuball(req.url, "%6E", "n");
+    set req.url = regsuball(req.url, "%6F", "o");
+    set req.url = regsuball(req.url, "%70", "p");
+    set req.url = regsuball(req.url, "%71", "q");
+    set req.url = regsuball(req.url, "%72", "r");
+    set req.url = regsuball(req.url, "%73", "s");
+    set req.url = regsuball(req.url, "%74", "t");
+    set req.url = regsuball(req.url, "%75", "u");
+    set req.url = regsuball(req.url, "%76", "v");
+    set req.url = regsuball(req.url, "%77", "w");
+    set req.url = regsuball(req.url, "%78", "x");
+    set req.url = regsuball(req.url, "%79", "y");
+    set req.url = regsuball(req.url, "%7A", "z");
+    set req.url = regsuball(req.url, "%7E", "~");
 }

@@ -16,6 +16,10 @@ class EntryAdmin(admin.ModelAdmin):
     fields = ["title", "slug", "status", "timezone", "intro", *readonly_fields]
     actions = ["go_live", "end_coverage"]
 
+    def view_on_site(self, entry):
+        # The preview shows drafts too; the public page would be a 404.
+        return reverse("entry_preview", kwargs={"slug": entry.slug})
+
     def get_queryset(self, request):
         visible = Q(updates__deleted__isnull=True)
         return (

@@ -1,8 +1,10 @@
 import logging
 
+from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import InterfaceError, OperationalError
 from django.utils.cache import get_max_age
+from django.utils.encoding import escape_uri_path
 
 from liveblog.http import html_error, json_error
 
@@ -13,13 +15,47 @@ def is_shared_cacheable(response) -> bool:
     return "public" in response.get("Cache-Control", "") and bool(get_max_age(response))
 
 
+class ResponseHeadersMiddleware:
+    """The outermost middleware: what every response carries, and what no
+    shared response may.
+
+    Every response, static files and /healthz included (they skip parts of
+    the stack), gets nosniff, a referrer policy and a permissions policy.
+    A response a shared cache may keep loses any cookie and "Vary: Cookie",
+    whoever set them: CsrfViewMiddleware, for one, replaces a malformed
+    csrftoken cookie on any page, and a CDN would store that Set-Cookie for
+    every reader (or split its cache by cookie).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if is_shared_cacheable(response):
+            response.cookies.clear()
+            vary = [
+                field.strip()
+                for field in response.get("Vary", "").split(",")
+                if field.strip() and field.strip().lower() != "cookie"
+            ]
+            if vary:
+                response["Vary"] = ", ".join(vary)
+            elif "Vary" in response:
+                del response["Vary"]
+        return response
+
+
 class SessionMiddleware(DjangoSessionMiddleware):
     """Django's, except that it leaves responses a CDN may share alone.
 
     A reader arriving with a stale or malformed session cookie would
     otherwise get a cookie-deleting Set-Cookie and "Vary: Cookie" on a page
     that a shared cache is about to store for everyone. Public views never
-    read the session (see liveblog.http.viewer_is_staff), so nothing is lost.
+    read the session (staff previews live under the admin), so nothing is lost.
     """
 
     def process_response(self, request, response):
@@ -46,8 +82,12 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
+        # The path as it came, still encoded: a decoded %0A would forge a log line.
         logger.warning(
-            "Database unavailable for %s %s: %s", request.method, request.path, exception
+            "Database unavailable for %s %s: %s",
+            request.method,
+            escape_uri_path(request.path),
+            exception,
         )
         message = "The service is briefly unavailable. Please try again in a moment."
         if request.path.endswith(".json"):

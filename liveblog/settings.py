@@ -5,6 +5,8 @@ until ALLOWED_HOSTS names them.
 """
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "csp",
+    "axes",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "entries",
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "liveblog.middleware.ResponseHeadersMiddleware",
     "liveblog.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -69,9 +73,16 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it answers for locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "liveblog.urls"
+# The admin's URL prefix; staff previews of drafts live under it too. A CDN
+# must pass it to the origin untouched (deploy/varnish.vcl names it).
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
+if not re.fullmatch(r"([A-Za-z0-9_-]+/)+", ADMIN_URL):
+    raise ImproperlyConfigured(f"ADMIN_URL must look like 'admin/', got {ADMIN_URL!r}.")
 WSGI_APPLICATION = "liveblog.wsgi.application"
 
 TEMPLATES = [
@@ -89,6 +100,13 @@ TEMPLATES = [
     },
 ]
 
+# A production host names its database: without DATABASE_URL it would quietly
+# write to a SQLite file of its own. `make test` names an SQLite file itself.
+if not DEBUG and not os.environ.get("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when DEBUG is off "
+        "(sqlite:////absolute/path/db.sqlite3 to use an SQLite file)."
+    )
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -103,6 +121,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Brute force on the admin login (django-axes): 5 failed attempts for one
+# username from one address lock that pair out for 15 minutes, the right
+# password included; others are unaffected. `manage.py axes_reset_username
+# <name>` (or axes_reset_ip, axes_reset) lifts a lock; docs/deploy.md.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "login_locked.html"
+AXES_CLIENT_IP_CALLABLE = "liveblog.http.client_address"
+# Its log lines name the address and username (masked by default): whoever
+# reads the log needs them to see an attack and to lift a lock.
+AXES_SENSITIVE_PARAMETERS = []
+# No start-up banner; lockouts are still logged with username and address.
+AXES_VERBOSE = False
+# The proxies (the CDN's or TLS terminator's addresses) whose X-Forwarded-For
+# names the client: the same list gunicorn trusts. Its last entry is the
+# address the proxy saw (deploy/varnish.vcl rewrites the header so).
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS") or ["127.0.0.1", "::1"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -143,6 +185,8 @@ LIVEBLOG_POLL_BATCH = 200
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# No page uses these browser features; nothing embedded may either.
+PERMISSIONS_POLICY = "camera=(), geolocation=(), microphone=(), payment=(), usb=()"
 X_FRAME_OPTIONS = "DENY"
 # Production defaults: HTTPS only, cookies never sent in clear. Behind a TLS
 # proxy, TRUST_X_FORWARDED_PROTO=true lets Django know a request was HTTPS

@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+from entries.previews import entry_preview
 from liveblog.health import healthz
 
 # Resolved per request: the hashed name exists only after collectstatic.
@@ -14,7 +16,13 @@ admin.site.site_title = "Liveblog admin"
 admin.site.index_title = "Entries and updates"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # Before the admin's own URLs, which would take "preview/" for an app.
+    path(
+        f"{settings.ADMIN_URL}preview/entries/<slug:slug>/",
+        entry_preview,
+        name="entry_preview",
+    ),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon, the admin's.
     path(

@@ -24,6 +24,8 @@ from tests.tools import missing
 PROJECT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 VARNISHD = Path("/usr/sbin/varnishd")
+# deploy/varnish.vcl rate-limits with vsthrottle (Debian's varnish-modules).
+VSTHROTTLE = next(Path("/usr/lib").glob("*/varnish/vmods/libvmod_vsthrottle.so"), None)
 
 
 def require(path: Path, install: str) -> None:
@@ -62,16 +64,66 @@ class Response:
 SITE = "live.example.com"
 
 
-def get(port: int, path: str, headers: dict | None = None, timeout: float = 10) -> Response:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+def get(
+    port: int,
+    path: str,
+    headers: dict | None = None,
+    timeout: float = 10,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    source: str | None = None,
+) -> Response:
+    """One request on a new connection, from `source` (another loopback
+    address, such as 127.0.0.7) when given: the CDN counts each address apart."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=(source, 0) if source else None
+    )
     try:
-        connection.request("GET", path, headers={"Host": SITE, **(headers or {})})
+        connection.request(method, path, body=body, headers={"Host": SITE, **(headers or {})})
         response = connection.getresponse()
         return Response(
             response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
         )
     finally:
         connection.close()
+
+
+class Connection:
+    """One keep-alive connection for many requests in a row, from `source`."""
+
+    def __init__(self, port: int, source: str | None = None, timeout: float = 10):
+        self.port, self.source, self.timeout = port, source, timeout
+        self.connection = None
+
+    def get(self, path: str, headers: dict | None = None) -> Response:
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(
+                    "127.0.0.1",
+                    self.port,
+                    timeout=self.timeout,
+                    source_address=(self.source, 0) if self.source else None,
+                )
+            try:
+                self.connection.request("GET", path, headers={"Host": SITE, **(headers or {})})
+                response = self.connection.getresponse()
+                return Response(
+                    response.status,
+                    {k.lower(): v for k, v in response.getheaders()},
+                    response.read(),
+                )
+            except (http.client.HTTPException, OSError):
+                # The server closed the idle connection: once more on a new one.
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self):
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 def answers(port: int, path: str = "/healthz"):
@@ -167,6 +219,13 @@ class PostgresCluster:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def database_url(settings_dict: dict) -> str:
+    """The URL of a Django database, for servers that share the test database."""
+    return "postgres://{USER}:{PASSWORD}@{HOST}:{PORT}/{NAME}".format(
+        **{k: settings_dict[k] or "" for k in ("USER", "PASSWORD", "HOST", "PORT", "NAME")}
+    )
+
+
 def production_environment(database_url: str, static_root: Path) -> dict:
     """The environment docs/deploy.md asks for, on loopback and plain HTTP."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
@@ -198,6 +257,8 @@ class Gunicorn:
         self.port = free_port()
         self.access_log = folder / "gunicorn-access.log"
         self.error_log = folder / "gunicorn-error.log"
+        # What the application itself logs (to standard error).
+        self.output = folder / "gunicorn-output.log"
         self.env = {
             **env,
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
@@ -208,10 +269,11 @@ class Gunicorn:
         self.process = None
 
     def __enter__(self):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "liveblog.wsgi"],
-            cwd=PROJECT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        with self.output.open("ab") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "liveblog.wsgi"],
+                cwd=PROJECT, env=self.env, stdout=output, stderr=subprocess.STDOUT,
+            )  # fmt: skip
         try:
             wait_until(
                 lambda: self.process.poll() is not None or answers(self.port), 60, "gunicorn"
@@ -245,9 +307,10 @@ class Gunicorn:
                 children.add(int(stat.parent.name))
         return children
 
-    def requests(self, path_pattern: str) -> list[str]:
+    def requests(self, path_pattern: str, method: str = "GET") -> list[str]:
         """Request targets from the access log whose path matches the pattern."""
-        targets = re.findall(r'"GET (\S+) HTTP/[0-9.]+"', self.access_log.read_text())
+        line = rf'"{method} (\S+) HTTP/[0-9.]+"'
+        targets = re.findall(line, self.access_log.read_text())
         return [target for target in targets if re.search(path_pattern, target)]
 
 
@@ -256,6 +319,8 @@ class Varnish:
 
     def __init__(self, backend_port: int):
         require(VARNISHD, "apt-get install varnish")
+        if VSTHROTTLE is None:
+            missing("needs vsthrottle (apt-get install varnish-modules)")
         self.port = free_port()
         # Its own folder right under /tmp: its worker process drops root.
         self.folder = Path(tempfile.mkdtemp(prefix="liveblog-test-varnish-"))

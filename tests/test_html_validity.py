@@ -68,7 +68,10 @@ def build_pages(client: Client) -> dict[str, str]:
         "live entry": (200, client.get(live.get_absolute_url())),
         "ended entry": (200, client.get(ended.get_absolute_url())),
         # The admin's "View on site" for an entry that is not out yet.
-        "draft entry previewed by staff": (200, staff.get(draft.get_absolute_url())),
+        "draft entry previewed by staff": (
+            200,
+            staff.get(reverse("entry_preview", kwargs={"slug": draft.slug})),
+        ),
         "404 for an unknown entry": (404, client.get("/entries/no-such-entry/")),
         "404 for an unknown address": (404, client.get("/no/such/page")),
         "405 for a POST": (405, client.post(live.get_absolute_url())),

@@ -50,8 +50,8 @@ def test_debug_accepts_only_true_or_false(value):
     assert f"DEBUG must be 'true' or 'false', got '{value}'" in result.stderr
 
 
-def test_the_defaults_are_debug_off_no_hosts_utc_aware_and_a_local_sqlite_file():
-    result = load_settings(SECRET_KEY="k")
+def test_the_defaults_are_debug_off_no_hosts_and_utc_aware():
+    result = load_settings(SECRET_KEY="k", DATABASE_URL=f"sqlite:///{PROJECT / 'db.sqlite3'}")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
@@ -76,3 +76,17 @@ def test_hosts_and_database_come_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert '["live.example.com", "www.example.com"]' in result.stdout
     assert '"django.db.backends.postgresql", "liveblog"]' in result.stdout
+
+
+def test_with_debug_off_a_missing_database_url_is_an_error_not_a_private_sqlite_file():
+    result = load_settings(SECRET_KEY="k")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL must be set when DEBUG is off" in result.stderr
+
+
+def test_with_debug_on_the_development_database_is_a_local_sqlite_file():
+    result = load_settings(DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith(f'sqlite3", "{PROJECT / "db.sqlite3"}"]')

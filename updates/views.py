@@ -3,7 +3,7 @@ from django.http import JsonResponse
 from django.template.loader import get_template
 
 from entries.models import Entry
-from liveblog.http import cache_privately, cache_publicly, json_error, read_only, viewer_is_staff
+from liveblog.http import cache_publicly, json_error, read_only
 from updates.changes import changes_since
 
 # The largest value a PostgreSQL bigint (the revision column) holds.
@@ -30,9 +30,8 @@ def parse_since(query) -> int | None:
 @read_only(json=True)
 def poll(request, slug: str):
     """The changes to an entry's updates since a revision; see docs/api.md."""
-    entry = Entry.objects.filter(slug=slug).first()
-    staff_preview = entry is not None and not entry.is_published
-    if entry is None or (staff_preview and not viewer_is_staff(request)):
+    entry = Entry.objects.published().filter(slug=slug).first()
+    if entry is None:
         return json_error(404, "No such entry.")
     try:
         since = parse_since(request.GET)
@@ -63,6 +62,4 @@ def poll(request, slug: str):
             "more": batch.more,
         }
     )
-    if staff_preview:
-        return cache_privately(response)
     return cache_publicly(response, ended=entry.has_ended)

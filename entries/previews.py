@@ -1,0 +1,31 @@
+"""Staff previews of entries, drafts included, under the admin's URL prefix.
+
+Public pages depend on their URL alone: the CDN keeps one copy per URL and
+lets no cookie through on public paths (docs/deploy.md), so it could not
+tell a signed-in author from a reader there. Under the admin's prefix the
+CDN passes everything to the origin as it is, and nothing is cached.
+
+A preview is a snapshot of the page (reload it to see new updates): it
+does not poll, since the public poll endpoint answers 404 for drafts.
+"""
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.shortcuts import get_object_or_404, render
+
+from entries.models import Entry
+from liveblog.http import cache_privately, read_only
+
+
+@staff_member_required
+@read_only()
+def entry_preview(request, slug: str):
+    entry = get_object_or_404(Entry, slug=slug)
+    context = {
+        "entry": entry,
+        "zone": entry.zone,
+        "updates": entry.updates.in_page_order(),
+        "poll_url": "",
+        "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
+    }
+    return cache_privately(render(request, "entries/detail.html", context))

@@ -1,0 +1,63 @@
+"""Headers every response carries, and what no response a CDN may share carries."""
+
+import logging
+
+import pytest
+from django.db import OperationalError
+from django.test import RequestFactory
+from django.urls import reverse
+
+from liveblog.middleware import DatabaseUnavailableMiddleware
+from tests.factories import make_entry, make_update
+
+pytestmark = pytest.mark.django_db
+
+# What CsrfViewMiddleware replaces on any page: not a token of the right length.
+MALFORMED_CSRF_COOKIE = "csrftoken=short"
+
+
+@pytest.fixture
+def public_urls():
+    entry = make_entry()
+    make_update(entry)
+    return ["/", entry.get_absolute_url(), f"{entry.poll_url()}?since=0"]
+
+
+def test_a_malformed_csrf_cookie_gets_no_cookie_back_on_a_shared_response(client, public_urls):
+    for url in public_urls:
+        response = client.get(url, HTTP_COOKIE=f"{MALFORMED_CSRF_COOKIE}; sessionid=stale")
+
+        assert "public" in response["Cache-Control"], url
+        assert not response.cookies, url
+        assert "Set-Cookie" not in response.serialize_headers().decode(), url
+        assert "cookie" not in response.get("Vary", "").lower(), url
+
+
+def test_the_admin_still_gets_its_csrf_cookie(client):
+    response = client.get(reverse("admin:login"), HTTP_COOKIE=MALFORMED_CSRF_COOKIE)
+
+    assert "csrftoken" in response.cookies
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/entries/no-such-entry/", "/healthz", "/admin/login/", "/favicon.ico"]
+)
+def test_every_response_says_nosniff_and_sets_referrer_and_permissions_policies(client, url):
+    response = client.get(url)
+
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_the_outage_log_line_keeps_the_path_encoded(caplog):
+    request = RequestFactory().get("/entries/x%0AINFO%20forged%20line/")
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+
+    with caplog.at_level(logging.WARNING, logger="liveblog.middleware"):
+        middleware.process_exception(request, OperationalError("gone"))
+
+    (message,) = [record.getMessage() for record in caplog.records]
+    assert "\n" not in message
+    assert "/entries/x%0AINFO%20forged%20line/" in message
