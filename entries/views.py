@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
 
 from entries.models import Entry
-from liveblog.http import cache_privately, cache_publicly, read_only, viewer_is_staff
+from liveblog.http import cache_privately, cache_publicly, html_error, read_only, viewer_is_staff
+from updates import paging
 
 
 @read_only()
@@ -18,17 +20,30 @@ def index(request):
 
 @read_only()
 def detail(request, slug: str):
+    """An entry with its latest updates, or with a page of older ones (`?before=`)."""
+    try:
+        before = paging.parse_before(request.GET)
+    except paging.BadCursor as error:
+        return html_error(400, "400.html", str(error))
     entry = get_object_or_404(Entry, slug=slug)
     staff_preview = not entry.is_published
     if staff_preview and not viewer_is_staff(request):
         raise Http404("No such entry.")
+    page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, before=before)
+    # Newest first while live (what is happening now), oldest first once
+    # ended (a transcript); the reader script applies a reader's own choice.
+    order = "oldest" if entry.has_ended else "newest"
+    rows = reversed(page.rows) if order == "oldest" else page.rows
     # The page carries the revision read with the entry: updates written
     # after it may already show below, and the reader script's first poll
     # from that revision brings them again, harmlessly, by id.
     context = {
         "entry": entry,
-        "zone": entry.zone,
-        "updates": entry.updates.in_page_order(),
+        "order": order,
+        # Stored, sanitised fragments (updates/changes.py): joined, not rendered.
+        "updates_html": mark_safe("\n".join(row["fragment"] for row in rows)),  # noqa: S308
+        "older_page": before is not None,
+        "earlier": page.before and str(page.before),
         "poll_url": entry.poll_url(),
         "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
     }

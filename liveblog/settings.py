@@ -140,6 +140,16 @@ LIVEBLOG_POLL_INTERVAL = 5
 # The most changes one poll response carries; a client further behind is told
 # "more": true and asks again at once.
 LIVEBLOG_POLL_BATCH = 200
+# An entry page shows this many of the latest updates; older ones come in
+# pages of the same size (?before=, updates/paging.py).
+LIVEBLOG_PAGE_SIZE = 200
+# How long a worker may answer polls from the entry's state it last read
+# (updates/entry_state.py): a commit reaches the origin's answers at most
+# this much later. 0 reads the entry on every poll.
+LIVEBLOG_POLL_MEMO_SECONDS = 1.0
+
+# `make bench` only: adds a trivial JSON view to compare the real ones with.
+LIVEBLOG_BENCH = env_bool("LIVEBLOG_BENCH", False)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -25,3 +26,8 @@ urlpatterns = [
     path("", include("entries.urls")),
     path("", include("updates.urls")),
 ]
+
+if settings.LIVEBLOG_BENCH:
+    from liveblog.bench import trivial
+
+    urlpatterns.append(path("bench/trivial.json", trivial, name="bench-trivial"))

@@ -15,8 +15,11 @@ def _test_environment():
 
     Static files are served from the source folders (no collectstatic run
     before each test session), and the test client speaks plain HTTP, which
-    the production HTTPS redirect would otherwise bounce. The tests that
-    start real servers run with the production settings.
+    the production HTTPS redirect would otherwise bounce. Polls read the
+    entry every time: a test that posts and polls at once would otherwise
+    see the entry as it was up to a second before (tests/test_poll_memo.py
+    covers the memo). The tests that start real servers run with the
+    production settings.
     """
     with override_settings(
         STORAGES={
@@ -24,6 +27,7 @@ def _test_environment():
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         SECURE_SSL_REDIRECT=False,
+        LIVEBLOG_POLL_MEMO_SECONDS=0,
     ):
         yield
 
