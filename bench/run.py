@@ -252,7 +252,7 @@ def report(info: dict, results: dict, extra: dict) -> str:
         lines.append(
             f"| {label}{note} | {median(rounds, 'rps'):,.0f} | {spread(rounds):.0%} "
             f"| {median(rounds, 'p50'):.2f} | {median(rounds, 'p99'):.2f} "
-            f"| {extra['alone'].get(name, 0):.1f} "
+            f"| {format(extra['alone'][name], '.1f') if name in extra['alone'] else ''} "
             f"| {extra['queries'].get(name, '')} | {extra['bytes'].get(name, '')} |"
         )
     targets = [

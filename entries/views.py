@@ -29,7 +29,7 @@ def detail(request, slug: str):
     staff_preview = not entry.is_published
     if staff_preview and not viewer_is_staff(request):
         raise Http404("No such entry.")
-    page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, before=before)
+    page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, before=before, fragments_only=True)
     # Newest first while live (what is happening now), oldest first once
     # ended (a transcript); the reader script applies a reader's own choice.
     order = "oldest" if entry.has_ended else "newest"
@@ -41,7 +41,7 @@ def detail(request, slug: str):
         "entry": entry,
         "order": order,
         # Stored, sanitised fragments (updates/changes.py): joined, not rendered.
-        "updates_html": mark_safe("\n".join(row["fragment"] for row in rows)),  # noqa: S308
+        "updates_html": mark_safe("\n".join(rows)),  # noqa: S308
         "older_page": before is not None,
         "earlier": page.before and str(page.before),
         "poll_url": entry.poll_url(),
