@@ -29,7 +29,7 @@ def detail(request, slug: str):
     staff_preview = not entry.is_published
     if staff_preview and not viewer_is_staff(request):
         raise Http404("No such entry.")
-    page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, before=before, fragments_only=True)
+    page = paging.page_fragments(entry.pk, entry.revision, settings.LIVEBLOG_PAGE_SIZE, before)
     # Newest first while live (what is happening now), oldest first once
     # ended (a transcript); the reader script applies a reader's own choice.
     order = "oldest" if entry.has_ended else "newest"

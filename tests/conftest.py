@@ -6,6 +6,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from tests.tools import missing
+from updates import entry_state, paging
 
 
 def using_postgres() -> bool:
@@ -33,6 +34,13 @@ def _test_environment():
         LIVEBLOG_POLL_MEMO_SECONDS=0,
     ):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_pages():
+    """Rolled-back test databases hand out the same ids and revisions again."""
+    paging.forget_pages()
+    entry_state.forget_all()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -150,6 +150,24 @@ def test_the_page_takes_two_queries_however_many_updates(client, django_assert_n
     assert len(re.findall(r'<article class="update"', page)) == min(size, 200)
 
 
+def test_a_page_served_again_at_the_same_revision_reuses_its_fragments_but_never_stale_ones(
+    client, django_assert_num_queries
+):
+    entry = make_entry()
+    first = make_update(entry, "First")
+    get_page(client, entry)
+
+    with django_assert_num_queries(1):
+        again = get_page(client, entry).content.decode()
+    first.content = "First, corrected"
+    first.save()
+    with django_assert_num_queries(2):
+        edited = get_page(client, entry).content.decode()
+
+    assert "First</p>" in again
+    assert "First, corrected" in edited
+
+
 def test_the_page_has_no_inline_script(client):
     entry = make_entry()
     make_update(entry, "<script>alert(1)</script>")

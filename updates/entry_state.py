@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.urls import reverse
 
 from entries.models import Entry
 
@@ -44,6 +45,9 @@ class EntryState:
     status: str
     revision: int
     timezone: str
+    # The entry page's path: reversing a URL on every poll costs about as
+    # much as the rest of an up-to-date answer.
+    url: str
 
     @property
     def zone(self) -> ZoneInfo:
@@ -76,7 +80,7 @@ def entry_state(slug: str, at_least: int | None = None) -> EntryState | None:
     if row is None:
         _memo.pop(slug, None)
         return None
-    state = EntryState(*row)
+    state = EntryState(*row, url=reverse("entries:detail", kwargs={"slug": row[1]}))
     if lifetime > 0:
         if len(_memo) >= MAX_REMEMBERED:
             _memo.clear()

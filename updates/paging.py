@@ -7,9 +7,15 @@ in pages of the same size, newest first, after a cursor
 ordered by (published, id), and published times are whole seconds, so a
 cursor names one place in that order for good: a page's URL always means
 the same updates, and a CDN may cache it like the page.
+
+Each process also keeps the fragments of the pages it served last, by
+entry, revision and cursor (page_fragments): every change to a fragment
+takes the entry's next revision (updates/changes.py), so a page read at the
+same revision is the same page, and one at a later revision is read again.
 """
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -95,3 +101,32 @@ def latest(
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows, Cursor.after(rows[-1]) if more else None)
+
+
+# A page of 200 updates is about 100 KB: a few MB per process at most.
+MAX_PAGES = 32
+_pages: OrderedDict[tuple, Page] = OrderedDict()
+
+
+def page_fragments(entry_id: int, revision: int, size: int, before: Cursor | None) -> Page:
+    """latest(…, fragments_only=True), read once per entry revision and cursor.
+
+    The entry must have been read (at `revision`) before this is called: rows
+    read after it hold every change up to it (and perhaps later ones, which
+    the page may show anyway; see entries.views.detail).
+    """
+    key = (entry_id, revision, size, before)
+    page = _pages.get(key)
+    if page is not None:
+        _pages.move_to_end(key)
+        return page
+    page = latest(entry_id, size, before=before, fragments_only=True)
+    _pages[key] = page
+    if len(_pages) > MAX_PAGES:
+        _pages.popitem(last=False)
+    return page
+
+
+def forget_pages() -> None:
+    """For tests, whose rolled-back databases hand out the same ids again."""
+    _pages.clear()

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.http import JsonResponse
-from django.urls import reverse
 
 from liveblog.http import cache_privately, cache_publicly, json_error, read_only, viewer_is_staff
 from updates import paging
@@ -59,7 +58,7 @@ def poll(request, slug: str):
         return json_error(404, "No such entry.")
 
     zone = entry.zone
-    entry_url = reverse("entries:detail", kwargs={"slug": entry.slug})
+    entry_url = entry.url
     if before is not None:
         page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, before=before)
         body = {
