@@ -25,6 +25,8 @@ from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
 SIZES = [10, 200, 1_000, 10_000]
+# Also measured on a second gunicorn that remembers nothing.
+COLD = ["poll-10000", "page-200", "page-10000"]
 CONNECTIONS = 16
 THREADS = 2
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
@@ -174,31 +176,32 @@ def run_text(command: list[str]) -> str:
     return (result.stdout or result.stderr).strip()
 
 
-def settle(port: int) -> None:
-    """Wait until the origin has finished what wrk left queued (slow pages)."""
+def settle(ports: list[int]) -> None:
+    """Wait until the origins have finished what wrk left queued (slow pages)."""
     from tests.servers import get
 
-    for _ in range(120):
-        start = time.perf_counter()
-        get(port, "/healthz", {"Host": "127.0.0.1"}, timeout=120)
-        if time.perf_counter() - start < 0.05:
-            return
+    for port in ports:
+        for _ in range(120):
+            start = time.perf_counter()
+            get(port, "/healthz", {"Host": "127.0.0.1"}, timeout=120)
+            if time.perf_counter() - start < 0.05:
+                break
 
 
 def measure(
-    targets: dict[str, tuple[int, str]], origin: int, before_each=None
+    targets: dict[str, tuple[int, str]], origins: list[int], before_each=None
 ) -> dict[str, list[dict]]:
     """Every target once per round, rounds interleaved so that noise hits all alike."""
     for port, path in targets.values():
         wrk(port, path, seconds=1)  # warm-up: imports, connections, caches
-        settle(origin)
+        settle(origins)
     results = {name: [] for name in targets}
     for round_number in range(ROUNDS):
         for name, (port, path) in targets.items():
             if before_each:
                 before_each(name)
             results[name].append(wrk(port, path))
-            settle(origin)
+            settle(origins)
         print(f"round {round_number + 1}/{ROUNDS} done", flush=True)
     return results
 
@@ -231,6 +234,7 @@ def report(info: dict, results: dict, extra: dict) -> str:
     poll = median(results["poll-10000"], "rps")
     varnish = median(results["poll-varnish"], "rps")
     page = {size: median(results[f"page-{size}"], "rps") for size in SIZES}
+    cold = {name: median(results[f"{name}-cold"], "rps") for name in COLD}
     lines = [
         "# Benchmarks",
         "",
@@ -259,6 +263,11 @@ def report(info: dict, results: dict, extra: dict) -> str:
     ]
     rows += [("poll-varnish", "3. poll through Varnish (cache hits), 10,000 updates")]
     rows += [(f"page-{size}", f"4. entry page, {size:,} updates") for size in SIZES]
+    rows += [
+        ("poll-10000-cold", "2. poll at the current revision, 10,000 updates, nothing remembered"),
+        ("page-200-cold", "4. entry page, 200 updates, nothing remembered"),
+        ("page-10000-cold", "4. entry page, 10,000 updates, nothing remembered"),
+    ]
     for name, label in rows:
         rounds = results[name]
         errors = sum(r["errors"] for r in rounds)
@@ -274,6 +283,13 @@ def report(info: dict, results: dict, extra: dict) -> str:
         ("poll through Varnish / poll at origin (3 / 2)", varnish / poll, "(report)"),
         ("page with 200 updates / trivial", page[200] / trivial, "≥ 0.2"),
         ("page at 10,000 / page at 200", page[10_000] / page[200], "≥ 0.8"),
+        ("nothing remembered: poll / trivial", cold["poll-10000"] / trivial, "(report)"),
+        ("nothing remembered: page with 200 / trivial", cold["page-200"] / trivial, "(report)"),
+        (
+            "nothing remembered: page at 10,000 / page at 200",
+            cold["page-10000"] / cold["page-200"],
+            "(report)",
+        ),
     ]
     lines += ["", "| ratio | value | target |", "| --- | ---: | --- |"]
     lines += [f"| {label} | {value:.2f} | {target} |" for label, value, target in targets]
@@ -336,12 +352,25 @@ def main() -> None:
                 "bytes": {},
                 "alone": {},
             }
-            with Gunicorn(env, folder) as gunicorn, Varnish(gunicorn.port) as varnish:
-                for name, path in paths.items():
-                    response = get(gunicorn.port, path, timeout=60)
-                    assert response.status == 200, (path, response.status, response.body[:300])
-                    extra["bytes"][name] = len(response.body)
-                    extra["alone"][name] = one_at_a_time(gunicorn.port, path)
+            # The same, remembering nothing: what a poll and a page cost the
+            # first time (or with the memos turned off).
+            cold_env = {**env, "LIVEBLOG_POLL_MEMO_SECONDS": "0", "LIVEBLOG_PAGE_MEMO_SIZE": "0"}
+            (folder / "cold").mkdir()
+            cold_paths = {f"{name}-cold": paths[name] for name in COLD}
+            for name in COLD:
+                extra["queries"][f"{name}-cold"] = extra["queries"][name].split(" / ")[0]
+            with (
+                Gunicorn(env, folder) as gunicorn,
+                Gunicorn(cold_env, folder / "cold") as cold,
+                Varnish(gunicorn.port) as varnish,
+            ):
+                everything = [(gunicorn.port, paths), (cold.port, cold_paths)]
+                for port, named in everything:
+                    for name, path in named.items():
+                        response = get(port, path, timeout=60)
+                        assert response.status == 200, (path, response.status, response.body[:300])
+                        extra["bytes"][name] = len(response.body)
+                        extra["alone"][name] = one_at_a_time(port, path)
                 polled = paths["poll-10000"]
 
                 def warm_varnish(name: str) -> None:
@@ -353,10 +382,11 @@ def main() -> None:
                         assert hit.status == 200, hit.status
 
                 targets = {name: (gunicorn.port, path) for name, path in paths.items()}
+                targets.update({name: (cold.port, path) for name, path in cold_paths.items()})
                 targets["poll-varnish"] = (varnish.port, polled)
                 warm_varnish("poll-varnish")
                 print("Measuring…", flush=True)
-                results = measure(targets, gunicorn.port, before_each=warm_varnish)
+                results = measure(targets, [gunicorn.port, cold.port], before_each=warm_varnish)
         Path(os.environ.get("BENCH_RESULTS", folder / "results.json")).write_text(
             json.dumps({"info": info, "results": results, "extra": extra})
         )

@@ -155,8 +155,19 @@ LIVEBLOG_POLL_BATCH = 200
 LIVEBLOG_PAGE_SIZE = 200
 # How long a worker may answer polls from the entry's state it last read
 # (updates/entry_state.py): a commit reaches the origin's answers at most
-# this much later. 0 reads the entry on every poll.
-LIVEBLOG_POLL_MEMO_SECONDS = 1.0
+# this much later. 0 reads the entry on every poll. At most 1.
+try:
+    LIVEBLOG_POLL_MEMO_SECONDS = float(os.environ.get("LIVEBLOG_POLL_MEMO_SECONDS", "1"))
+except ValueError:
+    LIVEBLOG_POLL_MEMO_SECONDS = -1.0
+if not 0 <= LIVEBLOG_POLL_MEMO_SECONDS <= 1:
+    raise ImproperlyConfigured(
+        "LIVEBLOG_POLL_MEMO_SECONDS must be a number of seconds from 0 to 1, got "
+        f"{os.environ.get('LIVEBLOG_POLL_MEMO_SECONDS')!r}."
+    )
+# How many pages of update fragments a worker keeps, by entry revision
+# (updates/paging.py); 0 reads them for every page.
+LIVEBLOG_PAGE_MEMO_SIZE = int(os.environ.get("LIVEBLOG_PAGE_MEMO_SIZE", "32"))
 
 # `make bench` only: adds a trivial JSON view to compare the real ones with.
 LIVEBLOG_BENCH = env_bool("LIVEBLOG_BENCH", False)

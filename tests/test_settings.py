@@ -76,3 +76,11 @@ def test_hosts_and_database_come_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert '["live.example.com", "www.example.com"]' in result.stdout
     assert '"django.db.backends.postgresql", "liveblog"]' in result.stdout
+
+
+@pytest.mark.parametrize("value", ["1.5", "-1", "soon"])
+def test_a_poll_memo_longer_than_a_second_or_unreadable_refuses_to_start(value):
+    result = load_settings(SECRET_KEY="x" * 50, LIVEBLOG_POLL_MEMO_SECONDS=value)
+
+    assert result.returncode != 0
+    assert "LIVEBLOG_POLL_MEMO_SECONDS" in result.stderr

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db.models import Q
 
 from updates.models import LiveUpdate
@@ -103,8 +104,8 @@ def latest(
     return Page(rows, Cursor.after(rows[-1]) if more else None)
 
 
-# A page of 200 updates is about 100 KB: a few MB per process at most.
-MAX_PAGES = 32
+# A page of 200 updates is about 100 KB: LIVEBLOG_PAGE_MEMO_SIZE (32) of
+# them are a few MB per process.
 _pages: OrderedDict[tuple, Page] = OrderedDict()
 
 
@@ -122,7 +123,7 @@ def page_fragments(entry_id: int, revision: int, size: int, before: Cursor | Non
         return page
     page = latest(entry_id, size, before=before, fragments_only=True)
     _pages[key] = page
-    if len(_pages) > MAX_PAGES:
+    while len(_pages) > settings.LIVEBLOG_PAGE_MEMO_SIZE:
         _pages.popitem(last=False)
     return page
 
