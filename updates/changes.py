@@ -118,8 +118,9 @@ def changes_since(entry, since: int, limit: int) -> ChangeBatch:
 def post_updates(entry: Entry, updates: list) -> list:
     """Post many new updates to `entry` in one transaction, one revision each.
 
-    For imports and `make bench`: the rows are written with one INSERT, in
-    the order given, with the revisions save() would have given them.
+    For imports and `make bench`: the rows go in with one INSERT (then their
+    fragments, which need the new ids), in the order given, with the
+    revisions save() would have given them.
     """
     from updates.models import LiveUpdate
 
