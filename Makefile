@@ -53,6 +53,11 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Starts PostgreSQL, gunicorn and Varnish on loopback, measures with wrk,
+# writes docs/benchmarks.md (installs wrk, varnish, postgresql-15 if missing).
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.run
+
 migrations-check: $(INSTALLED)
 	SECRET_KEY=unused DATABASE_URL=$(SQLITE_URL) $(BIN)/python manage.py makemigrations --check --dry-run
 

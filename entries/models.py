@@ -1,7 +1,7 @@
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,7 +85,17 @@ class Entry(models.Model):
                 for field in self._meta.concrete_fields
                 if not field.primary_key and field.name != "revision"
             ]
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            rezoned = (
+                not self._state.adding
+                and Entry.objects.filter(pk=self.pk).exclude(timezone=self.timezone).exists()
+            )
+            super().save(*args, **kwargs)
+            if rezoned:
+                # Stored update fragments show times in the entry's zone.
+                from updates.changes import rerender_fragments
+
+                rerender_fragments(self.pk)
 
     def get_absolute_url(self) -> str:
         return reverse("entries:detail", kwargs={"slug": self.slug})

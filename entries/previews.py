@@ -9,11 +9,11 @@ A preview is a snapshot of the page (reload it to see new updates): it
 does not poll, since the public poll endpoint answers 404 for drafts.
 """
 
-from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 
 from entries.models import Entry
+from entries.views import render_entry_page
 from liveblog.http import cache_privately, read_only
 
 
@@ -21,11 +21,4 @@ from liveblog.http import cache_privately, read_only
 @read_only()
 def entry_preview(request, slug: str):
     entry = get_object_or_404(Entry, slug=slug)
-    context = {
-        "entry": entry,
-        "zone": entry.zone,
-        "updates": entry.updates.in_page_order(),
-        "poll_url": "",
-        "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
-    }
-    return cache_privately(render(request, "entries/detail.html", context))
+    return cache_privately(render_entry_page(request, entry, live=False))

@@ -114,7 +114,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
+    # Parameters bound by the server, and a query run 5 times on a connection
+    # prepared: the page and poll queries then skip planning, which costs
+    # more than running them (issue 8). Off behind a pooler that cannot
+    # keep prepared statements (PgBouncer in transaction mode before 1.21).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock when their transaction begins, so two authors
     # posting at once wait for each other instead of failing with
     # "database is locked" when a read would turn into a write.
@@ -182,6 +192,27 @@ LIVEBLOG_POLL_INTERVAL = 5
 # The most changes one poll response carries; a client further behind is told
 # "more": true and asks again at once.
 LIVEBLOG_POLL_BATCH = 200
+# An entry page shows this many of the latest updates; older ones come in
+# pages of the same size (?before=, updates/paging.py).
+LIVEBLOG_PAGE_SIZE = 200
+# How long a worker may answer polls from the entry's state it last read
+# (updates/entry_state.py): a commit reaches the origin's answers at most
+# this much later. 0 reads the entry on every poll. At most 1.
+try:
+    LIVEBLOG_POLL_MEMO_SECONDS = float(os.environ.get("LIVEBLOG_POLL_MEMO_SECONDS", "1"))
+except ValueError:
+    LIVEBLOG_POLL_MEMO_SECONDS = -1.0
+if not 0 <= LIVEBLOG_POLL_MEMO_SECONDS <= 1:
+    raise ImproperlyConfigured(
+        "LIVEBLOG_POLL_MEMO_SECONDS must be a number of seconds from 0 to 1, got "
+        f"{os.environ.get('LIVEBLOG_POLL_MEMO_SECONDS')!r}."
+    )
+# How many pages of update fragments a worker keeps, by entry revision
+# (updates/paging.py); 0 reads them for every page.
+LIVEBLOG_PAGE_MEMO_SIZE = int(os.environ.get("LIVEBLOG_PAGE_MEMO_SIZE", "32"))
+
+# `make bench` only: adds a trivial JSON view to compare the real ones with.
+LIVEBLOG_BENCH = env_bool("LIVEBLOG_BENCH", False)
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

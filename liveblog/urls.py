@@ -33,3 +33,8 @@ urlpatterns = [
     path("", include("entries.urls")),
     path("", include("updates.urls")),
 ]
+
+if settings.LIVEBLOG_BENCH:
+    from liveblog.bench import trivial
+
+    urlpatterns.append(path("bench/trivial.json", trivial, name="bench-trivial"))

@@ -1,8 +1,12 @@
+import os
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.test import override_settings
 
 from tests.tools import missing
+from updates import entry_state, paging
 
 
 def using_postgres() -> bool:
@@ -15,8 +19,11 @@ def _test_environment():
 
     Static files are served from the source folders (no collectstatic run
     before each test session), and the test client speaks plain HTTP, which
-    the production HTTPS redirect would otherwise bounce. The tests that
-    start real servers run with the production settings.
+    the production HTTPS redirect would otherwise bounce. Polls read the
+    entry every time: a test that posts and polls at once would otherwise
+    see the entry as it was up to a second before (tests/test_poll_memo.py
+    covers the memo). The tests that start real servers run with the
+    production settings.
     """
     with override_settings(
         STORAGES={
@@ -24,8 +31,16 @@ def _test_environment():
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         },
         SECURE_SSL_REDIRECT=False,
+        LIVEBLOG_POLL_MEMO_SECONDS=0,
     ):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _forget_remembered_pages():
+    """Rolled-back test databases hand out the same ids and revisions again."""
+    paging.forget_pages()
+    entry_state.forget_all()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -47,3 +62,30 @@ def staff_client(client, django_user_model):
     client.force_login(user)
     client.user = user
     return client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        missing(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the tests'
+    # ORM calls are ordinary blocking calls all the same.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

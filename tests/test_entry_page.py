@@ -8,6 +8,8 @@ from django.urls import reverse
 
 from entries.models import Entry
 from tests.factories import make_entry, make_update
+from updates.changes import post_updates
+from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +18,7 @@ def get_page(client, entry):
     return client.get(entry.get_absolute_url())
 
 
-def test_the_page_shows_title_intro_badge_and_every_update_oldest_first(client):
+def test_a_live_page_shows_title_intro_badge_and_updates_newest_first(client):
     entry = make_entry(title="Cup final", intro="Kick-off at **8pm**.")
     make_update(entry, "Second half", published=datetime(2026, 5, 1, 20, 50, tzinfo=UTC))
     make_update(entry, "Kick-off", published=datetime(2026, 5, 1, 20, 0, tzinfo=UTC))
@@ -26,6 +28,19 @@ def test_the_page_shows_title_intro_badge_and_every_update_oldest_first(client):
     assert "<h1>Cup final</h1>" in page
     assert "Kick-off at <strong>8pm</strong>." in page
     assert '<span class="badge badge-live">Live</span>' in page
+    assert 'data-order="newest"' in page
+    assert page.index("Second half") < page.index("Kick-off</p>")
+
+
+def test_an_ended_page_reads_oldest_first_like_a_transcript(client):
+    entry = make_entry()
+    make_update(entry, "Second half", published=datetime(2026, 5, 1, 20, 50, tzinfo=UTC))
+    make_update(entry, "Kick-off", published=datetime(2026, 5, 1, 20, 0, tzinfo=UTC))
+    entry.end()
+
+    page = get_page(client, entry).content.decode()
+
+    assert 'data-order="oldest"' in page
     assert page.index("Kick-off</p>") < page.index("Second half")
 
 
@@ -124,15 +139,33 @@ def test_the_page_is_public_and_sets_no_cookie(client):
     assert "Cookie" not in response.get("Vary", "")
 
 
-def test_the_page_takes_two_queries_however_many_updates(client, django_assert_num_queries):
+@pytest.mark.parametrize("size", [10, 1000])
+def test_the_page_takes_two_queries_however_many_updates(client, django_assert_num_queries, size):
     entry = make_entry()
-    for n in range(30):
-        make_update(entry, f"Update {n}")
+    post_updates(entry, [LiveUpdate(content=f"Update {n}") for n in range(size)])
 
     with django_assert_num_queries(2):
         page = get_page(client, entry).content.decode()
 
-    assert len(re.findall(r'<article class="update"', page)) == 30
+    assert len(re.findall(r'<article class="update"', page)) == min(size, 200)
+
+
+def test_a_page_served_again_at_the_same_revision_reuses_its_fragments_but_never_stale_ones(
+    client, django_assert_num_queries
+):
+    entry = make_entry()
+    first = make_update(entry, "First")
+    get_page(client, entry)
+
+    with django_assert_num_queries(1):
+        again = get_page(client, entry).content.decode()
+    first.content = "First, corrected"
+    first.save()
+    with django_assert_num_queries(2):
+        edited = get_page(client, entry).content.decode()
+
+    assert "First</p>" in again
+    assert "First, corrected" in edited
 
 
 def test_the_page_has_no_inline_script(client):

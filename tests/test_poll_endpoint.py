@@ -244,25 +244,36 @@ def entry_revision(entry) -> int:
 
 
 class TestCostDoesNotGrowWithTheEntry:
-    def test_an_up_to_date_poll_takes_two_queries(self, client, django_assert_num_queries):
+    @pytest.mark.parametrize("size", [10, 1000])
+    def test_an_up_to_date_poll_takes_one_query(self, client, django_assert_num_queries, size):
         entry = make_entry()
-        for n in range(20):
-            make_update(entry, f"Update {n}")
+        bulk_add_updates(entry, size, revision_step=1)
 
-        with django_assert_num_queries(2):
-            response = poll(client, entry, since=20)
+        with django_assert_num_queries(1):
+            response = poll(client, entry, since=size)
 
         assert response.status_code == 200
+        assert response.json()["updates"] == []
 
-    def test_a_poll_with_changes_takes_two_queries(self, client, django_assert_num_queries):
+    @pytest.mark.parametrize("size", [10, 1000])
+    def test_a_poll_with_changes_takes_two_queries(self, client, django_assert_num_queries, size):
         entry = make_entry()
-        for n in range(20):
-            make_update(entry, f"Update {n}")
+        bulk_add_updates(entry, size, revision_step=1)
 
         with django_assert_num_queries(2):
-            body = poll(client, entry, since=0).json()
+            body = poll(client, entry, since=size - 5).json()
 
-        assert len(body["updates"]) == 20
+        assert len(body["updates"]) == 5
+
+    @pytest.mark.parametrize("size", [10, 1000])
+    def test_the_current_state_takes_two_queries(self, client, django_assert_num_queries, size):
+        entry = make_entry()
+        bulk_add_updates(entry, size, revision_step=1)
+
+        with django_assert_num_queries(2):
+            body = poll(client, entry).json()
+
+        assert len(body["updates"]) == min(size, 200)
 
     def test_the_up_to_date_body_is_the_same_size_for_10_or_10000_updates(self, client):
         small, large = make_entry(), make_entry()
@@ -279,12 +290,13 @@ class TestCostDoesNotGrowWithTheEntry:
 
 def bulk_add_updates(entry, number, revision_step):
     """Many updates at once, as the change log would have numbered them."""
-    now = timezone.now()
+    now = timezone.now().replace(microsecond=0)
     LiveUpdate.objects.bulk_create(
         LiveUpdate(
             entry=entry,
             content=f"Update {n}",
             html=f"<p>Update {n}</p>",
+            fragment=f'<article class="update"><p>Update {n}</p></article>',
             published=now,
             updated=now,
             revision=(n + 1) * revision_step,

@@ -5,97 +5,15 @@ the entry on the server, and checks what a reader sees. Debian's Chromium
 is required: .ci/run installs it; locally these tests skip without it.
 """
 
-import os
 import time
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from entries.models import Entry
+from tests.browser import Reader
 from tests.factories import make_entry, make_update
-from tests.tools import missing
 from updates.models import LiveUpdate
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-WAIT_MS = 15_000
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        missing(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the tests'
-    # ORM calls are ordinary blocking calls all the same.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Reader:
-    """A browser tab on the live server, with what it asked and what went wrong."""
-
-    def __init__(self, browser, live_server, **context_options):
-        self.live_server = live_server
-        self.context = browser.new_context(**context_options)
-        self.context.set_default_timeout(WAIT_MS)
-        self.page = self.context.new_page()
-        self.polls: list[str] = []
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", self._record_request)
-        self.page.on("dialog", self._record_dialog)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-
-    def _record_request(self, request):
-        if "updates.json" in request.url:
-            self.polls.append(request.url)
-
-    def _record_dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def open(self, entry):
-        self.page.goto(self.live_server.url + entry.get_absolute_url())
-        return self.page
-
-    def update_ids(self) -> list[int]:
-        return self.page.eval_on_selector_all(
-            "#updates > article.update", "nodes => nodes.map(n => Number(n.id.slice(7)))"
-        )
-
-    def wait_for_polls(self, count: int):
-        deadline = time.monotonic() + WAIT_MS / 1000
-        while len(self.polls) < count and time.monotonic() < deadline:
-            self.page.wait_for_timeout(100)
-        assert len(self.polls) >= count, f"only {len(self.polls)} polls"
-
-    def set_hidden(self, hidden: bool):
-        # Headless Chromium has no window to minimise: report the state a
-        # background tab reports, and fire the event the browser would.
-        self.page.evaluate(
-            """hidden => {
-                Object.defineProperty(document, 'hidden', {value: hidden, configurable: true});
-                Object.defineProperty(document, 'visibilityState',
-                    {value: hidden ? 'hidden' : 'visible', configurable: true});
-                document.dispatchEvent(new Event('visibilitychange'));
-            }""",
-            hidden,
-        )
 
 
 @pytest.fixture
@@ -164,25 +82,35 @@ def test_text_selected_in_an_old_update_is_still_selected_after_a_poll(reader):
     assert page.locator(f"#update-{old.pk} p[data-original=yes]").count() == 1
 
 
-def test_the_order_toggle_reorders_without_fetching_and_is_remembered(reader):
+def test_newest_first_while_live_and_the_readers_choice_is_remembered(reader):
     entry = make_entry()
-    other = make_entry()
+    ended = make_entry(status=Entry.Status.ENDED)
     ids = [make_update(entry, f"Update {n}").pk for n in range(3)]
-    make_update(other, "Elsewhere")
+    transcript = [make_update(ended, f"Line {n}").pk for n in range(2)]
     page = reader.open(entry)
     toggle = page.get_by_role("button", name="Newest first")
-    assert reader.update_ids() == ids
+    assert reader.update_ids() == ids[::-1]
+    assert toggle.get_attribute("aria-pressed") == "true"
+    reader.open(ended)
+    assert reader.update_ids() == transcript
     assert toggle.get_attribute("aria-pressed") == "false"
-    polls_before = len(reader.polls)
 
+    reader.open(entry)
+    polls_before = len(reader.polls)
     toggle.focus()
     page.keyboard.press("Enter")
 
-    assert reader.update_ids() == ids[::-1]
-    assert toggle.get_attribute("aria-pressed") == "true"
+    assert reader.update_ids() == ids
+    assert toggle.get_attribute("aria-pressed") == "false"
     assert len(reader.polls) == polls_before
     page.reload()
-    assert reader.update_ids() == ids[::-1]
+    assert reader.update_ids() == ids
+    toggle.click()
+    reader.open(ended)
+    # The reader's explicit choice wins over the page's default.
+    assert reader.update_ids() == transcript[::-1]
+    assert toggle.get_attribute("aria-pressed") == "true"
+    reader.open(entry)
     newest = make_update(entry, "Newest of all")
     page.locator(f"#update-{newest.pk}").wait_for()
     assert reader.update_ids() == [newest.pk, *ids[::-1]]
@@ -190,8 +118,6 @@ def test_the_order_toggle_reorders_without_fetching_and_is_remembered(reader):
     assert page.locator(f"#update-{newest.pk}").is_visible()
     assert 0 <= page.locator(f"#update-{newest.pk}").bounding_box()["y"] < 640
     assert page.locator(".new-updates").is_hidden()
-    reader.open(other)
-    assert page.get_by_role("button", name="Newest first").get_attribute("aria-pressed") == "true"
 
 
 def test_newest_first_keeps_the_text_being_read_still_and_offers_a_jump(reader):
@@ -199,7 +125,7 @@ def test_newest_first_keeps_the_text_being_read_still_and_offers_a_jump(reader):
     for n in range(30):
         make_update(entry, f"Update {n}\n\n" + "A long paragraph of commentary. " * 20)
     page = reader.open(entry)
-    page.get_by_role("button", name="Newest first").click()
+    assert page.get_by_role("button", name="Newest first").get_attribute("aria-pressed") == "true"
     reading = LiveUpdate.objects.get(content__startswith="Update 10\n")
     page.locator(f"#update-{reading.pk}").scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, 200)")
@@ -239,7 +165,7 @@ def test_a_server_error_shows_reconnecting_then_catches_up_without_duplicates(re
     status.wait_for(state="hidden")
     ids = reader.update_ids()
     assert sorted(ids) == sorted(set(ids))
-    assert ids == list(
+    assert ids[::-1] == list(
         LiveUpdate.objects.filter(entry=entry).in_page_order().values_list("pk", flat=True)
     )
 
@@ -293,7 +219,7 @@ def test_a_reader_far_behind_when_the_entry_ends_still_gets_every_update(reader,
     reader.set_hidden(False)
 
     page.get_by_text("This live blog has ended").wait_for()
-    assert reader.update_ids() == [update.pk for update in late]
+    assert reader.update_ids() == [update.pk for update in late[::-1]]
 
 
 def test_a_page_opened_after_the_end_never_polls(reader):

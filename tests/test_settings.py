@@ -90,3 +90,13 @@ def test_with_debug_on_the_development_database_is_a_local_sqlite_file():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.rstrip().endswith(f'sqlite3", "{PROJECT / "db.sqlite3"}"]')
+
+
+@pytest.mark.parametrize("value", ["1.5", "-1", "soon"])
+def test_a_poll_memo_longer_than_a_second_or_unreadable_refuses_to_start(value):
+    result = load_settings(
+        SECRET_KEY="x" * 50, DATABASE_URL="sqlite:///db.sqlite3", LIVEBLOG_POLL_MEMO_SECONDS=value
+    )
+
+    assert result.returncode != 0
+    assert "LIVEBLOG_POLL_MEMO_SECONDS" in result.stderr

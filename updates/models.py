@@ -3,7 +3,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from updates import changes
-from updates.rendering import render_markdown
+from updates.rendering import render_fragment, render_markdown
 
 
 def now_to_the_second():
@@ -47,6 +47,8 @@ class LiveUpdate(models.Model):
         help_text="Markdown: **bold**, _italic_, [links](https://…), ![alt text](https://…/image.jpg), > quotes, lists, `code`."
     )
     html = models.TextField(editable=False)
+    # The rendered <article> the page and the poll send as is; see updates/changes.py.
+    fragment = models.TextField(editable=False, default="")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -72,6 +74,16 @@ class LiveUpdate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entry", "revision"], name="one_change_per_revision"),
         ]
+        indexes = [
+            # The page's latest updates and its older pages (?before=) at any size.
+            models.Index(
+                "entry",
+                models.F("published").desc(),
+                models.F("id").desc(),
+                condition=models.Q(deleted__isnull=True),
+                name="visible_newest_first",
+            ),
+        ]
 
     def __str__(self) -> str:
         text = " ".join(self.content.split())
@@ -81,9 +93,12 @@ class LiveUpdate(models.Model):
         # Rendered once here, outside the entry lock, never per request.
         self.html = "" if self.deleted else render_markdown(self.content)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "html", "revision", "updated"}
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"], "html", "fragment", "revision", "updated"
+            }  # fmt: skip
         with transaction.atomic(using=kwargs.get("using")):
-            self.revision = changes.take_revision(self.entry_id)
+            locked = changes.lock_entry(self.entry_id)
+            self.revision = locked.revisions[0]
             if not self._state.adding and self.deleted is None and changes.is_deleted(self.pk):
                 # Deleted while this copy was being edited: a deletion is
                 # final (readers have removed it), so the edit is dropped.
@@ -91,7 +106,14 @@ class LiveUpdate(models.Model):
                 self.deleted = timezone.now()
                 return
             self.updated = timezone.now()
+            # Rendered under the entry lock: its revision and time zone are
+            # final. A new update has no id to render until it is inserted.
+            new = self.pk is None
+            self.fragment = "" if self.deleted or new else render_fragment(self, locked.zone)
             super().save(*args, **kwargs)
+            if new:
+                self.fragment = render_fragment(self, locked.zone)
+                LiveUpdate.all_objects.filter(pk=self.pk).update(fragment=self.fragment)
 
     save.alters_data = True
 

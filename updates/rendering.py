@@ -37,3 +37,14 @@ def render_markdown(source: str) -> str:
         # Images in a long stream should not all load at once.
         set_tag_attribute_values={"img": {"loading": "lazy"}},
     ).strip()
+
+
+def render_fragment(update, zone) -> str:
+    """An update's <article> as the page and the poll show it, in the entry's time zone.
+
+    Stored with the update when it is saved (updates/changes.py), so that
+    neither the page nor the poll renders a template per update.
+    """
+    from django.template.loader import get_template
+
+    return get_template("updates/_update.html").render({"update": update, "zone": zone}).strip()

@@ -1,13 +1,13 @@
 from django.conf import settings
 from django.http import JsonResponse
-from django.template.loader import get_template
 
-from entries.models import Entry
 from liveblog.http import cache_publicly, json_error, read_only
+from updates import paging
 from updates.changes import changes_since
+from updates.entry_state import entry_state
 
 # The largest value a PostgreSQL bigint (the revision column) holds.
-MAX_REVISION = 2**63 - 1
+MAX_REVISION = paging.MAX_BIGINT
 
 
 class BadCursor(ValueError):
@@ -27,39 +27,64 @@ def parse_since(query) -> int | None:
     return int(value)
 
 
+def poll_item(row: dict, zone, entry_url: str) -> dict:
+    """An update as the poll and older pages send it, from its stored fragment."""
+    return {
+        "id": row["id"],
+        "revision": row["revision"],
+        "html": row["fragment"],
+        "published": row["published"].astimezone(zone).isoformat(),
+        "updated": row["updated"].astimezone(zone).isoformat(),
+        "url": f"{entry_url}#update-{row['id']}",
+    }
+
+
 @read_only(json=True)
 def poll(request, slug: str):
-    """The changes to an entry's updates since a revision; see docs/api.md."""
-    entry = Entry.objects.published().filter(slug=slug).first()
-    if entry is None:
-        return json_error(404, "No such entry.")
+    """The changes to an entry's updates since a revision, or a page of older
+    updates (`before`); see docs/api.md."""
     try:
         since = parse_since(request.GET)
-    except BadCursor as error:
+        before = paging.parse_before(request.GET)
+        if since is not None and before is not None:
+            raise BadCursor("Give either 'since' or 'before', not both.")
+    except (BadCursor, paging.BadCursor) as error:
         return json_error(400, str(error))
+    # A reader who has seen a later revision than the remembered one is
+    # answered from a fresh read (see updates/entry_state.py).
+    entry = entry_state(slug, at_least=since)
+    # Drafts are 404 here for everyone; staff preview them under the admin.
+    if entry is None or not entry.is_published:
+        return json_error(404, "No such entry.")
 
-    batch = changes_since(entry, since, limit=settings.LIVEBLOG_POLL_BATCH)
-    partial = get_template("updates/_update.html")
-    entry_url = entry.get_absolute_url()
     zone = entry.zone
-    response = JsonResponse(
-        {
-            "revision": batch.revision,
+    entry_url = entry.url
+    if before is not None:
+        page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, before=before)
+        body = {
+            "updates": [poll_item(row, zone, entry_url) for row in page.rows],
+            "before": page.before and str(page.before),
+        }
+    else:
+        if since is None:
+            # The current state, bounded like the page: the latest updates.
+            page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, revision=entry.revision)
+            updates = sorted(page.rows, key=lambda row: row["revision"])
+            revision, deleted, more = entry.revision, [], False
+        else:
+            batch = changes_since(entry, since, limit=settings.LIVEBLOG_POLL_BATCH)
+            updates, revision, deleted, more = (
+                batch.updates, batch.revision, batch.deleted, batch.more
+            )  # fmt: skip
+        body = {
+            "revision": revision,
             "status": entry.status,
             "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
-            "updates": [
-                {
-                    "id": update.pk,
-                    "revision": update.revision,
-                    "html": partial.render({"update": update, "zone": zone}).strip(),
-                    "published": update.published.astimezone(zone).isoformat(),
-                    "updated": update.updated.astimezone(zone).isoformat(),
-                    "url": update.permalink(entry_url),
-                }
-                for update in batch.updates
-            ],
-            "deleted": batch.deleted,
-            "more": batch.more,
+            "updates": [poll_item(row, zone, entry_url) for row in updates],
+            "deleted": deleted,
+            "more": more,
         }
-    )
+        if since is None:
+            body["before"] = page.before and str(page.before)
+    response = JsonResponse(body)
     return cache_publicly(response, ended=entry.has_ended)

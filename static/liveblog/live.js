@@ -1,7 +1,6 @@
-// Keeps an entry page live: polls the entry's JSON endpoint (docs/api.md) and
-// applies new, edited and deleted updates to the server-rendered page.
-// No framework, no build step, no globals; configuration comes from data-*
-// attributes on #updates, so it runs under CSP script-src 'self'.
+// Keeps an entry page live: polls its JSON endpoint (docs/api.md) and applies
+// changes to the server-rendered page. No globals; configuration from data-*
+// attributes, so it runs under CSP script-src 'self'.
 (function () {
   "use strict";
 
@@ -19,8 +18,7 @@
   var timer = null;
   var inFlight = false;
   var stopped = list.dataset.status === "ended";
-  // Ids are never reused, so a deletion is final: an older answer arriving
-  // late (from a cache) must not bring a deleted update back.
+  // A deletion is final: a late answer (from a cache) must not undo it.
   var deletedIds = new Set();
   var unseen = 0;
   var pendingNew = [];
@@ -31,6 +29,10 @@
   var announcer = document.querySelector(".live-announcer");
   var jumpButton = document.querySelector(".new-updates");
   var statusBadge = document.querySelector(".entry-status");
+  // "Load earlier updates": a plain link, fetched in place here.
+  var earlier = document.querySelector(".load-earlier");
+  var heldBack = {};
+  var loadingEarlier = false;
 
   function newestFirst() {
     return list.dataset.order === "newest";
@@ -41,12 +43,20 @@
     return [time ? Date.parse(time.getAttribute("datetime")) : 0, Number(node.id.slice(7))];
   }
 
+  function isOlder(ka, kb) {
+    return ka[0] < kb[0] || (ka[0] === kb[0] && ka[1] < kb[1]);
+  }
+
   // True when a belongs above b in the current order.
   function comesBefore(a, b) {
-    var ka = sortKey(a);
-    var kb = sortKey(b);
-    var older = ka[0] < kb[0] || (ka[0] === kb[0] && ka[1] < kb[1]);
+    var older = isOlder(sortKey(a), sortKey(b));
     return newestFirst() ? !older : older;
+  }
+
+  // The oldest update loaded, from the cursor of the next older page.
+  function edgeKey() {
+    var parts = earlier && earlier.dataset.before.split("-");
+    return parts && [parts[0] * 1000, Number(parts[1])];
   }
 
   function articles() {
@@ -60,9 +70,7 @@
     return node && node.matches("article.update[id^='update-']") ? node : null;
   }
 
-  // Places a node among the existing ones without moving them, so what
-  // the reader has selected or focused stays put. Scans from the end where
-  // new updates usually go.
+  // Places a node without moving the others: selection and focus stay put.
   function place(node) {
     var nodes = articles();
     if (newestFirst()) {
@@ -77,11 +85,14 @@
     return list.insertBefore(node, nodes[0] || null);
   }
 
-  // Inserting above what the reader is looking at pushes it down; scroll
-  // by the same amount so the text stays where it was. A reader who sees
-  // the top of the list sees new updates arrive there instead.
+  // Inserting above what the reader looks at pushes it down: scroll by as
+  // much. A reader at the top of the list sees new updates arrive there.
   function keepingReadingPosition(change) {
     if (list.getBoundingClientRect().top >= 0) return change();
+    keepingInView(change);
+  }
+
+  function keepingInView(change) {
     var anchor = articles().find(function (node) {
       return node.getBoundingClientRect().bottom > 0;
     });
@@ -99,6 +110,12 @@
     var node = parseUpdate(item.html);
     if (!node || deletedIds.has(item.id)) return false;
     var existing = document.getElementById(node.id);
+    var edge = edgeKey();
+    // Older than what is loaded: it comes with its page, in this version.
+    if (!existing && edge && isOlder(sortKey(node), edge)) {
+      if (!heldBack[item.id] || heldBack[item.id].revision < item.revision) heldBack[item.id] = item;
+      return false;
+    }
     if (existing) {
       if (Number(existing.dataset.revision) >= item.revision) return false;
       existing.replaceWith(node);
@@ -161,8 +178,7 @@
   }
 
   function jumpToNew() {
-    // The new update highest on the page: the newest in newest-first order,
-    // the first unread one in oldest-first order.
+    // The new update highest on the page.
     var target = pendingNew
       .filter(function (node) {
         return node.isConnected;
@@ -263,9 +279,60 @@
       });
   }
 
+  function loadEarlier(event) {
+    var link = event.target.closest("a");
+    if (!link) return;
+    event.preventDefault();
+    if (loadingEarlier) return;
+    loadingEarlier = true;
+    fetch(earlier.dataset.jsonUrl + "?before=" + earlier.dataset.before)
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        var nodes = body.updates
+          .map(function (item) {
+            return parseUpdate(item.html);
+          })
+          .filter(function (node) {
+            return node && !document.getElementById(node.id) && !deletedIds.has(Number(node.id.slice(7)));
+          });
+        if (!newestFirst()) nodes.reverse();
+        var block = document.createDocumentFragment();
+        nodes.forEach(function (node) {
+          block.appendChild(node);
+        });
+        keepingInView(function () {
+          list.insertBefore(block, newestFirst() ? null : articles()[0] || null);
+        });
+        if (body.before) {
+          earlier.dataset.before = body.before;
+          link.href = link.pathname + "?before=" + body.before;
+        } else {
+          earlier.remove();
+          earlier = null;
+        }
+        // Changes polled meanwhile, newer than the page's copies.
+        Object.keys(heldBack).forEach(function (id) {
+          var item = heldBack[id];
+          delete heldBack[id];
+          insertUpdate(item);
+        });
+      })
+      .catch(function () {
+        window.location.href = link.href; // the plain link still works
+      })
+      .then(function () {
+        loadingEarlier = false;
+      });
+  }
+
   function applyOrder(order, reorder) {
     list.dataset.order = order;
     toggle.setAttribute("aria-pressed", String(order === "newest"));
+    // Earlier updates continue below newest first, above oldest first.
+    if (earlier) list.parentNode.insertBefore(earlier, order === "newest" ? list.nextSibling : list);
     if (!reorder) return;
     articles()
       .sort(function (a, b) {
@@ -276,25 +343,28 @@
       });
   }
 
+  // The reader's own choice, or the page's: newest first while live.
   function storedOrder() {
     try {
-      return window.localStorage.getItem(ORDER_KEY) === "newest" ? "newest" : "oldest";
+      var order = window.localStorage.getItem(ORDER_KEY);
+      if (order === "newest" || order === "oldest") return order;
     } catch (error) {
-      return "oldest"; // storage disabled: the default order, not remembered
+      // storage disabled
     }
+    return list.dataset.order;
   }
 
   function rememberOrder(order) {
     try {
       window.localStorage.setItem(ORDER_KEY, order);
     } catch (error) {
-      // storage disabled or full: the choice lasts for this page only
+      // storage disabled or full: for this page only
     }
   }
 
   if (toggle) {
     toggle.hidden = false;
-    applyOrder(storedOrder(), storedOrder() === "newest");
+    applyOrder(storedOrder(), storedOrder() !== list.dataset.order);
     toggle.addEventListener("click", function () {
       var order = newestFirst() ? "oldest" : "newest";
       applyOrder(order, true);
@@ -303,6 +373,7 @@
     });
   }
   jumpButton.addEventListener("click", jumpToNew);
+  if (earlier) earlier.addEventListener("click", loadEarlier);
   window.addEventListener("scroll", function () {
     pendingNew = pendingNew.filter(function (node) {
       var box = node.getBoundingClientRect();

@@ -1,0 +1,402 @@
+"""`make bench`: what the origin costs, measured with wrk against real servers.
+
+Starts a throwaway PostgreSQL 15, gunicorn (production settings, 2 workers)
+and Varnish with deploy/varnish.vcl, all on 127.0.0.1, with the helpers the
+deployment tests use (tests/servers.py); seeds entries of 10, 200, 1,000 and
+10,000 updates through the change log; then measures each target with wrk
+in interleaved rounds and takes medians. Ratios between rows of one run are
+what count: the machine is shared, so absolute figures move between runs.
+Writes docs/benchmarks.md and prints it. Not a test: nothing here asserts a
+time (issue 8).
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+SIZES = [10, 200, 1_000, 10_000]
+# Also measured on a second gunicorn that remembers nothing.
+COLD = ["poll-10000", "page-200", "page-10000"]
+CONNECTIONS = 16
+THREADS = 2
+SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+OUTPUT = PROJECT / "docs" / "benchmarks.md"
+# What `make bench` installs when missing, as .ci/run does.
+TOOLS = {
+    "/usr/bin/wrk": "wrk",
+    "/usr/sbin/varnishd": "varnish",
+    "/usr/lib/postgresql/15/bin/initdb": "postgresql-15",
+}
+
+SAMPLE_UPDATES = [
+    "The lights go down and the **keynote starts**. The hall is full.",
+    "> We shipped more this year than in the three before it.\n\nA big claim to open with.",
+    "First announcement: the new release is out today. [Release notes](https://example.com/notes).",
+    "Three things they stress:\n\n1. Long-term support\n2. Async views\n3. A faster admin",
+    "The demo works first time; the room applauds, mostly out of relief. " * 3,
+    "A question about `select_for_update` gets a name-check from the stage.",
+]
+
+
+def install_missing_tools() -> None:
+    packages = [package for path, package in TOOLS.items() if not Path(path).exists()]
+    if packages:
+        print(f"Installing {', '.join(packages)}", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages],
+            check=True,
+            env=env,
+        )
+    if os.geteuid() == 0 and subprocess.run(["id", "postgres"], capture_output=True).returncode:
+        subprocess.run(["useradd", "--system", "--create-home", "postgres"], check=True)
+
+
+def seed() -> dict[int, str]:
+    """An entry per size, its updates a minute apart up to now: {size: slug}."""
+    from django.db import connection
+
+    from entries.models import Entry
+    from updates.changes import post_updates
+    from updates.models import LiveUpdate
+
+    slugs = {}
+    now = datetime.now(UTC).replace(microsecond=0)
+    for size in SIZES:
+        entry = Entry.objects.create(
+            title=f"An event with {size} updates",
+            slug=f"bench-{size}",
+            intro="Follow it as it happens.",
+            status=Entry.Status.LIVE,
+            timezone="Europe/London",
+        )
+        for start in range(0, size, 1_000):
+            post_updates(
+                entry,
+                [
+                    LiveUpdate(
+                        content=f"{SAMPLE_UPDATES[n % len(SAMPLE_UPDATES)]}\n\nUpdate {n + 1}.",
+                        published=now - timedelta(minutes=size - n),
+                    )
+                    for n in range(start, min(size, start + 1_000))
+                ],
+            )
+        slugs[size] = entry.slug
+    # Statistics as autovacuum would soon leave them: without, the planner
+    # may sort a whole table rather than walk the page's index.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return slugs
+
+
+def queries_per_request(path: str) -> str:
+    """Queries one GET of `path` runs, counted in this process with the same settings:
+    with nothing remembered / with the entry state and page remembered."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.servers import SITE
+    from updates import entry_state, paging
+
+    client = Client(HTTP_HOST=SITE)
+    client.get(path)  # the connection set up
+    counts = []
+    for forget in (True, False):
+        if forget:  # nothing remembered, then what a busy process has
+            entry_state.forget_all()
+            paging.forget_pages()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts.append(len(queries))
+    return "{} / {}".format(*counts)
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def milliseconds(text: str) -> float:
+    number, unit = re.fullmatch(r"([0-9.]+)([a-z]+)", text).groups()
+    return float(number) * UNITS[unit]
+
+
+def wrk(port: int, path: str, seconds: int = SECONDS) -> dict:
+    from tests.servers import SITE
+
+    result = subprocess.run(
+        ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "30s",
+         "--latency", "-H", f"Host: {SITE}", f"http://127.0.0.1:{port}{path}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    out = result.stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)),
+        "p50": milliseconds(re.search(r"\s50%\s+(\S+)", out).group(1)),
+        "p99": milliseconds(re.search(r"\s99%\s+(\S+)", out).group(1)),
+        "errors": (int(errors.group(1)) if errors else 0),
+        "socket_errors": sockets.group(1) if sockets else "",
+    }
+
+
+def machine() -> dict:
+    cpu = re.search(r"model name\s*:\s*(.*)", Path("/proc/cpuinfo").read_text())
+    versions = {
+        "Python": platform.python_version(),
+        "Django": __import__("django").get_version(),
+        "gunicorn": __import__("gunicorn").__version__,
+        "PostgreSQL": run_text(["/usr/lib/postgresql/15/bin/postgres", "--version"]),
+        "Varnish": run_text(["varnishd", "-V"]).splitlines()[0],
+        "wrk": run_text(["wrk", "-v"]).splitlines()[0].split(" [")[0],
+    }
+    return {
+        "cpu": cpu.group(1).strip() if cpu else platform.processor(),
+        "cores": os.cpu_count(),
+        "versions": versions,
+        "load": os.getloadavg(),
+    }
+
+
+def run_text(command: list[str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True)
+    return (result.stdout or result.stderr).strip()
+
+
+def settle(ports: list[int]) -> None:
+    """Wait until the origins have finished what wrk left queued (slow pages)."""
+    from tests.servers import get
+
+    for port in ports:
+        for _ in range(120):
+            start = time.perf_counter()
+            get(port, "/healthz", {"Host": "127.0.0.1"}, timeout=120)
+            if time.perf_counter() - start < 0.05:
+                break
+
+
+def measure(
+    targets: dict[str, tuple[int, str]], origins: list[int], before_each=None
+) -> dict[str, list[dict]]:
+    """Every target once per round, rounds interleaved so that noise hits all alike."""
+    for port, path in targets.values():
+        wrk(port, path, seconds=1)  # warm-up: imports, connections, caches
+        settle(origins)
+    results = {name: [] for name in targets}
+    for round_number in range(ROUNDS):
+        for name, (port, path) in targets.items():
+            if before_each:
+                before_each(name)
+            results[name].append(wrk(port, path))
+            settle(origins)
+        print(f"round {round_number + 1}/{ROUNDS} done", flush=True)
+    return results
+
+
+def one_at_a_time(port: int, path: str) -> float:
+    """Milliseconds one request takes with nothing else running, median of 5."""
+    from tests.servers import get
+
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        get(port, path, timeout=60)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def median(rounds: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in rounds)
+
+
+def spread(rounds: list[dict]) -> float:
+    """(max - min) / median of requests per second over the rounds."""
+    values = [r["rps"] for r in rounds]
+    middle = statistics.median(values)
+    return (max(values) - min(values)) / middle if middle else 0.0
+
+
+def report(info: dict, results: dict, extra: dict) -> str:
+    trivial = median(results["trivial"], "rps")
+    poll = median(results["poll-10000"], "rps")
+    varnish = median(results["poll-varnish"], "rps")
+    page = {size: median(results[f"page-{size}"], "rps") for size in SIZES}
+    cold = {name: median(results[f"{name}-cold"], "rps") for name in COLD}
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (bench/run.py); see issue 8 for the targets. Ratios",
+        "compare rows of this one run; absolute figures depend on the machine and on",
+        "what else runs on it.",
+        "",
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- Machine: {info['cpu']}, {info['cores']} cores; load average before the run "
+        + ", ".join(f"{x:.2f}" for x in info["load"]),
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
+        f"- Setup: gunicorn with production settings (DEBUG off, collectstatic done), "
+        f"2 sync workers, worker recycling off; PostgreSQL 15 and Varnish "
+        f"(deploy/varnish.vcl) on 127.0.0.1; wrk {THREADS} threads, {CONNECTIONS} "
+        f"connections, {SECONDS} s per round, {ROUNDS} interleaved rounds, medians; spread = "
+        "(max − min) / median of the rounds' req/s; one alone = the median time of 5 "
+        "requests sent one at a time (for requests too slow to complete in a round).",
+        "",
+        "| request | req/s | spread | p50 ms | p99 ms | one alone, ms | queries cold / warm | bytes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rows = [("trivial", "1. trivial Django JSON view")]
+    rows += [
+        (f"poll-{size}", f"2. poll at the current revision, {size:,} updates")
+        for size in (10, 10_000)
+    ]
+    rows += [("poll-varnish", "3. poll through Varnish (cache hits), 10,000 updates")]
+    rows += [(f"page-{size}", f"4. entry page, {size:,} updates") for size in SIZES]
+    rows += [
+        ("poll-10000-cold", "2. poll at the current revision, 10,000 updates, nothing remembered"),
+        ("page-200-cold", "4. entry page, 200 updates, nothing remembered"),
+        ("page-10000-cold", "4. entry page, 10,000 updates, nothing remembered"),
+    ]
+    for name, label in rows:
+        rounds = results[name]
+        errors = sum(r["errors"] for r in rounds)
+        note = f" ({errors} non-2xx)" if errors else ""
+        lines.append(
+            f"| {label}{note} | {median(rounds, 'rps'):,.0f} | {spread(rounds):.0%} "
+            f"| {median(rounds, 'p50'):.2f} | {median(rounds, 'p99'):.2f} "
+            f"| {format(extra['alone'][name], '.1f') if name in extra['alone'] else ''} "
+            f"| {extra['queries'].get(name, '')} | {extra['bytes'].get(name, '')} |"
+        )
+    targets = [
+        ("poll at current revision / trivial (2 / 1)", poll / trivial, "≥ 0.8"),
+        ("poll through Varnish / poll at origin (3 / 2)", varnish / poll, "(report)"),
+        ("page with 200 updates / trivial", page[200] / trivial, "≥ 0.2"),
+        ("page at 10,000 / page at 200", page[10_000] / page[200], "≥ 0.8"),
+        ("nothing remembered: poll / trivial", cold["poll-10000"] / trivial, "(report)"),
+        ("nothing remembered: page with 200 / trivial", cold["page-200"] / trivial, "(report)"),
+        (
+            "nothing remembered: page at 10,000 / page at 200",
+            cold["page-10000"] / cold["page-200"],
+            "(report)",
+        ),
+    ]
+    lines += ["", "| ratio | value | target |", "| --- | ---: | --- |"]
+    lines += [f"| {label} | {value:.2f} | {target} |" for label, value, target in targets]
+    queries = extra["queries"]
+    body = extra["bytes"]
+    lines += [
+        "",
+        "Constant costs (also pinned in tests): queries per poll "
+        f"{queries['poll-10']} at 10 and {queries['poll-10000']} at 10,000 updates; "
+        f"queries per page {queries['page-10']} at 10 and {queries['page-10000']} at 10,000; "
+        f"up-to-date poll body {body['poll-10']} bytes at 10 and {body['poll-10000']} at 10,000 "
+        "(the difference is the digits of the revision, 10 against 10000). Queries: cold is a "
+        "process that remembers nothing, warm one that served the same URL within the second "
+        "(entry state, updates/entry_state.py) or at the same revision (page fragments, "
+        "updates/paging.py); wrk measures the warm case.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    install_missing_tools()
+    sys.path.insert(0, str(PROJECT))
+    from tests.servers import Gunicorn, PostgresCluster, Varnish, get, manage
+    from tests.servers import production_environment as environment
+
+    folder = Path(tempfile.mkdtemp(prefix="liveblog-bench-"))
+    try:
+        with PostgresCluster() as postgres:
+            postgres.create_database("liveblog")
+            env = environment(postgres.url(), folder / "static")
+            env.update(LIVEBLOG_BENCH="true", GUNICORN_MAX_REQUESTS="0", LOG_LEVEL="WARNING")
+            manage(env, "migrate", "--verbosity", "0")
+            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+            os.environ.update(env)
+            os.environ["DJANGO_SETTINGS_MODULE"] = "liveblog.settings"
+            import django
+
+            django.setup()
+            print("Seeding…", flush=True)
+            slugs = seed()
+            info = machine()
+            from django.urls import reverse
+
+            from entries.models import Entry
+
+            def poll_path(size: int) -> str:
+                entry = Entry.objects.get(slug=slugs[size])
+                return f"{reverse('updates:poll', args=[entry.slug])}?since={entry.revision}"
+
+            paths = {"trivial": "/bench/trivial.json"}
+            paths.update({f"poll-{size}": poll_path(size) for size in (10, 10_000)})
+            paths.update({f"page-{size}": f"/entries/{slugs[size]}/" for size in SIZES})
+            extra = {
+                "queries": {
+                    name: queries_per_request(path)
+                    for name, path in paths.items()
+                    if name != "trivial"
+                },
+                "bytes": {},
+                "alone": {},
+            }
+            # The same, remembering nothing: what a poll and a page cost the
+            # first time (or with the memos turned off).
+            cold_env = {**env, "LIVEBLOG_POLL_MEMO_SECONDS": "0", "LIVEBLOG_PAGE_MEMO_SIZE": "0"}
+            (folder / "cold").mkdir()
+            cold_paths = {f"{name}-cold": paths[name] for name in COLD}
+            for name in COLD:
+                extra["queries"][f"{name}-cold"] = extra["queries"][name].split(" / ")[0]
+            with (
+                Gunicorn(env, folder) as gunicorn,
+                Gunicorn(cold_env, folder / "cold") as cold,
+                Varnish(gunicorn.port) as varnish,
+            ):
+                everything = [(gunicorn.port, paths), (cold.port, cold_paths)]
+                for port, named in everything:
+                    for name, path in named.items():
+                        response = get(port, path, timeout=60)
+                        assert response.status == 200, (path, response.status, response.body[:300])
+                        extra["bytes"][name] = len(response.body)
+                        extra["alone"][name] = one_at_a_time(port, path)
+                polled = paths["poll-10000"]
+
+                def warm_varnish(name: str) -> None:
+                    # Only cache hits are measured through Varnish: a miss
+                    # would measure the origin (and may be rate-limited).
+                    if name == "poll-varnish":
+                        get(varnish.port, polled, timeout=60)
+                        hit = get(varnish.port, polled, timeout=60)
+                        assert hit.status == 200, hit.status
+
+                targets = {name: (gunicorn.port, path) for name, path in paths.items()}
+                targets.update({name: (cold.port, path) for name, path in cold_paths.items()})
+                targets["poll-varnish"] = (varnish.port, polled)
+                warm_varnish("poll-varnish")
+                print("Measuring…", flush=True)
+                results = measure(targets, [gunicorn.port, cold.port], before_each=warm_varnish)
+        Path(os.environ.get("BENCH_RESULTS", folder / "results.json")).write_text(
+            json.dumps({"info": info, "results": results, "extra": extra})
+        )
+        markdown = report(info, results, extra)
+        OUTPUT.write_text(markdown)
+        print(markdown)
+        print(f"Written to {OUTPUT.relative_to(PROJECT)}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
