@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PORT ?= 8000
 SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: run test lint format migrations-check screenshots bench clean lock
+.PHONY: run test lint format migrations-check screenshots bench mutation clean lock
 
 # Exactly the locked versions, each file checked against its hash; then the
 # project itself, whose dependencies the lock already holds.
@@ -65,5 +65,12 @@ migrations-check: $(INSTALLED)
 screenshots: $(INSTALLED)
 	$(BIN)/python scripts/screenshots.py
 
+# Mutation testing of the modules that decide what readers get (about 10
+# minutes); the survivors: `$(BIN)/mutmut results`, then `mutmut show NAME`.
+mutation: $(INSTALLED)
+	rm -rf mutants
+	SECRET_KEY=insecure-key-for-tests-only DATABASE_URL=$(SQLITE_URL) $(BIN)/mutmut run; \
+	status=$$?; SECRET_KEY=x DATABASE_URL=$(SQLITE_URL) $(BIN)/python scripts/mutation_score.py; exit $$status
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache mutants

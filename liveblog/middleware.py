@@ -3,7 +3,8 @@ import logging
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import InterfaceError, OperationalError
-from django.utils.cache import get_max_age
+from django.middleware.http import ConditionalGetMiddleware as DjangoConditionalGetMiddleware
+from django.utils.cache import get_conditional_response, get_max_age, set_response_etag
 from django.utils.encoding import escape_uri_path
 
 from liveblog.http import html_error, json_error
@@ -46,6 +47,25 @@ class ResponseHeadersMiddleware:
                 response["Vary"] = ", ".join(vary)
             elif "Vary" in response:
                 del response["Vary"]
+        return response
+
+
+class ConditionalGetMiddleware(DjangoConditionalGetMiddleware):
+    """Django's, for HEAD as well as GET.
+
+    Django leaves HEAD alone, expecting an empty body, but the body is only
+    dropped by the server after the middleware has run: a HEAD answer can
+    carry the same ETag as its GET, and a cache that checks with HEAD (or
+    revalidates with If-None-Match) gets the same answer as a browser.
+    """
+
+    def process_response(self, request, response):
+        if request.method != "HEAD":
+            return super().process_response(request, response)
+        if self.needs_etag(response) and not response.has_header("ETag"):
+            set_response_etag(response)
+        if response.has_header("ETag"):
+            return get_conditional_response(request, etag=response["ETag"], response=response)
         return response
 
 

@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "liveblog.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
+    "liveblog.middleware.ConditionalGetMiddleware",
     "liveblog.middleware.DatabaseUnavailableMiddleware",
     "liveblog.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

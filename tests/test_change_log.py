@@ -1,13 +1,16 @@
 """Every create, edit and delete of an update takes its entry's next revision."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from entries.models import Entry
 from tests.factories import make_entry, make_update
-from updates.changes import take_revision
+from updates.changes import lock_entry, post_update, post_updates, rerender_fragments
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
@@ -163,8 +166,8 @@ def test_taking_a_revision_outside_a_transaction_is_refused():
     # Without a transaction the row lock would end before the write.
     entry = make_entry()
 
-    with pytest.raises(transaction.TransactionManagementError):
-        take_revision(entry.pk)
+    with pytest.raises(transaction.TransactionManagementError, match="needs a transaction"):
+        lock_entry(entry.pk)
 
     assert revision_of(entry) == 0
 
@@ -187,3 +190,42 @@ def test_published_times_are_kept_to_the_second_so_edits_do_not_move_them():
     update = make_update(make_entry())
 
     assert update.published.microsecond == 0
+
+
+def test_post_update_keeps_the_author_and_any_time_it_is_given(django_user_model):
+    entry = make_entry()
+    author = django_user_model.objects.create_user("reporter")
+    earlier = timezone.now().replace(microsecond=0) - timedelta(minutes=5)
+
+    update = post_update(entry, "From the press box", author=author, published=earlier)
+
+    update.refresh_from_db()
+    assert (update.author, update.published, update.revision) == (author, earlier, 1)
+    assert "<p>From the press box</p>" in update.fragment
+
+
+def test_posting_in_bulk_renders_each_update_and_takes_one_revision_each():
+    entry = make_entry()
+    make_update(entry, "Posted before")
+
+    posted = post_updates(entry, [LiveUpdate(content=f"**Bulk** {n}") for n in range(3)])
+
+    assert [u.revision for u in posted] == [2, 3, 4]
+    assert revision_of(entry) == 4
+    stored = LiveUpdate.objects.filter(pk__in=[u.pk for u in posted]).order_by("revision")
+    for n, update in enumerate(stored):
+        assert update.html == f"<p><strong>Bulk</strong> {n}</p>"
+        assert update.html in update.fragment
+
+
+def test_a_time_zone_change_gives_every_visible_update_its_own_new_revision():
+    entry = make_entry(timezone="UTC")
+    updates = [make_update(entry, f"Update {n}") for n in range(3)]
+    updates[1].delete()
+
+    rerendered = rerender_fragments(entry.pk)
+
+    revisions = sorted(LiveUpdate.objects.filter(entry=entry).values_list("revision", flat=True))
+    assert rerendered == 2
+    assert revisions == [5, 6]
+    assert revision_of(entry) == 6

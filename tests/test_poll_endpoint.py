@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import override_settings
@@ -138,19 +138,79 @@ def test_a_client_far_behind_gets_a_bounded_batch_and_more(client):
     assert seen == [u.pk for u in updates]
 
 
+@override_settings(LIVEBLOG_POLL_BATCH=3)
+def test_exactly_one_batch_of_changes_comes_in_one_answer_without_more(client):
+    entry = make_entry()
+    updates = [make_update(entry, f"Update {n}") for n in range(3)]
+
+    body = poll(client, entry, since=0).json()
+
+    assert [u["id"] for u in body["updates"]] == [u.pk for u in updates]
+    assert (body["revision"], body["more"]) == (3, False)
+
+
+def test_a_poll_never_carries_another_entrys_changes(client):
+    keynote, match = make_entry(), make_entry()
+    make_update(match, "Goal!")
+    ours = make_update(keynote, "Doors open")
+    make_update(match, "Half time").delete()
+
+    body = poll(client, keynote, since=0).json()
+
+    assert [u["id"] for u in body["updates"]] == [ours.pk]
+    assert body["deleted"] == []
+
+
+def test_update_times_in_the_answer_are_in_the_entrys_zone(client):
+    entry = make_entry(timezone="Asia/Kolkata")
+    make_update(entry)
+
+    (item,) = poll(client, entry, since=0).json()["updates"]
+
+    assert datetime.fromisoformat(item["updated"]).utcoffset() == timedelta(hours=5, minutes=30)
+    assert datetime.fromisoformat(item["published"]).utcoffset() == timedelta(hours=5, minutes=30)
+
+
+NOT_A_REVISION = "The 'since' parameter must be a revision: a whole number from 0."
+MAX_REVISION = 2**63 - 1
+
+
 @pytest.mark.parametrize(
-    "query",
-    ["since=abc", "since=-1", "since=1.5", "since=", f"since={10**30}", "since=1&since=2"],
-    ids=["letters", "negative", "decimal", "empty", "huge", "twice"],
-)
-def test_it_returns_400_naming_the_parameter_for_a_bad_cursor(client, query):
+    ("query", "message"),
+    [
+        ("since=abc", NOT_A_REVISION),
+        ("since=-1", NOT_A_REVISION),
+        ("since=1.5", NOT_A_REVISION),
+        ("since=", NOT_A_REVISION),
+        ("since=%D9%A3", NOT_A_REVISION),  # an Arabic-Indic digit: isdigit(), not ASCII
+        (f"since={MAX_REVISION + 1}", NOT_A_REVISION),
+        (f"since={10**30}", NOT_A_REVISION),
+        ("since=00000000000000000001", NOT_A_REVISION),  # 20 digits
+        ("since=1&since=2", "The 'since' parameter must be given at most once."),
+    ],
+    ids=[
+        "letters", "negative", "decimal", "empty", "non-ascii-digit", "just-past-bigint",
+        "huge", "twenty-digits", "twice",
+    ],
+)  # fmt: skip
+def test_it_returns_400_naming_the_parameter_for_a_bad_cursor(client, query, message):
     entry = make_entry()
 
     response = client.get(reverse("updates:poll", kwargs={"slug": entry.slug}) + "?" + query)
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    assert "since" in response.json()["error"]
+    assert response.json() == {"error": message}
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_largest_revision_a_bigint_holds_is_a_valid_cursor(client):
+    entry = make_entry()
+    make_update(entry)
+
+    body = poll(client, entry, since=MAX_REVISION).json()
+
+    assert (body["revision"], body["updates"], body["more"]) == (1, [], False)
 
 
 def test_unknown_entries_are_404_json(client):
@@ -158,6 +218,7 @@ def test_unknown_entries_are_404_json(client):
 
     assert response.status_code == 404
     assert response.json() == {"error": "No such entry."}
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_drafts_are_404_for_anonymous_readers(client):
@@ -188,16 +249,24 @@ def test_other_methods_than_get_and_head_are_405(client, method):
 
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
-    assert "error" in response.json()
+    assert response.json() == {"error": f"Method {method.upper()} not allowed; use GET."}
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_head_is_answered_like_get_without_a_body(client):
     entry = make_entry()
 
-    response = client.head(reverse("updates:poll", kwargs={"slug": entry.slug}))
+    url = reverse("updates:poll", kwargs={"slug": entry.slug})
+    make_update(entry)
 
-    assert response.status_code == 200
-    assert response.content == b""
+    head, get = client.head(url), client.get(url)
+
+    assert head.status_code == get.status_code == 200
+    assert head.content == b"" and get.content
+    for header in ("Content-Type", "Cache-Control", "ETag", "Content-Length"):
+        assert head.get(header) == get.get(header), header
+    # A cache revalidating with HEAD gets the same cheap answer as with GET.
+    assert client.head(url, headers={"If-None-Match": get["ETag"]}).status_code == 304
 
 
 def test_shared_caches_may_keep_it_ten_seconds_and_it_sets_no_cookie(client):

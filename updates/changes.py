@@ -2,7 +2,7 @@
 
 Each create, edit or delete of a LiveUpdate takes the next value of its
 entry's `revision` while holding a lock on the entry row, in the same
-transaction as the write (LiveUpdate.save and delete call take_revision).
+transaction as the write (LiveUpdate.save and delete call lock_entry).
 Writers to one entry therefore commit one after another, in revision order,
 so a reader that has seen everything up to revision R needs exactly the rows
 whose revision is above R: a row carries only its latest change, and a
@@ -24,11 +24,6 @@ from entries.models import Entry
 from updates.rendering import render_fragment, render_markdown
 
 
-def take_revision(entry_id: int) -> int:
-    """Lock the entry and return its next revision; the caller's transaction commits it."""
-    return lock_entry(entry_id).revisions[0]
-
-
 @dataclass(frozen=True)
 class Locked:
     revisions: range
@@ -40,7 +35,7 @@ class Locked:
 def lock_entry(entry_id: int, count: int = 1) -> Locked:
     """Lock the entry and take its next `count` revisions, for the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError("take_revision() needs a transaction.")
+        raise transaction.TransactionManagementError("lock_entry() needs a transaction.")
     current, zone = (
         Entry.objects.select_for_update().values_list("revision", "timezone").get(pk=entry_id)
     )
