@@ -247,7 +247,9 @@ def report(info: dict, results: dict, extra: dict) -> str:
         + ", ".join(f"{x:.2f}" for x in info["load"]),
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- Setup: gunicorn with production settings (DEBUG off, collectstatic done), "
-        f"2 sync workers, worker recycling off; PostgreSQL 15 and Varnish "
+        "2 workers as gunicorn.conf.py runs them (gthread, GUNICORN_THREADS threads "
+        f"each: {os.environ.get('GUNICORN_THREADS', '4')}), worker recycling off; "
+        "PostgreSQL 15 and Varnish "
         f"(deploy/varnish.vcl) on 127.0.0.1; wrk {THREADS} threads, {CONNECTIONS} "
         f"connections, {SECONDS} s per round, {ROUNDS} interleaved rounds, medians; spread = "
         "(max − min) / median of the rounds' req/s; one alone = the median time of 5 "

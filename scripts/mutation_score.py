@@ -26,7 +26,11 @@ for line in lines:
     killed[module] += status == "killed"
 
 for module in sorted(totals):
-    print(f"{module:24} {killed[module]:4} / {totals[module]:4} killed ({killed[module] / totals[module]:.0%})")
+    print(
+        f"{module:24} {killed[module]:4} / {totals[module]:4} killed ({killed[module] / totals[module]:.0%})"
+    )
 score = sum(killed.values()) / max(sum(totals.values()), 1)
-print(f"{'all':24} {sum(killed.values()):4} / {sum(totals.values()):4} killed ({score:.1%}); target {TARGET:.0%}")
+print(
+    f"{'all':24} {sum(killed.values()):4} / {sum(totals.values()):4} killed ({score:.1%}); target {TARGET:.0%}"
+)
 sys.exit(0 if score >= TARGET else 1)

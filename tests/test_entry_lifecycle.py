@@ -3,8 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from entries.models import Entry
+from entries.models import Entry, validate_timezone
 from tests.factories import make_entry
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +56,21 @@ def test_live_entries_are_listed_first_even_when_an_ended_one_started_later():
     listed = list(Entry.objects.published().for_listing())
 
     assert listed == [live, ended]
+
+
+def test_entries_that_started_together_are_listed_newest_first():
+    started = datetime(2026, 11, 1, 9, tzinfo=UTC)
+    first = make_entry(title="Hall A keynote", status=Entry.Status.ENDED)
+    second = make_entry(title="Hall B keynote", status=Entry.Status.ENDED)
+    Entry.objects.filter(pk__in=[first.pk, second.pk]).update(coverage_start=started)
+
+    assert list(Entry.objects.published().for_listing()) == [second, first]
+
+
+def test_an_unknown_time_zone_is_refused_with_an_example_of_a_good_one():
+    with pytest.raises(ValidationError) as refused:
+        validate_timezone("Mars/Olympus")
+
+    assert refused.value.messages == [
+        "Mars/Olympus is not an IANA time zone name, such as Europe/London."
+    ]

@@ -141,6 +141,8 @@ def post_update(entry: Entry, content: str, author=None, **fields):
     from updates.models import LiveUpdate
 
     update = LiveUpdate(entry=entry, content=content, author=author, **fields)
-    update.full_clean(exclude=["html", "updated", "revision", "author"])
+    # Validates what a caller can give (content, published): the fields the
+    # change log fills in are not editable, and Django never validates those.
+    update.full_clean()
     update.save()
     return update
