@@ -1,7 +1,12 @@
 """The author's tool: the Django admin, used under time pressure."""
 
+import re
+import time
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from entries.models import Entry
 from tests.factories import make_entry, make_update
@@ -13,22 +18,30 @@ ADD_UPDATE = reverse("admin:updates_liveupdate_add")
 
 
 def test_the_entry_list_shows_status_update_count_last_update_and_a_post_link(staff_client):
-    entry = make_entry(title="Keynote")
-    make_update(entry)
-    make_update(entry)
-    make_update(entry).delete()
+    entry = make_entry(title="Keynote", status=Entry.Status.LIVE)
+    make_update(entry, published=datetime(2026, 7, 1, 16, 0, tzinfo=UTC))
+    make_update(entry, published=datetime(2026, 7, 1, 16, 5, tzinfo=UTC))
+    make_update(entry, published=datetime(2026, 7, 1, 16, 40, tzinfo=UTC)).delete()
+    make_entry(title="Quiet draft", status=Entry.Status.DRAFT)
 
     page = staff_client.get(reverse("admin:entries_entry_changelist")).content.decode()
 
-    assert "Keynote" in page
-    assert '<td class="field-update_count">2</td>' in page
-    assert "field-last_update" in page
-    assert f'href="{ADD_UPDATE}?entry={entry.pk}"' in page
-    assert ">Post updates<" in page
+    row = page[page.index(">Keynote<") :].split("</tr>")[0]
+    assert '<td class="field-status">Live</td>' in row
+    # The deleted update is neither counted nor the last one.
+    assert '<td class="field-update_count">2</td>' in row
+    last_update = re.search(r'<td class="field-last_update[^"]*">([^<]*)</td>', row).group(1)
+    assert re.fullmatch(r"July 1, 2026, 4:05\W+p\.m\.", last_update), last_update
+    assert f'href="{ADD_UPDATE}?entry={entry.pk}"' in row and ">Post updates<" in row
+    draft_row = page[page.index(">Quiet draft<") :].split("</tr>")[0]
+    assert '<td class="field-update_count">0</td>' in draft_row
 
 
-def test_the_entry_list_takes_a_fixed_number_of_queries(staff_client, django_assert_num_queries):
-    for _ in range(3):
+@pytest.mark.parametrize("entries", [3, 30])
+def test_the_entry_list_takes_a_fixed_number_of_queries(
+    staff_client, django_assert_num_queries, entries
+):
+    for _ in range(entries):
         make_update(make_entry())
     staff_client.get(reverse("admin:entries_entry_changelist"))  # warm the session
 
@@ -67,10 +80,17 @@ def test_the_entry_field_is_an_autocomplete_not_a_select_of_every_entry(staff_cl
 def test_posting_sets_the_author_and_publishes_at_save_time(staff_client):
     entry = make_entry()
 
+    form = staff_client.get(ADD_UPDATE).content.decode()
+    opened = timezone.now().replace(microsecond=0)
+    time.sleep(1.1)  # the author types for a while after opening the form
     staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": "Kick-off!", "_save": "Save"})
+    saved = timezone.now()
 
     update = LiveUpdate.objects.get()
+    assert 'name="published_0"' not in form
     assert update.author == staff_client.user
+    assert opened < update.published <= saved
+    assert update.published.microsecond == 0
     assert update.html == "<p>Kick-off!</p>"
     assert update.revision == 1
 
