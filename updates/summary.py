@@ -60,9 +60,68 @@ class _Reader(HTMLParser):
         self.parts.append(data)
 
 
+def _summary(parts: list[str], images: list[Image]) -> Summary:
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
+    return Summary("\n".join(line for line in lines if line), images)
+
+
 def summarise(html: str) -> Summary:
     reader = _Reader()
     reader.feed(html)
     reader.close()
-    lines = (" ".join(line.split()) for line in "".join(reader.parts).splitlines())
-    return Summary("\n".join(line for line in lines if line), reader.images)
+    return _summary(reader.parts, reader.images)
+
+
+@dataclass
+class Fragment:
+    id: int
+    published: str  # ISO 8601 in the entry's zone, as the fragment carries it
+    summary: Summary
+
+
+class _FragmentReader(_Reader):
+    """Reads stored <article> fragments (updates/_update.html): id, time and body."""
+
+    def __init__(self):
+        super().__init__()
+        self.fragments: list[Fragment] = []
+        self.body_depth = 0  # open <div>s inside the current update-body
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "article" and (values.get("id") or "").startswith("update-"):
+            self.finish()
+            self.current = Fragment(int(values["id"].removeprefix("update-")), "", Summary())
+            self.fragments.append(self.current)
+        elif self.body_depth:
+            if tag == "div":
+                self.body_depth += 1
+            super().handle_starttag(tag, attrs)
+        elif tag == "time" and self.fragments and not self.current.published:
+            self.current.published = values.get("datetime") or ""
+        elif tag == "div" and "update-body" in (values.get("class") or "").split():
+            self.body_depth = 1
+
+    def handle_endtag(self, tag):
+        if self.body_depth:
+            if tag == "div":
+                self.body_depth -= 1
+            super().handle_endtag(tag)
+
+    def handle_data(self, data):
+        if self.body_depth:
+            super().handle_data(data)
+
+    def finish(self):
+        if self.fragments:
+            self.current.summary = _summary(self.parts, self.images)
+        self.parts, self.images, self.body_depth = [], [], 0
+
+
+def read_fragments(html: str) -> list[Fragment]:
+    """Each update in a page's joined fragments, in the order given."""
+    reader = _FragmentReader()
+    reader.feed(html)
+    reader.close()
+    reader.finish()
+    return reader.fragments
