@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format migrations-check bench clean
+.PHONY: run simulate test lint format migrations-check bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ run: $(INSTALLED) .dev-secret-key
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py migrate --verbosity 0
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py demo
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Next to `make run`, in a second terminal: a plausible update every 5 s to
+# the live demo entry until Ctrl+C (simulate_live; ARGS="--every 2" etc.).
+simulate: $(INSTALLED) .dev-secret-key
+	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py simulate_live --every 5 $(ARGS)
 
 # Tests run with DEBUG off, as in production; DATABASE_URL picks PostgreSQL.
 test: $(INSTALLED) lint

@@ -10,6 +10,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from entries.models import Entry
 from updates.changes import post_update
@@ -65,7 +66,12 @@ class Command(BaseCommand):
     def handle(self, entry, every, count, **options):
         if every < 0 or (count is not None and count < 0):
             raise CommandError("--every and --count must not be negative.")
-        entry = self.live_entry(entry)
+        try:
+            entry = self.live_entry(entry)
+        except DatabaseError as error:
+            raise CommandError(
+                f"The database is not ready ({error}): is `make run` running?"
+            ) from None
         self.stdout.write(f"Posting to {entry.get_absolute_url()} every {every:g} s; Ctrl+C stops.")
         rng = random.Random()
         posted = 0
