@@ -9,6 +9,7 @@ memo, like updates/paging.py's), not per request.
 """
 
 import json
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from liveblog.site import absolute_url
+from updates.paging import FRAGMENT_ID, FRAGMENT_TIME
 from updates.summary import read_fragments, summarise
 
 STRUCTURED_UPDATES = 100
@@ -62,17 +64,28 @@ def json_script(data: dict) -> SafeString:
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
 
 
+ARTICLE = re.compile(r"(?=<article\b)")
+
+
+def fragment_order(fragment: str) -> tuple[datetime, int]:
+    """Where a stored fragment falls in (published, id) order, as it states them."""
+    return (
+        datetime.fromisoformat(FRAGMENT_TIME.search(fragment).group(1)),
+        int(FRAGMENT_ID.search(fragment).group(1)),
+    )
+
+
 def iso(moment: datetime, zone) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def structured_data(request, entry, updates_html: str, url: str, description: str) -> Structured:
     """LiveBlogPosting for the entry, with its latest updates as BlogPosting items."""
-    fragments = sorted(
-        read_fragments(updates_html),
-        key=lambda fragment: (datetime.fromisoformat(fragment.published), fragment.id),
-        reverse=True,
-    )[:STRUCTURED_UPDATES]
+    # Only the latest are read as HTML (the costly part); the page may list
+    # twice as many, oldest first once ended.
+    articles = [chunk for chunk in ARTICLE.split(updates_html) if chunk.startswith("<article")]
+    latest = sorted(articles, key=fragment_order, reverse=True)[:STRUCTURED_UPDATES]
+    fragments = read_fragments("".join(latest))
     items, image = [], None
     for fragment in fragments:
         summary = fragment.summary
