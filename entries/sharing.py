@@ -11,6 +11,7 @@ memo, like updates/paging.py's), not per request.
 import json
 import re
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -136,10 +137,13 @@ def share_meta(request, entry, updates_html: str, older_page: bool) -> ShareMeta
     if structured is None and not older_page:
         structured = structured_data(request, entry, updates_html, url, description)
         _memo[key] = structured
-        if len(_memo) > MAX_MEMO:
+    # Threaded workers share the memo: another request may have evicted the
+    # key, or emptied it, in between; either is harmless.
+    with suppress(KeyError):
+        if structured is not None:
+            _memo.move_to_end(key)
+        while len(_memo) > MAX_MEMO:
             _memo.popitem(last=False)
-    elif structured is not None:
-        _memo.move_to_end(key)
     return ShareMeta(
         # An older page's URL always means the same updates (updates/paging.py).
         canonical=absolute_url(request, request.get_full_path()) if older_page else url,
