@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PORT ?= 8000
 SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: run test lint format migrations-check screenshots bench mutation clean lock
+.PHONY: run simulate test lint format migrations-check screenshots bench mutation clean lock
 
 # Exactly the locked versions, each file checked against its hash; then the
 # project itself, whose dependencies the lock already holds.
@@ -38,6 +38,11 @@ run: $(INSTALLED) .dev-secret-key
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py migrate --verbosity 0
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py demo --port $(PORT)
 	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Next to `make run`, in a second terminal: a plausible update every 5 s to
+# the live demo entry until Ctrl+C (simulate_live; ARGS="--every 2" etc.).
+simulate: $(INSTALLED) .dev-secret-key
+	DEBUG=true SECRET_KEY="$$(cat .dev-secret-key)" $(BIN)/python manage.py simulate_live --every 5 $(ARGS)
 
 # Tests run with DEBUG off, as in production; DATABASE_URL picks PostgreSQL.
 # Without it they say SQLite explicitly (production requires DATABASE_URL).

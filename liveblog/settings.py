@@ -43,6 +43,15 @@ if not SECRET_KEY:
     SECRET_KEY = get_random_secret_key()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+
+# The site's public origin, such as https://live.example.com, for absolute
+# URLs in feeds and share previews. Pages are shared by a CDN, so those must
+# not come from a request's Host header; without it (development) they do.
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/?#\s]+", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be a scheme and host such as https://live.example.com, got {SITE_URL!r}."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -178,6 +187,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Shown as the site's name in feeds and share previews.
+LIVEBLOG_SITE_NAME = "Liveblog"
 # How long shared caches (a CDN) may keep a public page or poll response, and
 # how often the reader script asks: together they bound how late a reader is.
 LIVEBLOG_CACHE_SECONDS = 10

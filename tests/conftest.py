@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from entries import sharing
 from tests.tools import missing
 from updates import entry_state, paging
 
@@ -41,6 +42,7 @@ def _forget_remembered_pages():
     """Rolled-back test databases hand out the same ids and revisions again."""
     paging.forget_pages()
     entry_state.forget_all()
+    sharing.forget()
 
 
 @pytest.hookimpl(tryfirst=True)

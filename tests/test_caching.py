@@ -45,6 +45,10 @@ def public_urls():
             entry.poll_url() + "?since=1",
             ended.poll_url() + "?since=1",
         ],
+        "updates:feed": [
+            reverse("updates:feed", kwargs={"slug": entry.slug}),
+            reverse("updates:feed", kwargs={"slug": ended.slug}),
+        ],
         "healthz": [reverse("healthz")],
         "favicon": ["/favicon.ico"],
     }

@@ -44,3 +44,21 @@ def test_the_example_environment_names_every_variable_settings_read():
     read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_source + gunicorn_source))
 
     assert read <= set(production_env())
+
+
+def test_check_deploy_warns_when_site_url_is_missing():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(production_env())
+    env["SITE_URL"] = ""
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert "(liveblog.W001) SITE_URL is not set" in result.stderr

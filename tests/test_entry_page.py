@@ -42,7 +42,7 @@ def test_an_ended_page_reads_oldest_first_like_a_transcript(client):
     page = get_page(client, entry).content.decode()
 
     assert 'data-order="oldest"' in page
-    assert page.index("Kick-off</p>") < page.index("Second half")
+    assert page.index("Kick-off</p>") < page.index("Second half</p>")
 
 
 def test_update_times_are_shown_in_the_entrys_time_zone_named_once(client):

@@ -100,3 +100,25 @@ def test_a_poll_memo_longer_than_a_second_or_unreadable_refuses_to_start(value):
 
     assert result.returncode != 0
     assert "LIVEBLOG_POLL_MEMO_SECONDS" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["live.example.com", "https://live.example.com/blog", "ftp://x"])
+def test_site_url_must_be_a_scheme_and_host(value):
+    result = load_settings(SECRET_KEY="k", SITE_URL=value)
+
+    assert result.returncode != 0
+    assert (
+        f"SITE_URL must be a scheme and host such as https://live.example.com, got '{value}'"
+        in (result.stderr)
+    )
+
+
+def test_site_url_loses_a_trailing_slash():
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings as s; print(s.SITE_URL)"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "liveblog.settings", "SECRET_KEY": "k",
+             "SITE_URL": "https://live.example.com/"},
+        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.stdout.strip() == "https://live.example.com"

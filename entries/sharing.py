@@ -1,0 +1,164 @@
+"""What an entry page tells search engines, feed readers and link previews.
+
+A canonical link, Open Graph and Twitter card meta, the feed's address, and
+schema.org LiveBlogPosting structured data (JSON-LD) for the latest 100
+updates. All of it comes from the entry and the stored fragments the page
+already read, so the page takes no extra query; the structured data is
+built once per entry revision and change of the entry (a small per-process
+memo, like updates/paging.py's), not per request.
+"""
+
+import json
+import re
+from collections import OrderedDict
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from liveblog.site import absolute_url
+from updates.paging import FRAGMENT_ID, FRAGMENT_TIME
+from updates.summary import read_fragments, summarise
+
+STRUCTURED_UPDATES = 100
+DESCRIPTION_LENGTH = 200
+# Inside <script>, "<", ">" and "&" as JSON escapes: no text can close the
+# element or open a comment (what Django's json_script filter does, but
+# that one writes type="application/json").
+SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class Structured:
+    json_ld: SafeString
+    image: Image | None
+
+
+@dataclass(frozen=True)
+class ShareMeta:
+    canonical: str
+    url: str  # the entry's, for sharing, even from an older page
+    description: str
+    image: Image | None
+    feed_url: str | None
+    json_ld: SafeString | None
+    site_name: str
+
+
+def shorten(text: str, length: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+def json_script(data: dict) -> SafeString:
+    payload = json.dumps(data, ensure_ascii=False).translate(SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
+
+
+ARTICLE = re.compile(r"(?=<article\b)")
+
+
+def fragment_order(fragment: str) -> tuple[datetime, int]:
+    """Where a stored fragment falls in (published, id) order, as it states them."""
+    return (
+        datetime.fromisoformat(FRAGMENT_TIME.search(fragment).group(1)),
+        int(FRAGMENT_ID.search(fragment).group(1)),
+    )
+
+
+def iso(moment: datetime, zone) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds")
+
+
+def structured_data(request, entry, updates_html: str, url: str, description: str) -> Structured:
+    """LiveBlogPosting for the entry, with its latest updates as BlogPosting items."""
+    # Only the latest are read as HTML (the costly part); the page may list
+    # twice as many, oldest first once ended.
+    articles = [chunk for chunk in ARTICLE.split(updates_html) if chunk.startswith("<article")]
+    latest = sorted(articles, key=fragment_order, reverse=True)[:STRUCTURED_UPDATES]
+    fragments = read_fragments("".join(latest))
+    items, image = [], None
+    for fragment in fragments:
+        summary = fragment.summary
+        item = {
+            "@type": "BlogPosting",
+            "headline": summary.headline or entry.title,
+            "datePublished": fragment.published,
+            "url": f"{url}#update-{fragment.id}",
+            "articleBody": summary.text,
+        }
+        if summary.images:
+            item["image"] = [absolute_url(request, found.src) for found in summary.images]
+            if image is None:
+                image = Image(item["image"][0], summary.images[0].alt)
+        items.append(item)
+    zone = entry.zone
+    modified = max([entry.modified, *(datetime.fromisoformat(f.published) for f in fragments[:1])])
+    data = {
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "@id": url,
+        "url": url,
+        "headline": entry.title,
+        "description": description,
+        "dateModified": iso(modified, zone),
+    }
+    if entry.coverage_start:
+        data["datePublished"] = data["coverageStartTime"] = iso(entry.coverage_start, zone)
+    if entry.has_ended and entry.coverage_end:
+        data["coverageEndTime"] = iso(entry.coverage_end, zone)
+    if image:
+        data["image"] = image.url
+    data["liveBlogUpdate"] = items
+    return Structured(json_script(data), image)
+
+
+# Keyed by everything the structured data depends on: each change to an
+# update takes a revision, each change to the entry sets `modified`.
+MAX_MEMO = 32
+_memo: OrderedDict[tuple, Structured] = OrderedDict()
+
+
+def share_meta(request, entry, updates_html: str, older_page: bool) -> ShareMeta:
+    url = absolute_url(request, entry.get_absolute_url())
+    description = shorten(summarise(entry.intro_html).text, DESCRIPTION_LENGTH) or entry.title
+    key = (entry.pk, entry.revision, entry.modified, url)
+    structured = _memo.get(key)
+    if structured is None and not older_page:
+        structured = structured_data(request, entry, updates_html, url, description)
+        _memo[key] = structured
+    # Threaded workers share the memo: another request may have evicted the
+    # key, or emptied it, in between; either is harmless.
+    with suppress(KeyError):
+        if structured is not None:
+            _memo.move_to_end(key)
+        while len(_memo) > MAX_MEMO:
+            _memo.popitem(last=False)
+    return ShareMeta(
+        # An older page's URL always means the same updates (updates/paging.py).
+        canonical=absolute_url(request, request.get_full_path()) if older_page else url,
+        url=url,
+        description=description,
+        # Older pages hold older updates: the latest photo is the entry's.
+        image=None if older_page else structured.image,
+        feed_url=reverse("updates:feed", kwargs={"slug": entry.slug})
+        if entry.is_published
+        else None,
+        json_ld=None if older_page else structured.json_ld,
+        site_name=settings.LIVEBLOG_SITE_NAME,
+    )
+
+
+def forget() -> None:
+    """For tests, whose rolled-back databases hand out the same ids again."""
+    _memo.clear()

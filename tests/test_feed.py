@@ -1,0 +1,150 @@
+"""The Atom feed of an entry's latest updates."""
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from entries.models import Entry
+from tests.factories import make_entry, make_update
+from updates.changes import post_updates
+from updates.models import LiveUpdate
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def feed_url(entry) -> str:
+    return reverse("updates:feed", kwargs={"slug": entry.slug})
+
+
+def parse(response) -> ET.Element:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/atom+xml; charset=utf-8"
+    return ET.fromstring(response.content)
+
+
+def test_it_is_valid_atom_with_each_update_as_an_entry(client, django_user_model, settings):
+    settings.SITE_URL = "https://live.example.com"
+    entry = make_entry(slug="keynote", title="Keynote", intro="The *opening* keynote.")
+    author = django_user_model.objects.create_user("ed", first_name="Ed", last_name="Itor")
+    update = make_update(
+        entry, "**Goal!** Smith scores.\n\nWhat a finish.", author=author,
+        published=datetime(2026, 6, 1, 9, 30, tzinfo=UTC),
+    )  # fmt: skip
+    make_update(entry, "![The stage](https://example.com/stage.jpg)")
+
+    feed = parse(client.get(feed_url(entry)))
+
+    # RFC 4287: a feed has id, title and updated, and an author unless
+    # every entry has one; each entry has id, title, updated and a link.
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.findtext(f"{ATOM}title") == "Keynote"
+    assert feed.findtext(f"{ATOM}subtitle") == "The opening keynote."
+    assert feed.findtext(f"{ATOM}id") == "https://live.example.com/entries/keynote/"
+    assert feed.findtext(f"{ATOM}updated")
+    assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Liveblog"
+    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
+    assert links == {
+        "alternate": "https://live.example.com/entries/keynote/",
+        "self": "https://live.example.com/entries/keynote/feed.atom",
+    }
+    image, goal = feed.findall(f"{ATOM}entry")
+    permalink = f"https://live.example.com/entries/keynote/#update-{update.pk}"
+    assert goal.findtext(f"{ATOM}title") == "Goal! Smith scores."
+    assert goal.findtext(f"{ATOM}id") == permalink
+    assert goal.find(f"{ATOM}link").get("href") == permalink
+    assert goal.findtext(f"{ATOM}published") == "2026-06-01T09:30:00+00:00"
+    assert goal.findtext(f"{ATOM}updated")
+    assert goal.findtext(f"{ATOM}author/{ATOM}name") == "Ed Itor"
+    content = goal.find(f"{ATOM}content")
+    assert content.get("type") == "html"
+    assert content.text == update.html
+    assert image.findtext(f"{ATOM}title") == "The stage"
+    assert image.find(f"{ATOM}author") is None
+
+
+def test_it_holds_the_latest_fifty_visible_updates_newest_first_in_two_queries(
+    client, django_assert_num_queries
+):
+    entry = make_entry()
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    post_updates(
+        entry,
+        [
+            LiveUpdate(content=f"Update {n}", published=start + timedelta(minutes=n))
+            for n in range(60)
+        ],
+    )
+    entry.updates.get(content="Update 59").delete()
+
+    with django_assert_num_queries(2):
+        feed = parse(client.get(feed_url(entry)))
+
+    titles = [item.findtext(f"{ATOM}title") for item in feed.findall(f"{ATOM}entry")]
+    assert titles == [f"Update {n}" for n in range(58, 8, -1)]
+
+
+def test_markup_in_updates_cannot_break_the_xml(client):
+    entry = make_entry(title="Fish & <chips>")
+    make_update(entry, "Tags `</content></entry>` and ]]> and & and <script>alert(1)</script>")
+
+    feed = parse(client.get(feed_url(entry)))
+
+    assert feed.findtext(f"{ATOM}title") == "Fish & <chips>"
+    content = feed.find(f"{ATOM}entry/{ATOM}content").text
+    assert "&lt;/content&gt;&lt;/entry&gt;" in content
+    assert "<script>" not in content
+
+
+def test_absolute_urls_never_come_from_the_host_header_when_site_url_is_set(client, settings):
+    settings.SITE_URL = "https://live.example.com"
+    settings.ALLOWED_HOSTS = ["live.example.com", "origin.internal"]
+    entry = make_entry(slug="keynote")
+    make_update(entry)
+
+    body = client.get(feed_url(entry), headers={"Host": "origin.internal"}).content.decode()
+
+    assert "origin.internal" not in body
+    assert "https://live.example.com/entries/keynote/#update-" in body
+
+
+def test_without_site_url_the_requests_origin_is_used(client):
+    entry = make_entry(slug="keynote")
+
+    feed = parse(client.get(feed_url(entry)))
+
+    assert feed.findtext(f"{ATOM}id") == "http://testserver/entries/keynote/"
+
+
+def test_it_is_cached_like_the_poll_without_cookies(client):
+    live = make_entry()
+    ended = make_entry(status=Entry.Status.ENDED)
+    client.cookies["sessionid"] = "not-a-session"
+
+    live_response = client.get(feed_url(live))
+    ended_response = client.get(feed_url(ended))
+
+    assert live_response["Cache-Control"].startswith("public, max-age=10,")
+    assert ended_response["Cache-Control"].startswith("public, max-age=3600,")
+    for response in (live_response, ended_response):
+        assert not response.cookies
+        assert "cookie" not in response.get("Vary", "").lower()
+
+
+def test_drafts_and_unknown_entries_are_404_even_for_staff(client, staff_client):
+    draft = make_entry(status=Entry.Status.DRAFT)
+    make_update(draft, "Secret")
+
+    assert client.get(feed_url(draft)).status_code == 404
+    assert staff_client.get(feed_url(draft)).status_code == 404
+    assert client.get("/entries/no-such-entry/feed.atom").status_code == 404
+
+
+def test_other_methods_are_405(client):
+    response = client.post(feed_url(make_entry()))
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"

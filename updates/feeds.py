@@ -1,0 +1,98 @@
+"""An Atom feed of an entry's latest updates, for feed readers.
+
+Cached like the poll (10 seconds live, an hour once ended, never a cookie):
+its URL alone decides the answer. Absolute URLs come from SITE_URL, not the
+Host header (liveblog/site.py). Two queries: the entry and its updates.
+"""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.utils.feedgenerator import Atom1Feed
+
+from entries.models import Entry
+from liveblog.http import cache_publicly, read_only
+from liveblog.site import absolute_url
+from updates.models import LiveUpdate
+from updates.summary import summarise
+
+FEED_SIZE = 50
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom with each update's HTML as <content type="html">, its whole text.
+
+    Django's Atom feed writes only a <summary>; readers show <content>.
+    """
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+class UpdatesFeed(Feed):
+    feed_type = AtomWithContent
+
+    def __call__(self, request, *args, **kwargs):
+        self.request = request
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request, entry):
+        return entry
+
+    def title(self, entry):
+        return entry.title
+
+    def subtitle(self, entry):
+        return summarise(entry.intro_html).text or None
+
+    def link(self, entry):
+        return absolute_url(self.request, entry.get_absolute_url())
+
+    def feed_url(self, entry):
+        return absolute_url(self.request, self.request.path)
+
+    def author_name(self):
+        # Atom needs an author for the feed when an entry has none.
+        return settings.LIVEBLOG_SITE_NAME
+
+    def items(self, entry):
+        updates = LiveUpdate.objects.filter(entry=entry).select_related("author")
+        return updates.order_by("-published", "-pk")[:FEED_SIZE]
+
+    def item_title(self, update):
+        return summarise(update.html).headline or f"Update at {update.published:%H:%M} UTC"
+
+    def item_description(self, update):
+        return None
+
+    def item_extra_kwargs(self, update):
+        # Sanitised when saved (updates/rendering.py); the feed escapes it as text.
+        return {"content_html": update.html}
+
+    def item_link(self, update):
+        return absolute_url(self.request, update.permalink(self.entry_url))
+
+    def item_pubdate(self, update):
+        return update.published
+
+    def item_updateddate(self, update):
+        return update.updated
+
+    def item_author_name(self, update):
+        # A full name only: a username is half of a login, not a byline.
+        return (update.author and update.author.get_full_name()) or None
+
+    def get_feed(self, entry, request):
+        self.entry_url = entry.get_absolute_url()
+        return super().get_feed(entry, request)
+
+
+@read_only()
+def entry_feed(request, slug: str):
+    """An entry's latest updates as Atom; drafts are 404 (no preview in feed readers)."""
+    entry = Entry.objects.published().filter(slug=slug).first()
+    if entry is None:
+        raise Http404("No such entry.")
+    response = UpdatesFeed()(request, entry=entry)
+    return cache_publicly(response, ended=entry.has_ended)

@@ -1,0 +1,199 @@
+"""The live-blog notes format, read and written.
+
+A transcript is Markdown in which each update starts with its local time in
+bold at the start of a line, `**10:19** text`, and runs until the next such
+marker; it may span paragraphs and hold images, links, quotes, lists and
+code. Times carry no date: the importer is given the first day and the
+zone, and a time earlier than the one before it means the next day (unless
+the clocks just went back and the time is the repeated hour's second pass).
+Export writes the same form, so import, export and import again gives the
+same updates; `differences` tells an exporter where the form cannot say
+what the entry holds (updates days apart, text that looks like a marker).
+
+Nothing here touches the database: the commands `import_liveblog` and
+`export_liveblog` do, through the change log.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+# A marker at the start of a line: **H:MM** or **HH:MM**, optionally with
+# seconds, then the update's first line (possibly empty).
+MARKER = re.compile(r"\*\*([0-2]?\d):([0-5]\d)(?::([0-5]\d))?\*\*(?:[ \t]+|$)")
+# A fenced code block's opening line (CommonMark: up to three spaces, then at
+# least three backticks or tildes); lines inside it are code, never markers.
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+class TranscriptError(ValueError):
+    """A transcript that cannot be imported; the message says why, in one line."""
+
+
+@dataclass(frozen=True)
+class Item:
+    clock: time
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Timed:
+    published: datetime  # in UTC
+    text: str
+    line: int
+    note: str = ""  # why the time needed a decision (a daylight-saving gap or overlap)
+
+
+class _Fences:
+    """Follows fenced code blocks line by line, as CommonMark reads them."""
+
+    def __init__(self):
+        self.open = ""  # the opening fence's characters while inside a block
+
+    def inside_after(self, line: str) -> bool:
+        """Whether the line is code (inside a block, or its fences); updates the state."""
+        match = FENCE.match(line)
+        if self.open:
+            closing = match and not match.group(2).strip()
+            if (
+                closing
+                and match.group(1)[0] == self.open[0]
+                and len(match.group(1)) >= len(self.open)
+            ):
+                self.open = ""
+            return True
+        # A backtick fence's info string may not hold a backtick.
+        if match and not (match.group(1)[0] == "`" and "`" in match.group(2)):
+            self.open = match.group(1)
+            return True
+        return False
+
+
+def parse(text: str) -> tuple[str, list[Item]]:
+    """Split a transcript into what precedes the first marker and its updates.
+
+    A marker inside a fenced code block is code, not an update; a marker
+    with nothing after it before the next is dropped.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    fences = _Fences()
+    preamble: list[str] = []
+    items: list[tuple[time, int, list[str]]] = []
+    for number, line in enumerate(lines, start=1):
+        marker = None if fences.open else MARKER.match(line)
+        if marker is None:
+            fences.inside_after(line)
+            (items[-1][2] if items else preamble).append(line)
+            continue
+        hours, minutes, seconds = (int(group or 0) for group in marker.groups())
+        if hours > 23:
+            raise TranscriptError(f"line {number}: {hours}:{minutes:02d} is not a time of day.")
+        rest = line[marker.end() :]
+        # The first line of an update may itself open a code block.
+        fences.inside_after(rest)
+        items.append((time(hours, minutes, seconds), number, [rest]))
+    parsed = [
+        Item(clock, "\n".join(body).strip(), number)
+        for clock, number, body in items
+        if "\n".join(body).strip()
+    ]
+    return "\n".join(preamble).strip(), parsed
+
+
+def _resolve(
+    day: date, clock: time, zone: ZoneInfo, after: datetime | None
+) -> tuple[datetime, str]:
+    """The moment a local time names, resolving daylight-saving gaps and overlaps."""
+    naive = datetime.combine(day, clock)
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first, ""
+    when = f"{clock:%H:%M} on {day} in {zone.key}"
+    moved = first.astimezone(UTC).astimezone(zone)
+    if moved.replace(tzinfo=None) != naive:
+        # In a gap: the clocks jumped over this time. Read with the offset in
+        # force before the jump, it lands just after the jump.
+        return moved, f"{when} does not exist (clocks went forward): read as {moved:%H:%M %Z}"
+    # In an overlap the time happens twice: the first, unless that would put
+    # it before the update above it.
+    if after is None or first.astimezone(UTC) >= after:
+        return first, f"{when} happens twice (clocks went back): took the first, {first:%Z}"
+    return second, f"{when} happens twice (clocks went back): took the second, {second:%Z}"
+
+
+def _second_pass(day: date, clock: time, zone: ZoneInfo, after: datetime) -> bool:
+    """Whether an earlier-looking time is the repeated hour after clocks went back.
+
+    `**01:50**` then `**01:10**` on the night clocks go back at 02:00 is ten
+    past one in the second pass, twenty minutes later, not the next day.
+    """
+    naive = datetime.combine(day, clock)
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    return first.utcoffset() != second.utcoffset() and second.astimezone(UTC) > after
+
+
+def assign_times(items: list[Item], first_day: date, zone: ZoneInfo) -> list[Timed]:
+    """Give each update its moment: a time earlier than the last means the next day."""
+    day, previous_clock, previous = first_day, None, None
+    timed = []
+    for item in items:
+        if (
+            previous_clock is not None
+            and item.clock < previous_clock
+            and not _second_pass(day, item.clock, zone, previous)
+        ):
+            day += timedelta(days=1)
+        moment, note = _resolve(day, item.clock, zone, previous)
+        previous_clock, previous = item.clock, moment.astimezone(UTC)
+        timed.append(Timed(previous, item.text, item.line, note))
+    return timed
+
+
+def format_update(published: datetime, text: str, zone: ZoneInfo) -> str:
+    local = published.astimezone(zone)
+    clock = f"{local:%H:%M}" if local.second == 0 else f"{local:%H:%M:%S}"
+    text = text.strip()
+    # A fence must start its own line; so must anything indented.
+    separator = "\n" if FENCE.match(text.split("\n", 1)[0]) else " "
+    return f"**{clock}**{separator}{text}"
+
+
+def write(updates: list[tuple[datetime, str]], zone: ZoneInfo, preamble: str = "") -> str:
+    """A transcript of updates in publishing order, after an optional preamble."""
+    parts = [preamble.strip()] if preamble.strip() else []
+    parts += [format_update(published, text, zone) for published, text in updates]
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+def differences(updates: list[tuple[datetime, str]], written: str, zone: ZoneInfo) -> list[str]:
+    """Where importing `written` would not give back `updates`, one line each.
+
+    The form has no dates, so updates more than a day apart (or out of
+    order) come back on the wrong day; text with a line that looks like a
+    marker comes back split.
+    """
+    if not updates:
+        return []
+    _, items = parse(written)
+    first_day = updates[0][0].astimezone(zone).date()
+    timed = assign_times(items, first_day, zone)
+    problems = []
+    if len(timed) != len(updates):
+        problems.append(
+            f"{len(updates)} updates are written but {len(timed)} would be read back: "
+            "some text has a line that starts like a time marker, **HH:MM**, "
+            "or an update's first line holds nothing but spaces."
+        )
+        return problems
+    for (published, text), read in zip(updates, timed, strict=True):
+        if read.published != published.astimezone(UTC).replace(microsecond=0):
+            local = published.astimezone(zone)
+            problems.append(
+                f"line {read.line}: the update of {local:%Y-%m-%d %H:%M:%S %Z} would be read "
+                f"back as {read.published.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}."
+            )
+        elif read.text != text.strip():
+            problems.append(f"line {read.line}: the update's text would be read back changed.")
+    return problems
