@@ -229,8 +229,10 @@ def waiting_on_a_lock() -> int:
 def test_concurrent_requests_for_an_uncacheable_url_go_to_the_origin_side_by_side(stack):
     origin, cdn = stack
     entry = make_entry()
-    # A 400 (no-store): one of the answers Varnish must not keep.
-    url = f"{entry.poll_url()}?since=not-a-number"
+    # A 400 (no-store), one of the answers Varnish must not keep, that the
+    # origin gives only after reading the entry (a bad `since` is refused
+    # before any query, so it would not wait for the lock below).
+    url = f"{entry.get_absolute_url()}?before=not-a-cursor"
     source = "127.0.3.2"
     assert get(cdn.port, url, source=source).status == 400
 
