@@ -256,21 +256,26 @@ class TestCostDoesNotGrowWithTheEntry:
         assert response.json()["updates"] == []
 
     @pytest.mark.parametrize("size", [10, 1000])
-    def test_a_poll_with_changes_takes_two_queries(self, client, django_assert_num_queries, size):
+    def test_a_poll_with_changes_takes_three_queries_with_a_pin_and_key_events(
+        self, client, django_assert_num_queries, size
+    ):
         entry = make_entry()
         bulk_add_updates(entry, size, revision_step=1)
+        LiveUpdate.objects.filter(entry=entry, content="Update 0").update(pinned=True)
+        LiveUpdate.objects.filter(entry=entry, content__endswith="0").update(key_event=True)
 
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(3):
             body = poll(client, entry, since=size - 5).json()
 
         assert len(body["updates"]) == 5
 
     @pytest.mark.parametrize("size", [10, 1000])
-    def test_the_current_state_takes_two_queries(self, client, django_assert_num_queries, size):
+    def test_the_current_state_takes_three_queries(self, client, django_assert_num_queries, size):
         entry = make_entry()
         bulk_add_updates(entry, size, revision_step=1)
+        LiveUpdate.objects.filter(entry=entry, content="Update 0").update(pinned=True)
 
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(3):
             body = poll(client, entry).json()
 
         assert len(body["updates"]) == min(size, 200)

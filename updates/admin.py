@@ -8,7 +8,7 @@ from updates.models import LiveUpdate
 
 @admin.register(LiveUpdate)
 class LiveUpdateAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "entry", "published", "author"]
+    list_display = ["__str__", "entry", "published", "author", "key_event", "pinned"]
     list_select_related = ["entry", "author"]
     list_filter = ["entry"]
     search_fields = ["content"]
@@ -22,7 +22,8 @@ class LiveUpdateAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         # A new update is stamped when it is saved, not when the form was
         # opened; the time can be corrected afterwards.
-        return ["entry", "content", "published"] if obj else ["entry", "content"]
+        flags = ["key_event", "pinned"]
+        return ["entry", "content", "published", *flags] if obj else ["entry", "content", *flags]
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an update between entries would leave it in the first

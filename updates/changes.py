@@ -12,6 +12,12 @@ Each write also stores the update's rendered <article> (`fragment`, the
 updates/_update.html partial in the entry's time zone, read under the same
 lock), so pages and polls only join stored strings. A time zone change
 re-renders them all, each taking a revision (rerender_fragments).
+
+Flags are changes like any edit. Pinning an update first unpins the entry's
+pinned one in the same transaction (unpin_others), so each takes its own
+revision and open pages see both. Bylines appear once a second author posts
+to an entry: that post sets the entry's `bylines` flag and re-renders every
+fragment (second_author), so stored fragments never disagree about them.
 """
 
 from dataclasses import dataclass
@@ -35,18 +41,49 @@ class Locked:
     # Read under the lock: a fragment rendered in this zone cannot miss a
     # time zone change, which takes the same lock (rerender_fragments).
     zone: ZoneInfo
+    # Whether fragments carry their author's name (more than one author).
+    bylines: bool = False
 
 
 def lock_entry(entry_id: int, count: int = 1) -> Locked:
     """Lock the entry and take its next `count` revisions, for the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("take_revision() needs a transaction.")
-    current, zone = (
-        Entry.objects.select_for_update().values_list("revision", "timezone").get(pk=entry_id)
+    current, zone, bylines = (
+        Entry.objects.select_for_update()
+        .values_list("revision", "timezone", "bylines")
+        .get(pk=entry_id)
     )
     if count:
         Entry.objects.filter(pk=entry_id).update(revision=current + count)
-    return Locked(range(current + 1, current + count + 1), ZoneInfo(zone))
+    return Locked(range(current + 1, current + count + 1), ZoneInfo(zone), bylines)
+
+
+def unpin_others(update) -> None:
+    """Unpin the entry's other pinned update, if any, for the caller's transaction."""
+    from updates.models import LiveUpdate
+
+    lock_entry(update.entry_id, count=0)
+    others = LiveUpdate.objects.filter(entry_id=update.entry_id, pinned=True)
+    if update.pk is not None:
+        others = others.exclude(pk=update.pk)
+    for other in others:
+        other.pinned = False
+        other.save(update_fields=["pinned"])
+
+
+def second_author(update) -> bool:
+    """After `update` is inserted: mark its entry as having bylines if another
+    author has posted to it (under the entry lock). True when it just did."""
+    from updates.models import LiveUpdate
+
+    if update.author_id is None:
+        return False
+    others = LiveUpdate.all_objects.filter(entry_id=update.entry_id, author__isnull=False)
+    if not others.exclude(author_id=update.author_id).exists():
+        return False
+    Entry.objects.filter(pk=update.entry_id).update(bylines=True)
+    return True
 
 
 def rerender_fragments(entry_id: int) -> int:
@@ -61,11 +98,13 @@ def rerender_fragments(entry_id: int) -> int:
 
     with transaction.atomic():
         lock_entry(entry_id, count=0)
-        updates = list(LiveUpdate.objects.filter(entry_id=entry_id).in_page_order())
+        updates = list(
+            LiveUpdate.objects.filter(entry_id=entry_id).select_related("author").in_page_order()
+        )
         locked = lock_entry(entry_id, count=len(updates))
         for update, revision in zip(updates, locked.revisions, strict=True):
             update.revision = revision
-            update.fragment = render_fragment(update, locked.zone)
+            update.fragment = render_fragment(update, locked.zone, locked.bylines)
         LiveUpdate.all_objects.bulk_update(updates, ["revision", "fragment"], batch_size=500)
     return len(updates)
 
@@ -77,7 +116,9 @@ def is_deleted(update_id: int) -> bool:
 
 
 # What a poll answer needs of a changed row; never the Markdown source.
-CHANGE_FIELDS = ("id", "revision", "fragment", "published", "updated", "deleted")
+CHANGE_FIELDS = (
+    "id", "revision", "fragment", "published", "updated", "deleted", "edited", "key_event", "pinned"
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -136,8 +177,10 @@ def post_updates(entry: Entry, updates: list) -> list:
         created = LiveUpdate.all_objects.bulk_create(updates)
         # Fragments carry the ids, which exist only once the rows are in.
         for update in created:
-            update.fragment = render_fragment(update, locked.zone)
+            update.fragment = render_fragment(update, locked.zone, locked.bylines)
         LiveUpdate.all_objects.bulk_update(created, ["fragment"], batch_size=500)
+        if not locked.bylines and any(second_author(update) for update in created):
+            rerender_fragments(entry.pk)
         return created
 
 
@@ -148,4 +191,15 @@ def post_update(entry: Entry, content: str, author=None, **fields):
     update = LiveUpdate(entry=entry, content=content, author=author, **fields)
     update.full_clean(exclude=["html", "updated", "revision", "author"])
     update.save()
+    return update
+
+
+def set_flags(update, *, key_event: bool | None = None, pinned: bool | None = None):
+    """Mark or unmark a key event, pin or unpin: one revision (two when a pin
+    moves from another update, which takes its own)."""
+    if key_event is not None:
+        update.key_event = key_event
+    if pinned is not None:
+        update.pinned = pinned
+    update.save(update_fields=["key_event", "pinned"])
     return update

@@ -64,6 +64,16 @@ class LiveUpdate(models.Model):
     # Set when the update is deleted: the row stays as a tombstone so that
     # readers polling for changes learn about the deletion.
     deleted = models.DateTimeField(null=True, blank=True, editable=False)
+    key_event = models.BooleanField(
+        "key event", default=False, help_text="Listed under Key events at the top of the page."
+    )
+    pinned = models.BooleanField(
+        default=False,
+        help_text="Shown at the top of the page; pinning another update unpins this one.",
+    )
+    # When the text was last changed after posting ("Edited HH:MM"); flags
+    # such as pinned do not count as edits.
+    edited = models.DateTimeField(null=True, blank=True, editable=False)
 
     # The default manager hides tombstones; the change log needs them.
     objects = VisibleUpdateManager()
@@ -73,6 +83,12 @@ class LiveUpdate(models.Model):
         ordering = ["-published", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["entry", "revision"], name="one_change_per_revision"),
+            # Pinning another update unpins this one first (changes.unpin_others).
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(pinned=True, deleted__isnull=True),
+                name="one_pinned_per_entry",
+            ),
         ]
         indexes = [
             # The page's latest updates and its older pages (?before=) at any size.
@@ -92,11 +108,22 @@ class LiveUpdate(models.Model):
     def save(self, *args, **kwargs):
         # Rendered once here, outside the entry lock, never per request.
         self.html = "" if self.deleted else render_markdown(self.content)
+        if self.deleted:
+            self.pinned = False
+        elif not self._state.adding and self.content != getattr(
+            self, "_loaded_content", self.content
+        ):
+            self.edited = now_to_the_second()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
-                *kwargs["update_fields"], "html", "fragment", "revision", "updated"
+                *kwargs["update_fields"], "html", "fragment", "revision", "updated", "edited",
+                "pinned",
             }  # fmt: skip
         with transaction.atomic(using=kwargs.get("using")):
+            if self.pinned:
+                # Before this update takes its revision: the other pinned one
+                # takes its own, and the constraint never sees two.
+                changes.unpin_others(self)
             locked = changes.lock_entry(self.entry_id)
             self.revision = locked.revisions[0]
             if not self._state.adding and self.deleted is None and changes.is_deleted(self.pk):
@@ -109,16 +136,36 @@ class LiveUpdate(models.Model):
             # Rendered under the entry lock: its revision and time zone are
             # final. A new update has no id to render until it is inserted.
             new = self.pk is None
-            self.fragment = "" if self.deleted or new else render_fragment(self, locked.zone)
+            bylines = locked.bylines
+            self.fragment = (
+                "" if self.deleted or new else render_fragment(self, locked.zone, bylines)
+            )
             super().save(*args, **kwargs)
-            if new:
-                self.fragment = render_fragment(self, locked.zone)
+            self._loaded_content = self.content
+            if new and not bylines and changes.second_author(self):
+                # Every fragment of the entry gains its byline, this one too.
+                changes.rerender_fragments(self.entry_id)
+                self.refresh_from_db(fields=["fragment", "revision"])
+            elif new:
+                self.fragment = render_fragment(self, locked.zone, bylines)
                 LiveUpdate.all_objects.filter(pk=self.pk).update(fragment=self.fragment)
 
     save.alters_data = True
 
     def get_absolute_url(self) -> str:
         return self.permalink(self.entry.get_absolute_url())
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        update = super().from_db(db, field_names, values)
+        # What the text was when read: save() stamps `edited` when it changes.
+        update._loaded_content = update.__dict__.get("content")
+        return update
+
+    def validate_constraints(self, exclude=None):
+        # A form that pins an update while another is pinned is valid: save()
+        # unpins the other one (changes.unpin_others).
+        super().validate_constraints(exclude={*(exclude or ()), "pinned"})
 
     def permalink(self, entry_url: str) -> str:
         return f"{entry_url}#update-{self.pk}"

@@ -39,7 +39,7 @@ def render_markdown(source: str) -> str:
     ).strip()
 
 
-def render_fragment(update, zone) -> str:
+def render_fragment(update, zone, bylines: bool = False) -> str:
     """An update's <article> as the page and the poll show it, in the entry's time zone.
 
     Stored with the update when it is saved (updates/changes.py), so that
@@ -47,4 +47,12 @@ def render_fragment(update, zone) -> str:
     """
     from django.template.loader import get_template
 
-    return get_template("updates/_update.html").render({"update": update, "zone": zone}).strip()
+    context = {"update": update, "zone": zone, "byline": bylines and byline(update.author)}
+    return get_template("updates/_update.html").render(context).strip()
+
+
+def byline(user) -> str:
+    """An author's name as readers see it: the full name, else the username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

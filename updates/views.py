@@ -35,6 +35,9 @@ def poll_item(row: dict, zone, entry_url: str) -> dict:
         "html": row["fragment"],
         "published": row["published"].astimezone(zone).isoformat(),
         "updated": row["updated"].astimezone(zone).isoformat(),
+        "edited": row["edited"] and row["edited"].astimezone(zone).isoformat(),
+        "key_event": row["key_event"],
+        "pinned": row["pinned"],
         "url": f"{entry_url}#update-{row['id']}",
     }
 
@@ -86,5 +89,10 @@ def poll(request, slug: str):
         }
         if since is None:
             body["before"] = page.before and str(page.before)
+        if since is None or updates or deleted:
+            # Any change may pin, unpin, mark or unmark (a tombstone no
+            # longer says what it was): the current top of the page.
+            found = paging.highlights(entry.pk, zone)
+            body["pinned"], body["key_events"] = found.pinned, found.key_events
     response = JsonResponse(body)
     return cache_publicly(response, ended=entry.has_ended)
