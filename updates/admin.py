@@ -3,11 +3,50 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 
-from updates.models import LiveUpdate
+from updates import changes, photos
+from updates.models import LiveUpdate, Photo
+
+
+class PhotoForm(forms.ModelForm):
+    """A photo with its alt text; the file is required only for a new one."""
+
+    image = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text="JPEG, PNG, WebP or GIF, at most 20 MB.",
+    )
+
+    class Meta:
+        model = Photo
+        fields = ["image", "alt", "caption", "position"]
+        widgets = {"alt": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload is None:
+            if self.instance.pk is None and self.has_changed():
+                raise forms.ValidationError("Choose a photo.")
+            return None
+        self.processed = photos.process(upload)
+        return upload
+
+    def save(self, commit=True):
+        processed = getattr(self, "processed", None)
+        if processed is not None:
+            self.instance.key = processed.key
+            self.instance.files = photos.store(processed)
+        return super().save(commit)
+
+
+class PhotoInline(admin.StackedInline):
+    model = Photo
+    form = PhotoForm
+    extra = 1
 
 
 @admin.register(LiveUpdate)
 class LiveUpdateAdmin(admin.ModelAdmin):
+    inlines = [PhotoInline]
     list_display = ["__str__", "entry", "published", "author", "key_event", "pinned"]
     list_select_related = ["entry", "author"]
     list_filter = ["entry"]
@@ -34,6 +73,13 @@ class LiveUpdateAdmin(admin.ModelAdmin):
         if not change:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if any(formset.has_changed() for formset in formsets):
+            # In the transaction that took the update's revision (the admin's
+            # change view is atomic): the fragment shows the photos as saved.
+            changes.refresh_fragment(form.instance)
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)

@@ -23,10 +23,12 @@ fragment (second_author), so stored fragments never disagree about them.
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
+from updates import photos as photo_files
 from updates.rendering import render_fragment, render_markdown
 
 
@@ -99,7 +101,10 @@ def rerender_fragments(entry_id: int) -> int:
     with transaction.atomic():
         lock_entry(entry_id, count=0)
         updates = list(
-            LiveUpdate.objects.filter(entry_id=entry_id).select_related("author").in_page_order()
+            LiveUpdate.objects.filter(entry_id=entry_id)
+            .select_related("author")
+            .prefetch_related("photos")
+            .in_page_order()
         )
         locked = lock_entry(entry_id, count=len(updates))
         for update, revision in zip(updates, locked.revisions, strict=True):
@@ -184,14 +189,85 @@ def post_updates(entry: Entry, updates: list) -> list:
         return created
 
 
-def post_update(entry: Entry, content: str, author=None, **fields):
-    """Post a new update to `entry`: what the admin form and commands do."""
+@dataclass(frozen=True)
+class PhotoUpload:
+    file: object  # an UploadedFile, or any file object with a size
+    alt: str
+    caption: str = ""
+
+
+def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
+    """Post a new update to `entry`, with photos (PhotoUpload): what the desk
+    and commands do. Raises ValidationError before writing anything."""
     from updates.models import LiveUpdate
 
     update = LiveUpdate(entry=entry, content=content, author=author, **fields)
-    update.full_clean(exclude=["html", "updated", "revision", "author"])
-    update.save()
+    update.full_clean(exclude=["html", "updated", "revision", "author", "content"])
+    if not content.strip() and not photos:
+        raise ValidationError({"content": "Write something or add a photo."})
+    processed = process_photos(photos)
+    stored = []
+    try:
+        stored = [photo_files.store(result) for result in processed]
+        with transaction.atomic():
+            update.save()
+            if photos:
+                attach_photos(update, photos, processed, stored)
+    except BaseException:
+        # The files of a post that did not commit would be orphans.
+        for files, result in zip(stored, processed, strict=False):
+            photo_files.delete_unused(result.key, [file["name"] for file in files])
+        raise
     return update
+
+
+def process_photos(photos) -> list:
+    """Validate and resize every photo first: one refusal, and nothing is posted."""
+    errors = {}
+    processed = []
+    for index, photo in enumerate(photos):
+        try:
+            if not photo.alt.strip():
+                raise ValidationError("Describe the photo in its alt text.", code="alt")
+            processed.append(photo_files.process(photo.file))
+        except ValidationError as error:
+            errors[f"photo-{index}"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return processed
+
+
+def attach_photos(update, photos, processed, stored) -> None:
+    """The update's photos, then its fragment again, in the transaction that
+    took its revision: no reader sees it without them."""
+    from updates.models import Photo
+
+    Photo.objects.bulk_create(
+        Photo(
+            update=update,
+            alt=photo.alt.strip(),
+            caption=photo.caption.strip(),
+            position=position,
+            key=result.key,
+            files=files,
+        )
+        for position, (photo, result, files) in enumerate(
+            zip(photos, processed, stored, strict=True)
+        )
+    )
+    refresh_fragment(update)
+
+
+def refresh_fragment(update) -> None:
+    """Render an update's fragment again without a new revision: only for the
+    transaction that took its revision (photos attached after the row)."""
+    from updates.models import LiveUpdate
+
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("refresh_fragment() needs a transaction.")
+    locked = lock_entry(update.entry_id, count=0)
+    update.fragment = render_fragment(update, locked.zone, locked.bylines)
+    LiveUpdate.all_objects.filter(pk=update.pk).update(fragment=update.fragment)
 
 
 def set_flags(update, *, key_event: bool | None = None, pinned: bool | None = None):

@@ -1,8 +1,11 @@
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
-from updates import changes
+from updates import changes, photos
 from updates.rendering import render_fragment, render_markdown
 
 
@@ -174,9 +177,56 @@ class LiveUpdate(models.Model):
         """Replace the update by a tombstone that takes the next revision."""
         if self.deleted:
             return 0, {}
-        self.deleted = timezone.now()
-        self.content = ""
-        self.save(using=using, update_fields=["deleted", "content"])
+        with transaction.atomic(using=using):
+            # Their files go once this commits (photos.py); the tombstone
+            # keeps no trace of them.
+            for photo in self.photos.all():
+                photo.delete()
+            self.deleted = timezone.now()
+            self.content = ""
+            self.save(using=using, update_fields=["deleted", "content"])
         return 1, {self._meta.label: 1}
 
     delete.alters_data = True
+
+
+class Photo(models.Model):
+    """A photo in an update, stored as web sizes (updates/photos.py)."""
+
+    update = models.ForeignKey(LiveUpdate, on_delete=models.CASCADE, related_name="photos")
+    alt = models.TextField(
+        "alt text", help_text="What the photo shows, for readers who cannot see it. Required."
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # The uploaded file's SHA-256, which names the stored files.
+    key = models.CharField(max_length=64, editable=False, db_index=True)
+    # The stored sizes, smallest first: [{"name", "width", "height"}].
+    files = models.JSONField(default=list, editable=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.alt[:60]
+
+    def sizes(self) -> list[dict]:
+        return [{**file, "url": default_storage.url(file["name"])} for file in self.files]
+
+    def srcset(self) -> str:
+        return ", ".join(f"{size['url']} {size['width']}w" for size in self.sizes())
+
+    def default_size(self) -> dict:
+        """What `src` names: the middle size, for browsers that ignore srcset."""
+        sizes = self.sizes()
+        return sizes[min(1, len(sizes) - 1)]
+
+    def largest(self) -> dict:
+        return self.sizes()[-1]
+
+
+@receiver(post_delete, sender=Photo)
+def remove_photo_files(sender, instance: Photo, **kwargs):
+    # A signal, not Photo.delete(): deleting an entry removes its updates and
+    # photos by cascade, which calls no delete() but sends this.
+    photos.delete_files_after_commit(instance.key, instance.files)

@@ -47,7 +47,14 @@ def render_fragment(update, zone, bylines: bool = False) -> str:
     """
     from django.template.loader import get_template
 
-    context = {"update": update, "zone": zone, "byline": bylines and byline(update.author)}
+    # Historical models (data migrations) have no photos.
+    photos = update.photos.all() if update.pk and hasattr(update, "photos") else []
+    context = {
+        "update": update,
+        "zone": zone,
+        "byline": bylines and byline(update.author),
+        "photos": photos,
+    }
     return get_template("updates/_update.html").render(context).strip()
 
 

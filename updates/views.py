@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.views.static import serve
 
 from liveblog.http import cache_publicly, json_error, read_only
 from updates import paging
@@ -96,3 +97,15 @@ def poll(request, slug: str):
             body["pinned"], body["key_events"] = found.pinned, found.key_events
     response = JsonResponse(body)
     return cache_publicly(response, ended=entry.has_ended)
+
+
+@read_only()
+def media(request, name: str):
+    """A stored photo size from MEDIA_ROOT. Its name never changes meaning
+    (updates/photos.py): browsers and the CDN may keep it for a year."""
+    try:
+        response = serve(request, name, document_root=settings.MEDIA_ROOT)
+    except Http404:
+        return json_error(404, "No such file.")
+    response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
+    return response
