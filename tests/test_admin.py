@@ -10,6 +10,8 @@ from updates.models import LiveUpdate
 pytestmark = pytest.mark.django_db
 
 ADD_UPDATE = reverse("admin:updates_liveupdate_add")
+# The update form's photo inline, empty.
+NO_PHOTOS = {"photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0"}
 
 
 def test_the_entry_list_shows_status_update_count_last_update_and_a_post_link(staff_client):
@@ -67,7 +69,9 @@ def test_the_entry_field_is_an_autocomplete_not_a_select_of_every_entry(staff_cl
 def test_posting_sets_the_author_and_publishes_at_save_time(staff_client):
     entry = make_entry()
 
-    staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": "Kick-off!", "_save": "Save"})
+    staff_client.post(
+        ADD_UPDATE, {"entry": entry.pk, "content": "Kick-off!", "_save": "Save", **NO_PHOTOS}
+    )
 
     update = LiveUpdate.objects.get()
     assert update.author == staff_client.user
@@ -79,7 +83,9 @@ def test_save_and_add_another_returns_a_blank_form_for_the_same_entry(staff_clie
     entry = make_entry()
 
     response = staff_client.post(
-        ADD_UPDATE, {"entry": entry.pk, "content": "One", "_addanother": "1"}, follow=True
+        ADD_UPDATE,
+        {"entry": entry.pk, "content": "One", "_addanother": "1", **NO_PHOTOS},
+        follow=True,
     )
 
     assert response.redirect_chain[-1][0] == f"{ADD_UPDATE}?entry={entry.pk}"
@@ -92,7 +98,7 @@ def test_save_and_add_another_returns_a_blank_form_for_the_same_entry(staff_clie
 def test_an_empty_update_is_refused_with_a_message(staff_client):
     entry = make_entry()
 
-    response = staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": ""})
+    response = staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": "", **NO_PHOTOS})
 
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
@@ -110,6 +116,7 @@ def test_editing_an_update_in_the_admin_takes_the_next_revision(staff_client):
             "content": "Typo fixed",
             "published_0": update.published.strftime("%Y-%m-%d"),
             "published_1": update.published.strftime("%H:%M:%S"),
+            **NO_PHOTOS,
         },
     )
 
@@ -130,6 +137,7 @@ def test_an_updates_entry_cannot_be_changed_once_posted(staff_client):
             "content": "Still here",
             "published_0": update.published.strftime("%Y-%m-%d"),
             "published_1": update.published.strftime("%H:%M:%S"),
+            **NO_PHOTOS,
         },
     )
 

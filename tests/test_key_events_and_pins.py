@@ -204,6 +204,8 @@ def test_the_stock_change_form_pins_with_a_checkbox_and_unpins_the_other(staff_c
             "published_1": second.published.strftime("%H:%M:%S"),
             "pinned": "on",
             "key_event": "on",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
         },
     )
 

@@ -230,7 +230,13 @@ def test_an_update_saved_in_the_admin_shows_up_at_the_next_revision(client, staf
     since = poll(client, entry).json()["revision"]
 
     staff_client.post(
-        reverse("admin:updates_liveupdate_add"), {"entry": entry.pk, "content": "From the admin"}
+        reverse("admin:updates_liveupdate_add"),
+        {
+            "entry": entry.pk,
+            "content": "From the admin",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+        },
     )
     body = poll(client, entry, since=since).json()
 
