@@ -25,7 +25,7 @@ def test_the_entry_list_shows_status_update_count_last_update_and_a_post_link(st
     assert "Keynote" in page
     assert '<td class="field-update_count">2</td>' in page
     assert "field-last_update" in page
-    assert f'href="{ADD_UPDATE}?entry={entry.pk}"' in page
+    assert f'href="{reverse("admin:entries_entry_desk", args=[entry.pk])}"' in page
     assert ">Post updates<" in page
 
 
@@ -43,7 +43,7 @@ def test_the_entry_form_links_to_posting_updates_too(staff_client):
 
     page = staff_client.get(reverse("admin:entries_entry_change", args=[entry.pk])).content.decode()
 
-    assert f'href="{ADD_UPDATE}?entry={entry.pk}"' in page
+    assert f'href="{reverse("admin:entries_entry_desk", args=[entry.pk])}"' in page
 
 
 def test_the_post_link_opens_the_add_form_with_the_entry_filled_in(staff_client):

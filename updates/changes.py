@@ -127,6 +127,14 @@ CHANGE_FIELDS = (
 
 
 @dataclass(frozen=True)
+class EntryRevision:
+    """What changes_since needs of an entry."""
+
+    pk: int
+    revision: int
+
+
+@dataclass(frozen=True)
 class ChangeBatch:
     revision: int
     updates: list[dict]
@@ -202,7 +210,11 @@ def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
     from updates.models import LiveUpdate
 
     update = LiveUpdate(entry=entry, content=content, author=author, **fields)
-    update.full_clean(exclude=["html", "updated", "revision", "author", "content"])
+    # The composition key's constraint is the database's to enforce (the desk
+    # answers a repeated key with the update it already made).
+    update.full_clean(
+        exclude=["html", "updated", "revision", "author", "content", "idempotency_key"]
+    )
     if not content.strip() and not photos:
         raise ValidationError({"content": "Write something or add a photo."})
     processed = process_photos(photos)
@@ -279,3 +291,14 @@ def set_flags(update, *, key_event: bool | None = None, pinned: bool | None = No
         update.pinned = pinned
     update.save(update_fields=["key_event", "pinned"])
     return update
+
+
+def edit_update(update, content: str, photos=()) -> None:
+    """New text for an update, and its photos' alt texts: one revision."""
+    from updates.models import Photo
+
+    with transaction.atomic():
+        Photo.objects.bulk_update(list(photos), ["alt"])
+        update.content = content
+        # The fragment is rendered with the photos as saved just above.
+        update.save()

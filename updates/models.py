@@ -77,6 +77,9 @@ class LiveUpdate(models.Model):
     # When the text was last changed after posting ("Edited HH:MM"); flags
     # such as pinned do not count as edits.
     edited = models.DateTimeField(null=True, blank=True, editable=False)
+    # Sent by the desk with each composition: a post sent twice (a double
+    # Ctrl+Enter, a retry after a lost answer) is stored once.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     # The default manager hides tombstones; the change log needs them.
     objects = VisibleUpdateManager()
@@ -91,6 +94,11 @@ class LiveUpdate(models.Model):
                 fields=["entry"],
                 condition=models.Q(pinned=True, deleted__isnull=True),
                 name="one_pinned_per_entry",
+            ),
+            models.UniqueConstraint(
+                fields=["entry", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_update_per_composition",
             ),
         ]
         indexes = [
