@@ -290,3 +290,34 @@ def test_the_stock_admin_refuses_a_photo_without_alt_text_or_of_the_wrong_kind(s
     assert "This field is required." in page
     assert "SVG images are not accepted" in page
     assert not LiveUpdate.objects.exists()
+
+
+def test_a_new_file_for_a_photo_in_the_stock_admin_replaces_the_old_files(
+    staff_client, media_root, django_capture_on_commit_callbacks
+):
+    update = post_photo(make_entry(), phone_jpeg(1000, 800), content="Text")
+    photo = update.photos.get()
+    old = {f["name"] for f in photo.files}
+    form = {
+        "content": "Text",
+        "published_0": update.published.strftime("%Y-%m-%d"),
+        "published_1": update.published.strftime("%H:%M:%S"),
+        "photos-TOTAL_FORMS": "1",
+        "photos-INITIAL_FORMS": "1",
+        "photos-0-id": photo.pk,
+        "photos-0-update": update.pk,
+        "photos-0-image": phone_jpeg(1200, 900),
+        "photos-0-alt": "The stage, closer",
+        "photos-0-position": "0",
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:updates_liveupdate_change", args=[update.pk]), form
+        )
+
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    names = {p.relative_to(media_root).as_posix() for p in stored_files(media_root)}
+    assert names == {f["name"] for f in photo.files} and not names & old
+    assert 'alt="The stage, closer"' in LiveUpdate.objects.get().fragment

@@ -33,6 +33,9 @@ class PhotoForm(forms.ModelForm):
     def save(self, commit=True):
         processed = getattr(self, "processed", None)
         if processed is not None:
+            if self.instance.pk is not None:
+                # A new file for this photo: the old one's files go after commit.
+                photos.delete_files_after_commit(self.instance.key, self.instance.files)
             self.instance.key = processed.key
             self.instance.files = photos.store(processed)
         return super().save(commit)
