@@ -1,9 +1,10 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Max, Q
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from entries.models import Entry
+from updates import desk
 
 
 @admin.register(Entry)
@@ -15,6 +16,41 @@ class EntryAdmin(admin.ModelAdmin):
     readonly_fields = ["post_updates_link", "coverage_start", "coverage_end", "revision"]
     fields = ["title", "slug", "status", "timezone", "intro", *readonly_fields]
     actions = ["go_live", "end_coverage"]
+
+    def get_urls(self):
+        # The live desk (updates/desk.py): staff only, through admin_view.
+        site = self.admin_site
+        view = site.admin_view
+        return [
+            path(
+                "<int:entry_id>/desk/",
+                site.admin_view(lambda request, entry_id: desk.desk(request, site, entry_id)),
+                name="entries_entry_desk",
+            ),
+            path(
+                "<int:entry_id>/desk/stream/", view(desk.stream), name="entries_entry_desk_stream"
+            ),
+            path("<int:entry_id>/desk/post/", view(desk.post), name="entries_entry_desk_post"),
+            path(
+                "<int:entry_id>/desk/status/", view(desk.status), name="entries_entry_desk_status"
+            ),
+            path(
+                "<int:entry_id>/desk/updates/<int:update_id>/edit/",
+                view(desk.edit),
+                name="entries_entry_desk_edit",
+            ),
+            path(
+                "<int:entry_id>/desk/updates/<int:update_id>/flags/",
+                view(desk.flags),
+                name="entries_entry_desk_flags",
+            ),
+            path(
+                "<int:entry_id>/desk/updates/<int:update_id>/delete/",
+                view(desk.delete),
+                name="entries_entry_desk_delete",
+            ),
+            *super().get_urls(),
+        ]
 
     def view_on_site(self, entry):
         # The preview shows drafts too; the public page would be a 404.
@@ -43,7 +79,7 @@ class EntryAdmin(admin.ModelAdmin):
     def post_updates_link(self, entry):
         if entry.pk is None:
             return "Save the entry first."
-        url = reverse("admin:updates_liveupdate_add") + f"?entry={entry.pk}"
+        url = reverse("admin:entries_entry_desk", args=[entry.pk])
         return format_html('<a class="button" href="{}">Post updates</a>', url)
 
     @admin.action(description="Go live: publish and start polling")

@@ -58,6 +58,9 @@ class Entry(models.Model):
     # updates takes the next value (see updates/changes.py). Written only
     # there, under a row lock; save() below never writes it back.
     revision = models.PositiveBigIntegerField(default=0, editable=False)
+    # Set, under the same lock, once a second author posts: from then on
+    # every update shows its author's name (updates/changes.py).
+    bylines = models.BooleanField(default=False, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -83,7 +86,7 @@ class Entry(models.Model):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "revision"
+                if not field.primary_key and field.name not in ("revision", "bylines")
             ]
         with transaction.atomic(using=kwargs.get("using")):
             rezoned = (

@@ -39,6 +39,7 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
         "order": order,
         # Stored, sanitised fragments (updates/changes.py): joined, not rendered.
         "updates_html": mark_safe("\n".join(rows)),  # noqa: S308
+        "highlights": paging.page_highlights(entry.pk, entry.revision, entry.zone),
         "older_page": before is not None,
         "earlier": page.before and str(page.before),
         "poll_url": entry.poll_url() if live else "",

@@ -180,8 +180,42 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Photos (updates/photos.py): files in MEDIA_ROOT served by the app under
+# MEDIA_URL, or, with several app servers, an S3-compatible bucket
+# (MEDIA_S3_BUCKET; docs/deploy.md). Stored names never change meaning, so
+# either way they are cached for a year.
+MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT") or BASE_DIR / "media"
+MEDIA_CACHE_CONTROL = "public, max-age=31536000, immutable"
+MEDIA_S3_BUCKET = os.environ.get("MEDIA_S3_BUCKET", "")
+# What every bucket gets, whichever it is (tests/test_photo_storage.py too).
+MEDIA_STORAGE_S3_OPTIONS = {
+    # Public, unsigned URLs: the files are published photos.
+    "querystring_auth": False,
+    # A name always means the same bytes (updates/photos.py).
+    "file_overwrite": True,
+    "object_parameters": {"CacheControl": MEDIA_CACHE_CONTROL},
+}
+if MEDIA_S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **MEDIA_STORAGE_S3_OPTIONS,
+            "bucket_name": MEDIA_S3_BUCKET,
+            # Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, read by boto3.
+            "endpoint_url": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("MEDIA_S3_REGION") or None,
+            # Where readers fetch the files: a CDN or the bucket's public host.
+            "custom_domain": os.environ.get("MEDIA_S3_CUSTOM_DOMAIN") or None,
+            # public-read where a bucket uses ACLs; unset with a bucket policy.
+            "default_acl": os.environ.get("MEDIA_S3_DEFAULT_ACL") or None,
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     # Hashed, pre-compressed files that whitenoise serves with far-future
     # caching; `collectstatic` must run before the server starts.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -250,7 +284,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "https:"],
+        # blob: for the desk's thumbnails of photos not yet posted.
+        "img-src": [SELF, "https:", "blob:"],
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],

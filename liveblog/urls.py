@@ -1,12 +1,15 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from entries.previews import entry_preview
 from liveblog.health import healthz
+from updates.views import media
 
 # Resolved per request: the hashed name exists only after collectstatic.
 lazy_static = lazy(static, str)
@@ -33,6 +36,16 @@ urlpatterns = [
     path("", include("entries.urls")),
     path("", include("updates.urls")),
 ]
+
+if not settings.MEDIA_S3_BUCKET and settings.MEDIA_URL.startswith("/"):
+    # Photos from MEDIA_ROOT; with a bucket, readers fetch them from there.
+    urlpatterns.append(
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<name>photos/[0-9a-f]{{64}}-[0-9]{{1,5}}\.webp)$",
+            media,
+            name="media",
+        )
+    )
 
 if settings.LIVEBLOG_BENCH:
     from liveblog.bench import trivial

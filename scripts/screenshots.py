@@ -6,6 +6,7 @@ Playwright, and writes PNGs to docs/screenshots/. Run it again whenever the
 look changes, and commit the PNGs.
 """
 
+import io
 import os
 import re
 import secrets
@@ -17,6 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +36,7 @@ CHROMIUM_ARGS = [
 ENTRY = "/entries/keynote/"
 # A phone's screen as its reader sees it; the whole page on a desktop.
 SCREENS = {"phone": (375, 812, False), "desktop": (1280, 800, True)}
-# What the author is about to post when the admin screenshot is taken.
+# What the author is about to post when the desk screenshots are taken.
 DRAFT_UPDATE = "The speaker takes **one last question**: when is the next release?"
 
 
@@ -84,22 +86,41 @@ def reader_screenshots(browser, base: str) -> list[Path]:
     return saved
 
 
-def admin_screenshot(browser, base: str, password: str) -> Path:
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    page.goto(base + "/admin/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    page.goto(base + "/admin/entries/entry/")
-    # As an author gets there: the entry's "Post updates" button.
-    page.locator("tr", has_text="Keynote live").get_by_role("link", name="Post updates").click()
-    page.wait_for_selector("#id_content")
-    page.fill("#id_content", DRAFT_UPDATE)
-    path = OUT / "admin-post-update.png"
-    page.screenshot(path=path, full_page=True)
-    context.close()
-    return path
+def desk_screenshots(browser, base: str, password: str) -> list[Path]:
+    """The live desk as an author uses it: text typed, a photo attached."""
+    saved = []
+    photo = io.BytesIO()
+    slide = Image.new("RGB", (1600, 900), (24, 64, 140))
+    slide.paste((250, 250, 250), (120, 300, 1480, 600))
+    slide.save(photo, "JPEG", quality=85)
+    desks = {"laptop": (1280, 900, "light"), "laptop-dark": (1280, 900, "dark"),
+             "phone": (390, 844, "light")}  # fmt: skip
+    for name, (width, height, scheme) in desks.items():
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, color_scheme=scheme
+        )
+        page = context.new_page()
+        page.goto(base + "/admin/login/")
+        page.fill("#id_username", "admin")
+        page.fill("#id_password", password)
+        page.click("input[type=submit]")
+        page.goto(base + "/admin/entries/entry/")
+        # As an author gets there: the entry's "Post updates" button.
+        page.locator("tr", has_text="Keynote live").get_by_role("link", name="Post updates").click()
+        page.wait_for_selector("#desk-content")
+        page.evaluate("localStorage.clear()")
+        page.fill("#desk-content", DRAFT_UPDATE)
+        page.set_input_files(
+            ".desk-file",
+            files=[{"name": "slide.jpg", "mimeType": "image/jpeg", "buffer": photo.getvalue()}],
+        )
+        page.fill(".desk-photo .desk-alt", "The roadmap slide: three releases a year")
+        page.focus("#desk-content")
+        path = OUT / f"desk-{name}.png"
+        page.screenshot(path=path, full_page=name != "phone")
+        saved.append(path)
+        context.close()
+    return saved
 
 
 def main() -> None:
@@ -131,7 +152,7 @@ def main() -> None:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 try:
                     saved = reader_screenshots(browser, base)
-                    saved.append(admin_screenshot(browser, base, password))
+                    saved.extend(desk_screenshots(browser, base, password))
                 finally:
                     browser.close()
         finally:

@@ -7,6 +7,10 @@ from updates.models import LiveUpdate
 
 _numbers = count(1)
 
+# The stock admin's update form has an inline for photos: a post without
+# any sends its management form empty.
+NO_PHOTOS = {"photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0"}
+
 
 def make_entry(**overrides) -> Entry:
     number = next(_numbers)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from entries.models import Entry
-from tests.factories import make_entry, make_update
+from tests.factories import NO_PHOTOS, make_entry, make_update
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 ADD_UPDATE = reverse("admin:updates_liveupdate_add")
 
 
+# The update form's photo inline, empty.
 def test_the_entry_list_shows_status_update_count_last_update_and_a_post_link(staff_client):
     entry = make_entry(title="Keynote", status=Entry.Status.LIVE)
     make_update(entry, published=datetime(2026, 7, 1, 16, 0, tzinfo=UTC))
@@ -32,7 +33,8 @@ def test_the_entry_list_shows_status_update_count_last_update_and_a_post_link(st
     assert '<td class="field-update_count">2</td>' in row
     last_update = re.search(r'<td class="field-last_update[^"]*">([^<]*)</td>', row).group(1)
     assert re.fullmatch(r"July 1, 2026, 4:05\W+p\.m\.", last_update), last_update
-    assert f'href="{ADD_UPDATE}?entry={entry.pk}"' in row and ">Post updates<" in row
+    desk = reverse("admin:entries_entry_desk", args=[entry.pk])
+    assert f'href="{desk}"' in row and ">Post updates<" in row
     draft_row = page[page.index(">Quiet draft<") :].split("</tr>")[0]
     assert '<td class="field-update_count">0</td>' in draft_row
 
@@ -54,7 +56,7 @@ def test_the_entry_form_links_to_posting_updates_too(staff_client):
 
     page = staff_client.get(reverse("admin:entries_entry_change", args=[entry.pk])).content.decode()
 
-    assert f'href="{ADD_UPDATE}?entry={entry.pk}"' in page
+    assert f'href="{reverse("admin:entries_entry_desk", args=[entry.pk])}"' in page
 
 
 def test_the_post_link_opens_the_add_form_with_the_entry_filled_in(staff_client):
@@ -83,7 +85,9 @@ def test_posting_sets_the_author_and_publishes_at_save_time(staff_client):
     form = staff_client.get(ADD_UPDATE).content.decode()
     opened = timezone.now().replace(microsecond=0)
     time.sleep(1.1)  # the author types for a while after opening the form
-    staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": "Kick-off!", "_save": "Save"})
+    staff_client.post(
+        ADD_UPDATE, {"entry": entry.pk, "content": "Kick-off!", "_save": "Save", **NO_PHOTOS}
+    )
     saved = timezone.now()
 
     update = LiveUpdate.objects.get()
@@ -99,7 +103,9 @@ def test_save_and_add_another_returns_a_blank_form_for_the_same_entry(staff_clie
     entry = make_entry()
 
     response = staff_client.post(
-        ADD_UPDATE, {"entry": entry.pk, "content": "One", "_addanother": "1"}, follow=True
+        ADD_UPDATE,
+        {"entry": entry.pk, "content": "One", "_addanother": "1", **NO_PHOTOS},
+        follow=True,
     )
 
     assert response.redirect_chain[-1][0] == f"{ADD_UPDATE}?entry={entry.pk}"
@@ -112,7 +118,7 @@ def test_save_and_add_another_returns_a_blank_form_for_the_same_entry(staff_clie
 def test_an_empty_update_is_refused_with_a_message(staff_client):
     entry = make_entry()
 
-    response = staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": ""})
+    response = staff_client.post(ADD_UPDATE, {"entry": entry.pk, "content": "", **NO_PHOTOS})
 
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
@@ -130,6 +136,7 @@ def test_editing_an_update_in_the_admin_takes_the_next_revision(staff_client):
             "content": "Typo fixed",
             "published_0": update.published.strftime("%Y-%m-%d"),
             "published_1": update.published.strftime("%H:%M:%S"),
+            **NO_PHOTOS,
         },
     )
 
@@ -150,6 +157,7 @@ def test_an_updates_entry_cannot_be_changed_once_posted(staff_client):
             "content": "Still here",
             "published_0": update.published.strftime("%Y-%m-%d"),
             "published_1": update.published.strftime("%H:%M:%S"),
+            **NO_PHOTOS,
         },
     )
 

@@ -51,6 +51,9 @@ def public_urls():
         ],
         "healthz": [reverse("healthz")],
         "favicon": ["/favicon.ico"],
+        # Photo files are public and cacheable too (tests/test_photos.py);
+        # a missing one answers 404 here.
+        "media": ["/media/photos/" + "0" * 64 + "-480.webp"],
     }
     # A new public route must be added here, so this walk stays complete.
     assert set(urls) == public_route_names()

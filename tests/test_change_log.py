@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from entries.models import Entry
-from tests.factories import make_entry, make_update
+from tests.factories import NO_PHOTOS, make_entry, make_update
 from updates.changes import lock_entry, post_update, post_updates, rerender_fragments
 from updates.models import LiveUpdate
 
@@ -200,6 +200,7 @@ def test_published_times_are_kept_to_the_second_so_edits_do_not_move_them(staff_
             "content": "Second, corrected",
             "published_0": published.strftime("%Y-%m-%d"),
             "published_1": published.strftime("%H:%M:%S"),
+            **NO_PHOTOS,
         },
     )
 

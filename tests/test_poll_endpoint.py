@@ -299,7 +299,13 @@ def test_an_update_saved_in_the_admin_shows_up_at_the_next_revision(client, staf
     since = poll(client, entry).json()["revision"]
 
     staff_client.post(
-        reverse("admin:updates_liveupdate_add"), {"entry": entry.pk, "content": "From the admin"}
+        reverse("admin:updates_liveupdate_add"),
+        {
+            "entry": entry.pk,
+            "content": "From the admin",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+        },
     )
     body = poll(client, entry, since=since).json()
 
@@ -325,21 +331,26 @@ class TestCostDoesNotGrowWithTheEntry:
         assert response.json()["updates"] == []
 
     @pytest.mark.parametrize("size", [10, 1000])
-    def test_a_poll_with_changes_takes_two_queries(self, client, django_assert_num_queries, size):
+    def test_a_poll_with_changes_takes_three_queries_with_a_pin_and_key_events(
+        self, client, django_assert_num_queries, size
+    ):
         entry = make_entry()
         bulk_add_updates(entry, size, revision_step=1)
+        LiveUpdate.objects.filter(entry=entry, content="Update 0").update(pinned=True)
+        LiveUpdate.objects.filter(entry=entry, content__endswith="0").update(key_event=True)
 
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(3):
             body = poll(client, entry, since=size - 5).json()
 
         assert len(body["updates"]) == 5
 
     @pytest.mark.parametrize("size", [10, 1000])
-    def test_the_current_state_takes_two_queries(self, client, django_assert_num_queries, size):
+    def test_the_current_state_takes_three_queries(self, client, django_assert_num_queries, size):
         entry = make_entry()
         bulk_add_updates(entry, size, revision_step=1)
+        LiveUpdate.objects.filter(entry=entry, content="Update 0").update(pinned=True)
 
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(3):
             body = poll(client, entry).json()
 
         assert len(body["updates"]) == min(size, 200)

@@ -3,12 +3,54 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 
-from updates.models import LiveUpdate
+from updates import changes, photos
+from updates.models import LiveUpdate, Photo
+
+
+class PhotoForm(forms.ModelForm):
+    """A photo with its alt text; the file is required only for a new one."""
+
+    image = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+        help_text="JPEG, PNG, WebP or GIF, at most 20 MB.",
+    )
+
+    class Meta:
+        model = Photo
+        fields = ["image", "alt", "caption", "position"]
+        widgets = {"alt": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload is None:
+            if self.instance.pk is None and self.has_changed():
+                raise forms.ValidationError("Choose a photo.")
+            return None
+        self.processed = photos.process(upload)
+        return upload
+
+    def save(self, commit=True):
+        processed = getattr(self, "processed", None)
+        if processed is not None:
+            if self.instance.pk is not None:
+                # A new file for this photo: the old one's files go after commit.
+                photos.delete_files_after_commit(self.instance.key, self.instance.files)
+            self.instance.key = processed.key
+            self.instance.files = photos.store(processed)
+        return super().save(commit)
+
+
+class PhotoInline(admin.StackedInline):
+    model = Photo
+    form = PhotoForm
+    extra = 1
 
 
 @admin.register(LiveUpdate)
 class LiveUpdateAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "entry", "published", "author"]
+    inlines = [PhotoInline]
+    list_display = ["__str__", "entry", "published", "author", "key_event", "pinned"]
     list_select_related = ["entry", "author"]
     list_filter = ["entry"]
     search_fields = ["content"]
@@ -22,7 +64,8 @@ class LiveUpdateAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         # A new update is stamped when it is saved, not when the form was
         # opened; the time can be corrected afterwards.
-        return ["entry", "content", "published"] if obj else ["entry", "content"]
+        flags = ["key_event", "pinned"]
+        return ["entry", "content", "published", *flags] if obj else ["entry", "content", *flags]
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an update between entries would leave it in the first
@@ -33,6 +76,13 @@ class LiveUpdateAdmin(admin.ModelAdmin):
         if not change:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if any(formset.has_changed() for formset in formsets):
+            # In the transaction that took the update's revision (the admin's
+            # change view is atomic): the fragment shows the photos as saved.
+            changes.refresh_fragment(form.instance)
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)

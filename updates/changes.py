@@ -12,15 +12,23 @@ Each write also stores the update's rendered <article> (`fragment`, the
 updates/_update.html partial in the entry's time zone, read under the same
 lock), so pages and polls only join stored strings. A time zone change
 re-renders them all, each taking a revision (rerender_fragments).
+
+Flags are changes like any edit. Pinning an update first unpins the entry's
+pinned one in the same transaction (unpin_others), so each takes its own
+revision and open pages see both. Bylines appear once a second author posts
+to an entry: that post sets the entry's `bylines` flag and re-renders every
+fragment (second_author), so stored fragments never disagree about them.
 """
 
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
+from updates import photos as photo_files
 from updates.rendering import render_fragment, render_markdown
 
 
@@ -30,18 +38,49 @@ class Locked:
     # Read under the lock: a fragment rendered in this zone cannot miss a
     # time zone change, which takes the same lock (rerender_fragments).
     zone: ZoneInfo
+    # Whether fragments carry their author's name (more than one author).
+    bylines: bool = False
 
 
 def lock_entry(entry_id: int, count: int = 1) -> Locked:
     """Lock the entry and take its next `count` revisions, for the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("lock_entry() needs a transaction.")
-    current, zone = (
-        Entry.objects.select_for_update().values_list("revision", "timezone").get(pk=entry_id)
+    current, zone, bylines = (
+        Entry.objects.select_for_update()
+        .values_list("revision", "timezone", "bylines")
+        .get(pk=entry_id)
     )
     if count:
         Entry.objects.filter(pk=entry_id).update(revision=current + count)
-    return Locked(range(current + 1, current + count + 1), ZoneInfo(zone))
+    return Locked(range(current + 1, current + count + 1), ZoneInfo(zone), bylines)
+
+
+def unpin_others(update) -> None:
+    """Unpin the entry's other pinned update, if any, for the caller's transaction."""
+    from updates.models import LiveUpdate
+
+    lock_entry(update.entry_id, count=0)
+    others = LiveUpdate.objects.filter(entry_id=update.entry_id, pinned=True)
+    if update.pk is not None:
+        others = others.exclude(pk=update.pk)
+    for other in others:
+        other.pinned = False
+        other.save(update_fields=["pinned"])
+
+
+def second_author(update) -> bool:
+    """After `update` is inserted: mark its entry as having bylines if another
+    author has posted to it (under the entry lock). True when it just did."""
+    from updates.models import LiveUpdate
+
+    if update.author_id is None:
+        return False
+    others = LiveUpdate.all_objects.filter(entry_id=update.entry_id, author__isnull=False)
+    if not others.exclude(author_id=update.author_id).exists():
+        return False
+    Entry.objects.filter(pk=update.entry_id).update(bylines=True)
+    return True
 
 
 def rerender_fragments(entry_id: int) -> int:
@@ -56,11 +95,16 @@ def rerender_fragments(entry_id: int) -> int:
 
     with transaction.atomic():
         lock_entry(entry_id, count=0)
-        updates = list(LiveUpdate.objects.filter(entry_id=entry_id).in_page_order())
+        updates = list(
+            LiveUpdate.objects.filter(entry_id=entry_id)
+            .select_related("author")
+            .prefetch_related("photos")
+            .in_page_order()
+        )
         locked = lock_entry(entry_id, count=len(updates))
         for update, revision in zip(updates, locked.revisions, strict=True):
             update.revision = revision
-            update.fragment = render_fragment(update, locked.zone)
+            update.fragment = render_fragment(update, locked.zone, locked.bylines)
         LiveUpdate.all_objects.bulk_update(updates, ["revision", "fragment"], batch_size=500)
     return len(updates)
 
@@ -72,7 +116,17 @@ def is_deleted(update_id: int) -> bool:
 
 
 # What a poll answer needs of a changed row; never the Markdown source.
-CHANGE_FIELDS = ("id", "revision", "fragment", "published", "updated", "deleted")
+CHANGE_FIELDS = (
+    "id", "revision", "fragment", "published", "updated", "deleted", "edited", "key_event", "pinned"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EntryRevision:
+    """What changes_since needs of an entry."""
+
+    pk: int
+    revision: int
 
 
 @dataclass(frozen=True)
@@ -131,18 +185,116 @@ def post_updates(entry: Entry, updates: list) -> list:
         created = LiveUpdate.all_objects.bulk_create(updates)
         # Fragments carry the ids, which exist only once the rows are in.
         for update in created:
-            update.fragment = render_fragment(update, locked.zone)
+            update.fragment = render_fragment(update, locked.zone, locked.bylines, photos=())
         LiveUpdate.all_objects.bulk_update(created, ["fragment"], batch_size=500)
+        if not locked.bylines and any(second_author(update) for update in created):
+            rerender_fragments(entry.pk)
         return created
 
 
-def post_update(entry: Entry, content: str, author=None, **fields):
-    """Post a new update to `entry`: what the admin form and commands do."""
+@dataclass(frozen=True)
+class PhotoUpload:
+    file: object  # an UploadedFile, or any file object with a size
+    alt: str
+    caption: str = ""
+
+
+def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
+    """Post a new update to `entry`, with photos (PhotoUpload): what the desk
+    and commands do. Raises ValidationError before writing anything."""
     from updates.models import LiveUpdate
 
     update = LiveUpdate(entry=entry, content=content, author=author, **fields)
-    # Validates what a caller can give (content, published): the fields the
-    # change log fills in are not editable, and Django never validates those.
-    update.full_clean()
-    update.save()
+    # Validates what a caller can give (the change log's own fields are not
+    # editable, and Django never validates those). Content may be empty when
+    # there are photos (checked next); the composition key's constraint is
+    # the database's to enforce (the desk answers a repeated key with the
+    # update it already made).
+    update.full_clean(exclude=["content", "idempotency_key"])
+    if not content.strip() and not photos:
+        raise ValidationError({"content": "Write something or add a photo."})
+    processed = process_photos(photos)
+    stored = []
+    try:
+        stored = [photo_files.store(result) for result in processed]
+        with transaction.atomic():
+            update.save()
+            if photos:
+                attach_photos(update, photos, processed, stored)
+    except BaseException:
+        # The files of a post that did not commit would be orphans.
+        for files, result in zip(stored, processed, strict=False):
+            photo_files.delete_unused(result.key, [file["name"] for file in files])
+        raise
     return update
+
+
+def process_photos(photos) -> list:
+    """Validate and resize every photo first: one refusal, and nothing is posted."""
+    errors = {}
+    processed = []
+    for index, photo in enumerate(photos):
+        try:
+            if not photo.alt.strip():
+                raise ValidationError("Describe the photo in its alt text.", code="alt")
+            processed.append(photo_files.process(photo.file))
+        except ValidationError as error:
+            errors[f"photo-{index}"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return processed
+
+
+def attach_photos(update, photos, processed, stored) -> None:
+    """The update's photos, then its fragment again, in the transaction that
+    took its revision: no reader sees it without them."""
+    from updates.models import Photo
+
+    Photo.objects.bulk_create(
+        Photo(
+            update=update,
+            alt=photo.alt.strip(),
+            caption=photo.caption.strip(),
+            position=position,
+            key=result.key,
+            files=files,
+        )
+        for position, (photo, result, files) in enumerate(
+            zip(photos, processed, stored, strict=True)
+        )
+    )
+    refresh_fragment(update)
+
+
+def refresh_fragment(update) -> None:
+    """Render an update's fragment again without a new revision: only for the
+    transaction that took its revision (photos attached after the row)."""
+    from updates.models import LiveUpdate
+
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("refresh_fragment() needs a transaction.")
+    locked = lock_entry(update.entry_id, count=0)
+    update.fragment = render_fragment(update, locked.zone, locked.bylines)
+    LiveUpdate.all_objects.filter(pk=update.pk).update(fragment=update.fragment)
+
+
+def set_flags(update, *, key_event: bool | None = None, pinned: bool | None = None):
+    """Mark or unmark a key event, pin or unpin: one revision (two when a pin
+    moves from another update, which takes its own)."""
+    if key_event is not None:
+        update.key_event = key_event
+    if pinned is not None:
+        update.pinned = pinned
+    update.save(update_fields=["key_event", "pinned"])
+    return update
+
+
+def edit_update(update, content: str, photos=()) -> None:
+    """New text for an update, and its photos' alt texts: one revision."""
+    from updates.models import Photo
+
+    with transaction.atomic():
+        Photo.objects.bulk_update(list(photos), ["alt"])
+        update.content = content
+        # The fragment is rendered with the photos as saved just above.
+        update.save()

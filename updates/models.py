@@ -1,8 +1,11 @@
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
-from updates import changes
+from updates import changes, photos
 from updates.rendering import render_fragment, render_markdown
 
 
@@ -64,6 +67,19 @@ class LiveUpdate(models.Model):
     # Set when the update is deleted: the row stays as a tombstone so that
     # readers polling for changes learn about the deletion.
     deleted = models.DateTimeField(null=True, blank=True, editable=False)
+    key_event = models.BooleanField(
+        "key event", default=False, help_text="Listed under Key events at the top of the page."
+    )
+    pinned = models.BooleanField(
+        default=False,
+        help_text="Shown at the top of the page; pinning another update unpins this one.",
+    )
+    # When the text was last changed after posting ("Edited HH:MM"); flags
+    # such as pinned do not count as edits.
+    edited = models.DateTimeField(null=True, blank=True, editable=False)
+    # Sent by the desk with each composition: a post sent twice (a double
+    # Ctrl+Enter, a retry after a lost answer) is stored once.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     # The default manager hides tombstones; the change log needs them.
     objects = VisibleUpdateManager()
@@ -73,6 +89,17 @@ class LiveUpdate(models.Model):
         ordering = ["-published", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["entry", "revision"], name="one_change_per_revision"),
+            # Pinning another update unpins this one first (changes.unpin_others).
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=models.Q(pinned=True, deleted__isnull=True),
+                name="one_pinned_per_entry",
+            ),
+            models.UniqueConstraint(
+                fields=["entry", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_update_per_composition",
+            ),
         ]
         indexes = [
             # The page's latest updates and its older pages (?before=) at any size.
@@ -92,11 +119,22 @@ class LiveUpdate(models.Model):
     def save(self, *args, **kwargs):
         # Rendered once here, outside the entry lock, never per request.
         self.html = "" if self.deleted else render_markdown(self.content)
+        if self.deleted:
+            self.pinned = False
+        elif not self._state.adding and self.content != getattr(
+            self, "_loaded_content", self.content
+        ):
+            self.edited = now_to_the_second()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {
-                *kwargs["update_fields"], "html", "fragment", "revision", "updated"
+                *kwargs["update_fields"], "html", "fragment", "revision", "updated", "edited",
+                "pinned",
             }  # fmt: skip
         with transaction.atomic(using=kwargs.get("using")):
+            if self.pinned:
+                # Before this update takes its revision: the other pinned one
+                # takes its own, and the constraint never sees two.
+                changes.unpin_others(self)
             locked = changes.lock_entry(self.entry_id)
             self.revision = locked.revisions[0]
             if not self._state.adding and self.deleted is None and changes.is_deleted(self.pk):
@@ -109,16 +147,36 @@ class LiveUpdate(models.Model):
             # Rendered under the entry lock: its revision and time zone are
             # final. A new update has no id to render until it is inserted.
             new = self.pk is None
-            self.fragment = "" if self.deleted or new else render_fragment(self, locked.zone)
+            bylines = locked.bylines
+            self.fragment = (
+                "" if self.deleted or new else render_fragment(self, locked.zone, bylines)
+            )
             super().save(*args, **kwargs)
-            if new:
-                self.fragment = render_fragment(self, locked.zone)
+            self._loaded_content = self.content
+            if new and not bylines and changes.second_author(self):
+                # Every fragment of the entry gains its byline, this one too.
+                changes.rerender_fragments(self.entry_id)
+                self.refresh_from_db(fields=["fragment", "revision"])
+            elif new:
+                self.fragment = render_fragment(self, locked.zone, bylines)
                 LiveUpdate.all_objects.filter(pk=self.pk).update(fragment=self.fragment)
 
     save.alters_data = True
 
     def get_absolute_url(self) -> str:
         return self.permalink(self.entry.get_absolute_url())
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        update = super().from_db(db, field_names, values)
+        # What the text was when read: save() stamps `edited` when it changes.
+        update._loaded_content = update.__dict__.get("content")
+        return update
+
+    def validate_constraints(self, exclude=None):
+        # A form that pins an update while another is pinned is valid: save()
+        # unpins the other one (changes.unpin_others).
+        super().validate_constraints(exclude={*(exclude or ()), "pinned"})
 
     def permalink(self, entry_url: str) -> str:
         return f"{entry_url}#update-{self.pk}"
@@ -127,9 +185,56 @@ class LiveUpdate(models.Model):
         """Replace the update by a tombstone that takes the next revision."""
         if self.deleted:
             return 0, {}
-        self.deleted = timezone.now()
-        self.content = ""
-        self.save(using=using, update_fields=["deleted", "content"])
+        with transaction.atomic(using=using):
+            # Their files go once this commits (photos.py); the tombstone
+            # keeps no trace of them.
+            for photo in self.photos.all():
+                photo.delete()
+            self.deleted = timezone.now()
+            self.content = ""
+            self.save(using=using, update_fields=["deleted", "content"])
         return 1, {self._meta.label: 1}
 
     delete.alters_data = True
+
+
+class Photo(models.Model):
+    """A photo in an update, stored as web sizes (updates/photos.py)."""
+
+    update = models.ForeignKey(LiveUpdate, on_delete=models.CASCADE, related_name="photos")
+    alt = models.TextField(
+        "alt text", help_text="What the photo shows, for readers who cannot see it. Required."
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    # The uploaded file's SHA-256, which names the stored files.
+    key = models.CharField(max_length=64, editable=False, db_index=True)
+    # The stored sizes, smallest first: [{"name", "width", "height"}].
+    files = models.JSONField(default=list, editable=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.alt[:60]
+
+    def sizes(self) -> list[dict]:
+        return [{**file, "url": default_storage.url(file["name"])} for file in self.files]
+
+    def srcset(self) -> str:
+        return ", ".join(f"{size['url']} {size['width']}w" for size in self.sizes())
+
+    def default_size(self) -> dict:
+        """What `src` names: the middle size, for browsers that ignore srcset."""
+        sizes = self.sizes()
+        return sizes[min(1, len(sizes) - 1)]
+
+    def largest(self) -> dict:
+        return self.sizes()[-1]
+
+
+@receiver(post_delete, sender=Photo)
+def remove_photo_files(sender, instance: Photo, **kwargs):
+    # A signal, not Photo.delete(): deleting an entry removes its updates and
+    # photos by cascade, which calls no delete() but sends this.
+    photos.delete_files_after_commit(instance.key, instance.files)

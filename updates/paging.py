@@ -19,9 +19,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import unescape
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.html import format_html, strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from updates.models import LiveUpdate
 
@@ -31,7 +35,7 @@ FRAGMENT_ID = re.compile(r'id="update-([0-9]+)"')
 # The largest value a PostgreSQL bigint (ids, revisions) holds.
 MAX_BIGINT = 2**63 - 1
 # What a page or a poll item needs; never the Markdown source.
-ROW_FIELDS = ("id", "revision", "fragment", "published", "updated")
+ROW_FIELDS = ("id", "revision", "fragment", "published", "updated", "edited", "key_event", "pinned")
 
 
 class BadCursor(ValueError):
@@ -132,6 +136,62 @@ def page_fragments(entry_id: int, revision: int, size: int, before: Cursor | Non
         while len(_pages) > settings.LIVEBLOG_PAGE_MEMO_SIZE:
             _pages.popitem(last=False)
     return page
+
+
+@dataclass(frozen=True)
+class Highlights:
+    pinned: str  # a copy of the pinned update's fragment, without its id; or ""
+    key_events: str  # <li> items, oldest first; or ""
+
+
+def highlights(entry_id: int, zone) -> Highlights:
+    """The pinned update and the key events of an entry: one query at any size.
+
+    Both show at the top of the page whatever page of updates holds them.
+    """
+    rows = (
+        LiveUpdate.objects.filter(entry_id=entry_id)
+        .filter(Q(pinned=True) | Q(key_event=True))
+        .order_by("published", "id")
+        .values_list("id", "fragment", "html", "published", "pinned", "key_event")
+    )
+    pinned, items = "", []
+    for update_id, fragment, html, published, is_pinned, is_key in rows:
+        if is_pinned:
+            # The copy must not take the original's id: links and the reader
+            # script find the update in the stream by it.
+            pinned = fragment.replace(f' id="update-{update_id}"', "", 1)
+        if is_key:
+            items.append(key_event_item(update_id, html, published.astimezone(zone)))
+    return Highlights(pinned, mark_safe("".join(items)))  # noqa: S308
+
+
+def key_event_item(update_id: int, html: str, local: datetime) -> str:
+    """A Key events list item: the update's time and its first line, linking to it."""
+    text = next((line for line in strip_tags(html).splitlines() if line.strip()), "Update")
+    return format_html(
+        '<li><a href="#update-{}"><time datetime="{}">{}</time> {}</a></li>',
+        update_id,
+        local.isoformat(timespec="seconds"),
+        local.strftime("%H:%M"),
+        Truncator(unescape(text.strip())).chars(100),
+    )
+
+
+def page_highlights(entry_id: int, revision: int, zone) -> Highlights:
+    """highlights(), read once per entry revision and zone, like page_fragments."""
+    key = ("highlights", entry_id, revision, str(zone))
+    with _pages_lock:
+        found = _pages.get(key)
+        if found is not None:
+            _pages.move_to_end(key)
+            return found
+    found = highlights(entry_id, zone)
+    with _pages_lock:
+        _pages[key] = found
+        while len(_pages) > settings.LIVEBLOG_PAGE_MEMO_SIZE:
+            _pages.popitem(last=False)
+    return found
 
 
 def forget_pages() -> None:

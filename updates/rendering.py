@@ -39,7 +39,7 @@ def render_markdown(source: str) -> str:
     ).strip()
 
 
-def render_fragment(update, zone) -> str:
+def render_fragment(update, zone, bylines: bool = False, photos=None) -> str:
     """An update's <article> as the page and the poll show it, in the entry's time zone.
 
     Stored with the update when it is saved (updates/changes.py), so that
@@ -47,4 +47,21 @@ def render_fragment(update, zone) -> str:
     """
     from django.template.loader import get_template
 
-    return get_template("updates/_update.html").render({"update": update, "zone": zone}).strip()
+    # Historical models (data migrations) have no photos; a caller that knows
+    # there are none (a bulk post) says so and saves a query per update.
+    if photos is None:
+        photos = update.photos.all() if update.pk and hasattr(update, "photos") else []
+    context = {
+        "update": update,
+        "zone": zone,
+        "byline": bylines and byline(update.author),
+        "photos": photos,
+    }
+    return get_template("updates/_update.html").render(context).strip()
+
+
+def byline(user) -> str:
+    """An author's name as readers see it: the full name, else the username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()

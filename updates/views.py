@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.views.static import serve
 
 from liveblog.http import cache_publicly, json_error, read_only
 from updates import paging
@@ -35,6 +36,9 @@ def poll_item(row: dict, zone, entry_url: str) -> dict:
         "html": row["fragment"],
         "published": row["published"].astimezone(zone).isoformat(),
         "updated": row["updated"].astimezone(zone).isoformat(),
+        "edited": row["edited"] and row["edited"].astimezone(zone).isoformat(),
+        "key_event": row["key_event"],
+        "pinned": row["pinned"],
         "url": f"{entry_url}#update-{row['id']}",
     }
 
@@ -86,5 +90,22 @@ def poll(request, slug: str):
         }
         if since is None:
             body["before"] = page.before and str(page.before)
+        if since is None or updates or deleted:
+            # Any change may pin, unpin, mark or unmark (a tombstone no
+            # longer says what it was): the current top of the page.
+            found = paging.highlights(entry.pk, zone)
+            body["pinned"], body["key_events"] = found.pinned, found.key_events
     response = JsonResponse(body)
     return cache_publicly(response, ended=entry.has_ended)
+
+
+@read_only()
+def media(request, name: str):
+    """A stored photo size from MEDIA_ROOT. Its name never changes meaning
+    (updates/photos.py): browsers and the CDN may keep it for a year."""
+    try:
+        response = serve(request, name, document_root=settings.MEDIA_ROOT)
+    except Http404:
+        return json_error(404, "No such file.")
+    response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
+    return response

@@ -29,6 +29,8 @@
   var announcer = document.querySelector(".live-announcer");
   var jumpButton = document.querySelector(".new-updates");
   var statusBadge = document.querySelector(".entry-status");
+  var pinnedSlot = document.querySelector(".pinned-slot");
+  var keyEvents = document.querySelector(".key-events");
   // "Load earlier updates": a plain link, fetched in place here.
   var earlier = document.querySelector(".load-earlier");
   var heldBack = {};
@@ -139,9 +141,19 @@
     if (node) node.remove();
   }
 
+  // The server's current pin and key events, sent with every change.
+  function applyHighlights(body) {
+    if (typeof body.pinned !== "string" || !pinnedSlot) return;
+    pinnedSlot.innerHTML = body.pinned;
+    pinnedSlot.hidden = !body.pinned;
+    keyEvents.querySelector("ol").innerHTML = body.key_events;
+    keyEvents.hidden = !body.key_events;
+  }
+
   function applyChanges(body) {
     var added = [];
     keepingReadingPosition(function () {
+      applyHighlights(body);
       body.updates.forEach(function (item) {
         var node = insertUpdate(item);
         if (node) added.push(node);

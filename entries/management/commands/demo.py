@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
-from updates.changes import post_update
+from updates.changes import post_update, set_flags
 
 KEYNOTE = [
     "Doors are open and the hall is filling up. We'll be posting every few minutes.",
@@ -63,8 +63,14 @@ class Command(BaseCommand):
             timezone="America/Los_Angeles",
         )
         start = now - timedelta(minutes=5 * len(KEYNOTE))
-        for minutes, text in enumerate(KEYNOTE):
+        posted = [
             post_update(keynote, text, published=start + timedelta(minutes=5 * minutes))
+            for minutes, text in enumerate(KEYNOTE)
+        ]
+        # The page's top: what to read first, and the moments that mattered.
+        set_flags(posted[0], pinned=True)
+        for update in posted[2::4]:
+            set_flags(update, key_event=True)
         ended = Entry.objects.create(
             title="Launch day, as it happened",
             slug="launch-day",

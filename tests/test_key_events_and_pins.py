@@ -1,0 +1,239 @@
+"""Key events, the pinned update, "Edited" and bylines (issue 7): each is a
+change with its revision, stored in the fragment, and at the top of the page."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import make_entry, make_update
+from updates.changes import changes_since, post_updates, set_flags
+from updates.models import LiveUpdate
+
+pytestmark = pytest.mark.django_db
+
+
+def poll(client, entry, **params):
+    return client.get(reverse("updates:poll", kwargs={"slug": entry.slug}), params).json()
+
+
+def page(client, entry) -> str:
+    return client.get(entry.get_absolute_url()).content.decode()
+
+
+def revision_of(entry) -> int:
+    entry.refresh_from_db(fields=["revision"])
+    return entry.revision
+
+
+def test_marking_a_key_event_takes_a_revision_and_shows_in_the_fragment(client):
+    entry = make_entry()
+    update = make_update(entry, "Goal!")
+    before = revision_of(entry)
+
+    set_flags(update, key_event=True)
+
+    assert revision_of(entry) == before + 1
+    (item,) = poll(client, entry, since=before)["updates"]
+    assert item["key_event"] is True
+    assert 'class="update key-event"' in item["html"]
+    assert "Key event" in item["html"]
+
+
+def test_pinning_another_update_unpins_the_first_and_both_take_revisions(client):
+    entry = make_entry()
+    first, second = make_update(entry, "First"), make_update(entry, "Second")
+    set_flags(first, pinned=True)
+    before = revision_of(entry)
+
+    set_flags(second, pinned=True)
+
+    assert list(LiveUpdate.objects.filter(pinned=True)) == [second]
+    assert revision_of(entry) == before + 2
+    changed = {item["id"]: item for item in poll(client, entry, since=before)["updates"]}
+    assert changed[first.pk]["pinned"] is False
+    assert "Pinned" not in changed[first.pk]["html"]
+    assert changed[second.pk]["pinned"] is True
+
+
+def test_the_database_refuses_two_pinned_updates_in_one_entry():
+    from django.db import IntegrityError, transaction
+
+    entry = make_entry()
+    make_update(entry, pinned=True)
+    other = make_update(entry)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LiveUpdate.objects.filter(pk=other.pk).update(pinned=True)
+
+
+def test_deleting_the_pinned_update_leaves_nothing_pinned(client):
+    entry = make_entry()
+    update = make_update(entry, "Pinned then gone", pinned=True)
+
+    update.delete()
+
+    body = poll(client, entry, since=0)
+    assert body["pinned"] == ""
+    assert "Pinned then gone" not in page(client, entry)
+
+
+def test_the_pinned_update_is_on_top_of_the_page_even_when_older_than_the_first_page(
+    client, settings
+):
+    settings.LIVEBLOG_PAGE_SIZE = 5
+    entry = make_entry()
+    old = make_update(entry, "Doors open at nine", published=datetime(2026, 5, 1, 8, tzinfo=UTC))
+    post_updates(entry, [LiveUpdate(content=f"Later {n}") for n in range(10)])
+    set_flags(old, pinned=True)
+
+    html = page(client, entry)
+
+    top, stream = html.split('<section id="updates"')
+    assert "Doors open at nine" in top
+    assert "Doors open at nine" not in stream
+    # The copy links to the update without taking its id.
+    assert f'id="update-{old.pk}"' not in top
+    assert f'href="#update-{old.pk}"' in top
+
+
+def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client):
+    entry = make_entry(timezone="Europe/Paris")
+    goal = make_update(
+        entry,
+        "**Goal** for the home side\n\nA long run down the left.",
+        published=datetime(2026, 5, 1, 19, 12, tzinfo=UTC),
+        key_event=True,
+    )
+    make_update(entry, "Nothing much")
+
+    html = page(client, entry)
+
+    assert '<h2 id="key-events-title">Key events</h2>' in html
+    assert (
+        f'<li><a href="#update-{goal.pk}"><time datetime="2026-05-01T21:12:00+02:00">21:12</time>'
+        " Goal for the home side</a></li>"
+    ) in html
+    assert "Nothing much</a>" not in html
+
+
+def test_without_key_events_or_a_pin_their_places_are_hidden(client):
+    entry = make_entry()
+    make_update(entry)
+
+    html = page(client, entry)
+
+    assert '<div class="pinned-slot" hidden></div>' in html
+    assert '<nav class="key-events" aria-labelledby="key-events-title" hidden>' in html
+
+
+def test_a_poll_with_changes_carries_the_current_pin_and_key_events(client):
+    entry = make_entry()
+    update = make_update(entry, "Half time")
+    before = revision_of(entry)
+    up_to_date = poll(client, entry, since=before)
+
+    set_flags(update, key_event=True, pinned=True)
+    body = poll(client, entry, since=before)
+
+    assert "pinned" not in up_to_date and "key_events" not in up_to_date
+    assert "Half time" in body["pinned"]
+    assert f'href="#update-{update.pk}"' in body["key_events"]
+
+
+def test_editing_the_text_says_edited_but_flags_do_not(client):
+    entry = make_entry()
+    update = make_update(entry, "Score 1-0")
+    set_flags(update, key_event=True)
+    assert "Edited" not in LiveUpdate.objects.get(pk=update.pk).fragment
+
+    update = LiveUpdate.objects.get(pk=update.pk)
+    update.content = "Score 2-0"
+    update.save()
+
+    update.refresh_from_db()
+    assert update.edited is not None
+    edited_at = update.edited.isoformat(timespec="seconds")
+    assert f'Edited <time datetime="{edited_at}">' in update.fragment
+    (item,) = poll(client, entry, since=0)["updates"]
+    assert item["edited"] is not None
+
+
+def test_bylines_appear_on_every_update_once_a_second_author_posts(django_user_model):
+    ada = django_user_model.objects.create_user("ada", first_name="Ada", last_name="Lovelace")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+    first = make_update(entry, "By Ada", author=ada)
+    make_update(entry, "Ada again", author=ada)
+    assert "update-byline" not in LiveUpdate.objects.get(pk=first.pk).fragment
+    before = revision_of(entry)
+
+    make_update(entry, "By Bob", author=bob)
+
+    fragments = {u.content: u.fragment for u in LiveUpdate.objects.all()}
+    assert '<span class="update-byline">Ada Lovelace</span>' in fragments["By Ada"]
+    assert '<span class="update-byline">Ada Lovelace</span>' in fragments["Ada again"]
+    assert '<span class="update-byline">bob</span>' in fragments["By Bob"]
+    # Open pages receive the re-rendered fragments through the feed.
+    batch = changes_since(entry.__class__.objects.get(pk=entry.pk), before, limit=10)
+    assert len(batch.updates) == 3
+
+
+def test_a_single_author_has_no_byline(django_user_model):
+    ada = django_user_model.objects.create_user("ada")
+    entry = make_entry()
+    make_update(entry, "One", author=ada)
+    make_update(entry, "Two", author=ada)
+
+    assert not LiveUpdate.objects.filter(fragment__contains="update-byline").exists()
+
+
+def test_the_stock_change_form_pins_with_a_checkbox_and_unpins_the_other(staff_client):
+    entry = make_entry()
+    first = make_update(entry, "First", pinned=True)
+    second = make_update(entry, "Second")
+    url = reverse("admin:updates_liveupdate_change", args=[second.pk])
+    form = staff_client.get(url).content.decode()
+    assert 'name="key_event"' in form and 'name="pinned"' in form
+
+    response = staff_client.post(
+        url,
+        {
+            "content": "Second",
+            "published_0": second.published.strftime("%Y-%m-%d"),
+            "published_1": second.published.strftime("%H:%M:%S"),
+            "pinned": "on",
+            "key_event": "on",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert (first.pinned, second.pinned, second.key_event) == (False, True, True)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_pin_and_a_key_event_reach_an_open_page_and_leave_it(browser, live_server, settings):
+    from tests.browser import Reader
+
+    settings.LIVEBLOG_POLL_INTERVAL = 1
+    reader = Reader(browser, live_server)
+    entry = make_entry()
+    update = make_update(entry, "Doors open")
+    page = reader.open(entry)
+    assert page.locator(".key-events").is_hidden()
+
+    set_flags(update, key_event=True, pinned=True)
+    page.locator(".pinned-slot", has_text="Doors open").wait_for()
+    page.locator(".key-events li", has_text="Doors open").wait_for()
+    set_flags(update, key_event=False, pinned=False)
+    page.locator(".pinned-slot").wait_for(state="hidden")
+    page.locator(".key-events").wait_for(state="hidden")
+
+    assert reader.update_ids() == [update.pk]
+    assert reader.errors == []
+    reader.context.close()

@@ -1,0 +1,239 @@
+"""The live desk: one admin page per entry to compose, watch and run it (issue 7).
+
+Reached from the entry admin (EntryAdmin.get_urls), so it is staff-only,
+CSRF-protected and never cached like the rest of the admin. The page is
+server-rendered; static/liveblog/desk.js posts to the JSON views below and
+inserts the HTML they answer with (one partial per stream item,
+updates/_desk_update.html). Every write goes through updates/changes.py,
+like the admin's own forms, so readers' pages follow through the feed.
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from entries.models import Entry
+from liveblog.http import json_error
+from updates import changes
+from updates.models import LiveUpdate
+
+# What the desk shows on load; older updates are in the admin's list.
+STREAM_SIZE = 50
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
+MAX_PHOTOS = 10
+
+
+def can(request, action: str) -> bool:
+    return request.user.has_perm(f"updates.{action}_liveupdate")
+
+
+def require(request, action: str) -> None:
+    if not can(request, action):
+        raise PermissionDenied
+
+
+def stream_item(request, update: LiveUpdate) -> str:
+    return render_to_string(
+        "updates/_desk_update.html",
+        {
+            "update": update,
+            "can_change": can(request, "change"),
+            "can_delete": can(request, "delete"),
+        },
+    )
+
+
+def item_json(request, update: LiveUpdate) -> dict:
+    return {"id": update.pk, "revision": update.revision, "html": stream_item(request, update)}
+
+
+def desk_updates(entry_id: int):
+    return (
+        LiveUpdate.objects.filter(entry_id=entry_id)
+        .select_related("author", "entry")
+        .prefetch_related("photos")
+        .order_by("-published", "-pk")
+    )
+
+
+def count_of(entry_id: int) -> int:
+    return LiveUpdate.objects.filter(entry_id=entry_id).count()
+
+
+@never_cache
+def desk(request, admin_site, entry_id: int):
+    """The desk page: compose box, entry controls, the latest updates."""
+    require(request, "add")
+    entry = get_object_or_404(Entry, pk=entry_id)
+    updates = list(desk_updates(entry.pk)[:STREAM_SIZE])
+    context = {
+        **admin_site.each_context(request),
+        "title": f"Live desk: {entry.title}",
+        "entry": entry,
+        "opts": Entry._meta,
+        "stream": [stream_item(request, update) for update in updates],
+        "count": count_of(entry.pk),
+        "can_change_entry": request.user.has_perm("entries.change_entry"),
+        "max_photos": MAX_PHOTOS,
+        "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
+    }
+    return TemplateResponse(request, "admin/entries/entry/desk.html", context)
+
+
+@never_cache
+@require_GET
+def stream(request, entry_id: int):
+    """What changed since a revision, as desk items; drafts included."""
+    require(request, "add")
+    entry = Entry.objects.filter(pk=entry_id).values("pk", "revision", "status").first()
+    if entry is None:
+        return json_error(404, "No such entry.")
+    since = request.GET.get("since", "")
+    if not (since.isascii() and since.isdigit() and len(since) <= 19):
+        return json_error(400, "The 'since' parameter must be a revision: a whole number from 0.")
+    state = changes.EntryRevision(entry["pk"], entry["revision"])
+    batch = changes.changes_since(state, int(since), limit=settings.LIVEBLOG_POLL_BATCH)
+    changed = desk_updates(entry_id).filter(pk__in=[row["id"] for row in batch.updates])
+    return JsonResponse(
+        {
+            "revision": batch.revision,
+            "status": entry["status"],
+            "updates": [item_json(request, update) for update in changed],
+            "deleted": batch.deleted,
+            "more": batch.more,
+            "count": count_of(entry_id),
+        }
+    )
+
+
+def photo_uploads(request) -> list:
+    """The composed photos: file `photo-<n>` with `alt-<n>` and `caption-<n>`."""
+    uploads = []
+    for index in range(MAX_PHOTOS):
+        upload = request.FILES.get(f"photo-{index}")
+        if upload is None:
+            break
+        uploads.append(
+            changes.PhotoUpload(
+                upload,
+                request.POST.get(f"alt-{index}", ""),
+                request.POST.get(f"caption-{index}", ""),
+            )
+        )
+    return uploads
+
+
+def validation_errors(error: ValidationError) -> JsonResponse:
+    errors = error.message_dict if hasattr(error, "error_dict") else {"content": error.messages}
+    response = JsonResponse(
+        {"error": "Not posted: see the messages.", "errors": errors}, status=400
+    )
+    return response
+
+
+@never_cache
+@require_POST
+def post(request, entry_id: int):
+    """Post the composition; a key already used answers with its update."""
+    require(request, "add")
+    entry = get_object_or_404(Entry, pk=entry_id)
+    key = request.POST.get("key", "")
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        return json_error(400, "Missing or malformed composition key; reload the desk.")
+    existing = desk_updates(entry.pk).filter(idempotency_key=key).first()
+    if existing is None:
+        try:
+            update = changes.post_update(
+                entry,
+                request.POST.get("content", ""),
+                author=request.user,
+                photos=photo_uploads(request),
+                idempotency_key=key,
+            )
+        except ValidationError as error:
+            return validation_errors(error)
+        except IntegrityError:
+            # The same composition, committed by a request a moment earlier.
+            update = desk_updates(entry.pk).filter(idempotency_key=key).first()
+            if update is None:
+                raise
+        else:
+            update = desk_updates(entry.pk).get(pk=update.pk)
+    else:
+        update = existing
+    return JsonResponse({**item_json(request, update), "count": count_of(entry.pk)}, status=201)
+
+
+@never_cache
+@require_POST
+def edit(request, entry_id: int, update_id: int):
+    """New Markdown and alt texts (`alt-<photo id>`) for an update."""
+    require(request, "change")
+    update = get_object_or_404(desk_updates(entry_id), pk=update_id)
+    content = request.POST.get("content", "")
+    photos = list(update.photos.all())
+    errors = {}
+    if not content.strip() and not photos:
+        errors["content"] = ["Write something, or delete the update."]
+    for photo in photos:
+        alt = request.POST.get(f"alt-{photo.pk}", photo.alt).strip()
+        if not alt:
+            errors[f"alt-{photo.pk}"] = ["Describe the photo in its alt text."]
+        photo.alt = alt
+    if errors:
+        return JsonResponse({"error": "Not saved: see the messages.", "errors": errors}, status=400)
+    changes.edit_update(update, content, photos)
+    return JsonResponse(item_json(request, desk_updates(entry_id).get(pk=update.pk)))
+
+
+@never_cache
+@require_POST
+def flags(request, entry_id: int, update_id: int):
+    """Pin or unpin, mark or unmark a key event (`pinned`, `key_event`: 0 or 1)."""
+    require(request, "change")
+    update = get_object_or_404(LiveUpdate.objects.filter(entry_id=entry_id), pk=update_id)
+    values = {}
+    for name in ("pinned", "key_event"):
+        if name in request.POST:
+            if request.POST[name] not in ("0", "1"):
+                return json_error(400, f"'{name}' must be 0 or 1.")
+            values[name] = request.POST[name] == "1"
+    changes.set_flags(update, **values)
+    return JsonResponse(item_json(request, desk_updates(entry_id).get(pk=update.pk)))
+
+
+@never_cache
+@require_POST
+def delete(request, entry_id: int, update_id: int):
+    require(request, "delete")
+    update = get_object_or_404(LiveUpdate.objects.filter(entry_id=entry_id), pk=update_id)
+    update.delete()
+    return JsonResponse({"deleted": update_id, "count": count_of(entry_id)})
+
+
+@never_cache
+@require_POST
+def status(request, entry_id: int):
+    """Go live or end coverage, then back to the desk."""
+    if not request.user.has_perm("entries.change_entry"):
+        raise PermissionDenied
+    entry = get_object_or_404(Entry, pk=entry_id)
+    action = request.POST.get("action")
+    if action == "live":
+        entry.go_live()
+        messages.success(request, f"{entry.title} is live.")
+    elif action == "end":
+        entry.end()
+        messages.success(request, f"{entry.title} has ended: readers stop polling.")
+    else:
+        return json_error(400, "Unknown action.")
+    return redirect("admin:entries_entry_desk", entry_id=entry.pk)
