@@ -12,6 +12,9 @@ Each write also stores the update's rendered <article> (`fragment`, the
 updates/_update.html partial in the entry's time zone, read under the same
 lock), so pages and polls only join stored strings. A time zone change
 re-renders them all, each taking a revision (rerender_fragments).
+
+Taking revisions also registers the purge of the entry's cached answers for
+after the commit (liveblog/purge.py), so the CDN hears of every change.
 """
 
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
+from liveblog import purge
 from updates.rendering import render_fragment, render_markdown
 
 
@@ -46,6 +50,9 @@ def lock_entry(entry_id: int, count: int = 1) -> Locked:
     )
     if count:
         Entry.objects.filter(pk=entry_id).update(revision=current + count)
+        # Every write readers see takes a revision here: the one place to
+        # tell the CDN, once the caller's transaction commits.
+        purge.entry_changed(entry_id)
     return Locked(range(current + 1, current + count + 1), ZoneInfo(zone))
 
 

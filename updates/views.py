@@ -2,6 +2,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from liveblog.http import cache_publicly, json_error, read_only
+from liveblog.purge import entry_tag
 from updates import paging
 from updates.changes import changes_since
 from updates.entry_state import entry_state
@@ -87,4 +88,4 @@ def poll(request, slug: str):
         if since is None:
             body["before"] = page.before and str(page.before)
     response = JsonResponse(body)
-    return cache_publicly(response, ended=entry.has_ended)
+    return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))
