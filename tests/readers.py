@@ -78,6 +78,10 @@ class SimulatedReader(threading.Thread):
                 self.stop.wait(body["poll_interval"])
 
 
+def reader_address(number: int) -> str:
+    return f"127.0.{10 + number // 250}.{number % 250 + 1}"
+
+
 def orm_post(entry, content: str) -> tuple[int, float]:
     update = make_update(entry, content)
     return update.pk, time.monotonic()
@@ -145,16 +149,26 @@ def run_readers(
     post=orm_post,
     gaps: list[float] | None = None,
     settle: float = LATENESS_ALLOWED + 1,
+    spread: bool = False,
 ) -> dict:
     """`readers` readers of a new entry while a writer posts: every 3 s for
     30 s, or after each of `gaps` (seconds) once every reader has loaded the
-    page; then `settle` seconds for the last update to reach everyone."""
+    page; then `settle` seconds for the last update to reach everyone.
+    `spread`: each reader from its own loopback address, as readers are,
+    rather than all from one (the CDN counts each address's misses)."""
     entry = make_entry(title=f"{readers} readers")
     make_update(entry, "Before the readers came")
     origin_before = Counter(origin.requests(rf"^/entries/{entry.slug}/"))
     stop = threading.Event()
     crowd = [
-        SimulatedReader(cdn.port, entry.slug, stop, n % 2 == 0, source) for n in range(readers)
+        SimulatedReader(
+            cdn.port,
+            entry.slug,
+            stop,
+            n % 2 == 0,
+            reader_address(n) if spread else source,
+        )
+        for n in range(readers)
     ]
     for reader in crowd:
         reader.start()
