@@ -242,14 +242,8 @@
       controller.abort();
     }, REQUEST_TIMEOUT_MS);
     var url = pollUrl + (pollUrl.indexOf("?") < 0 ? "?" : "&") + "since=" + since;
-    // "no-cache": always ask the CDN, with the ETag (a 304 while nothing
-    // changed); a browser honouring stale-while-revalidate would otherwise
-    // answer from its own copy and bring the change one poll later.
-    fetch(url, {
-      cache: "no-cache",
-      signal: controller.signal,
-      headers: { Accept: "application/json" },
-    })
+    // Always revalidated (docs/api.md)
+    fetch(url, { cache: "no-cache", signal: controller.signal, headers: { Accept: "application/json" } })
       .then(function (response) {
         if (response.status === 404) {
           stop("This live blog is no longer available.");
