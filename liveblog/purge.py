@@ -214,8 +214,9 @@ class PurgeQueue:
                     continue
                 moments = self.needs.setdefault(tag, set())
                 moments.add(_round_up(now))
-                if settings.LIVEBLOG_POLL_MEMO_SECONDS > 0:
-                    moments.add(follow_up)
+                # Even without the memo: an answer read before the commit
+                # may reach the CDN just after the first purge.
+                moments.add(follow_up)
             self._ensure_thread()
             self.condition.notify_all()
 

@@ -185,9 +185,10 @@ def test_a_new_update_purges_its_entry_at_fastly_and_cloudflare_as_documented(ap
     post_update(entry, "Kick-off")
     assert purge.wait_until_idle(30)
 
+    # At once and again a moment later (the two may coalesce; see below).
     tag = f"entry-{entry.pk}"
-    assert apis.tags("fastly") == [[tag]]
-    assert apis.tags("cloudflare") == [[tag]]
+    assert apis.tags("fastly") and apis.tags("fastly") == apis.tags("cloudflare")
+    assert all(batch == [tag] for batch in apis.tags("fastly"))
 
 
 def test_an_entry_change_purges_the_entry_and_the_listing(apis):
@@ -198,8 +199,9 @@ def test_an_entry_change_purges_the_entry_and_the_listing(apis):
     entry.end()
     assert purge.wait_until_idle(30)
 
-    assert apis.tags("fastly") == [sorted([f"entry-{entry.pk}", "index"])]
-    assert apis.tags("cloudflare") == [sorted([f"entry-{entry.pk}", "index"])]
+    both = sorted([f"entry-{entry.pk}", "index"])
+    assert apis.tags("fastly") and apis.tags("fastly") == apis.tags("cloudflare")
+    assert all(batch == both for batch in apis.tags("fastly"))
 
 
 def test_edits_deletions_and_deleted_entries_purge_too(apis):
@@ -282,10 +284,12 @@ def test_a_failing_cdn_is_retried_then_logged_and_the_author_never_notices(apis,
         assert purge.wait_until_idle(30)
 
     assert LiveUpdate.objects.filter(pk=update.pk).exists()
-    # The first attempt and every retry, at each vendor.
-    assert len(apis.tags("fastly")) == len(apis.tags("cloudflare")) == purge.RETRIES + 1
+    # The first attempt and every retry, at each vendor, for each purge.
+    purges, rest = divmod(len(apis.tags("fastly")), purge.RETRIES + 1)
+    assert purges >= 1 and rest == 0
+    assert len(apis.tags("cloudflare")) == len(apis.tags("fastly"))
     failures = [record.getMessage() for record in caplog.records]
-    assert len(failures) == 2, failures
+    assert len(failures) == 2 * purges, failures
     assert any("Fastly" in message and "503" in message for message in failures)
     assert any(
         "Cloudflare" in message and "Authentication error" in message for message in failures
