@@ -9,13 +9,18 @@ vcl 4.1;
 # - errors and uncacheable answers neither queue readers behind each other
 #   nor get fetched twice;
 # - each client may send only so many requests to the origin (cache misses
-#   and passes); cache hits are never limited.
+#   and passes); cache hits are never limited;
+# - the application purges an entry's cached answers (every URL variant at
+#   once, by tag) the moment they change, and only it may.
 # docs/deploy.md explains each rule and its equivalent on other CDNs.
 # tests/test_cdn.py and tests/test_hostile_traffic.py run this file, with
 # the backend port replaced.
 
 import std;
 import vsthrottle;
+# Purging by tag (the origin's xkey header); both vmods are in Debian's
+# varnish-modules package.
+import xkey;
 
 backend default {
     .host = "127.0.0.1";
@@ -41,6 +46,13 @@ acl health_checkers {
     "::1";
 }
 
+# Who may purge: the application servers (liveblog/purge.py, VARNISH_URLS).
+# Add their addresses when they run on other hosts. Everybody else gets a 405.
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
 # TLS terminators in front of this Varnish that append the client's address
 # to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for, a cloud load
 # balancer). Empty: X-Forwarded-For is never believed, and the client is
@@ -60,7 +72,11 @@ sub vcl_recv {
         # Only this file sets its internal headers (on a restart, below).
         unset req.http.X-Liveblog-Origin-Failed;
         unset req.http.X-Liveblog-Retry-After;
+        unset req.http.X-Liveblog-Purged;
         call liveblog_find_client;
+    }
+    if (req.method == "PURGE") {
+        call liveblog_purge;
     }
     call liveblog_drop_forwarder_headers;
     call liveblog_normalise_host;
@@ -104,6 +120,22 @@ sub vcl_recv {
         set req.grace = 1h;
     }
     return (hash);
+}
+
+sub liveblog_purge {
+    # `PURGE /` with `xkey-purge: entry-42 index`: every object tagged with
+    # one of those keys (the page, each `since` and `before` variant, `/`)
+    # is removed at once, under any host, with no grace: the next reader
+    # waits for the origin's new answer rather than being served the old
+    # one. Answered here, before any lookup or rate limit.
+    if (client.ip !~ purgers) {
+        return (synth(405, "Method Not Allowed"));
+    }
+    if (!req.http.xkey-purge) {
+        return (synth(400, "Bad Request: no xkey-purge header"));
+    }
+    set req.http.X-Liveblog-Purged = xkey.purge(req.http.xkey-purge);
+    return (synth(200, "Purged"));
 }
 
 sub liveblog_find_client {
@@ -312,6 +344,9 @@ sub vcl_synth {
         set resp.http.Retry-After = req.http.X-Liveblog-Retry-After;
         set resp.reason = "Too Many Requests";
     }
+    if (req.method == "PURGE" && resp.status == 200) {
+        set resp.http.X-Purged-Objects = req.http.X-Liveblog-Purged;
+    }
     if (req.url ~ "\.json(\?|$)") {
         set resp.http.Content-Type = "application/json";
         set resp.body = {"{"error": ""} + resp.reason + {"""} + "}";
@@ -324,6 +359,10 @@ sub vcl_synth {
 }
 
 sub vcl_deliver {
+    # The tags the origin names its answers with are for caches, not readers.
+    unset resp.http.xkey;
+    unset resp.http.Surrogate-Key;
+    unset resp.http.Cache-Tag;
     if (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";
     } else {

@@ -5,6 +5,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from liveblog import purge
 from updates.rendering import render_markdown
 
 
@@ -19,6 +20,16 @@ def validate_timezone(value: str) -> None:
 
 
 class EntryQuerySet(models.QuerySet):
+    def delete(self):
+        """The admin's "delete selected": readers get 404s at once, not after the cache."""
+        with transaction.atomic(using=self.db):
+            for pk in self.values_list("pk", flat=True):
+                purge.entry_changed(pk, listing=True, using=self.db)
+            return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
     def published(self):
         """Entries readers may see: live or ended, never drafts."""
         return self.filter(status__in=[Entry.Status.LIVE, Entry.Status.ENDED])
@@ -94,6 +105,9 @@ class Entry(models.Model):
                 and Entry.objects.filter(pk=self.pk).exclude(timezone=self.timezone).exists()
             )
             super().save(*args, **kwargs)
+            # Title, intro, status and time zone show on its page, its
+            # polls and in the listing.
+            purge.entry_changed(self.pk, listing=True, using=kwargs.get("using"))
             if rezoned:
                 # Stored update fragments show times in the entry's zone.
                 from updates.changes import rerender_fragments
@@ -102,6 +116,13 @@ class Entry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("entries:detail", kwargs={"slug": self.slug})
+
+    def delete(self, using=None, keep_parents=False):
+        with transaction.atomic(using=using):
+            purge.entry_changed(self.pk, listing=True, using=using)
+            return super().delete(using=using, keep_parents=keep_parents)
+
+    delete.alters_data = True
 
     def poll_url(self) -> str:
         return reverse("updates:poll", kwargs={"slug": self.slug})

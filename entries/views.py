@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 
 from entries.models import Entry
 from liveblog.http import cache_publicly, html_error, read_only
+from liveblog.purge import INDEX_TAG, entry_tag
 from updates import paging
 
 
@@ -12,7 +13,7 @@ from updates import paging
 def index(request):
     entries = Entry.objects.published()
     response = render(request, "entries/index.html", {"entries": entries.for_listing()})
-    return cache_publicly(response)
+    return cache_publicly(response, tags=(INDEX_TAG,))
 
 
 def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
@@ -55,4 +56,4 @@ def detail(request, slug: str):
     response = render_entry_page(request, entry, live=True)
     if response.status_code != 200:
         return response
-    return cache_publicly(response, ended=entry.has_ended)
+    return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))

@@ -61,18 +61,26 @@ def client_address(request) -> str:
     return peer
 
 
-def cache_publicly(response, *, ended: bool = False):
-    """Let browsers and shared caches (the CDN) keep a reader response.
+def cache_publicly(response, *, ended: bool = False, tags: tuple[str, ...] = ()):
+    """Let shared caches (the CDN) keep a reader response, named by its tags.
 
-    Ten seconds while an entry is live, an hour once it has ended; see
-    docs/api.md and docs/deploy.md for what caches make of each directive.
+    A live entry's answers: 10 seconds in the CDN (s-maxage), which is
+    purged the moment they change (liveblog/purge.py), and no time in a
+    browser, which revalidates its copy through the CDN with the ETag (a
+    304 while nothing changed). Ended entries: an hour everywhere. `tags`
+    (`entry-<id>`, `index`) go in each CDN's tag header; the CDN removes
+    them before delivery. See docs/api.md and docs/deploy.md.
     """
-    max_age = settings.LIVEBLOG_ENDED_CACHE_SECONDS if ended else settings.LIVEBLOG_CACHE_SECONDS
+    if ended:
+        browser = shared = settings.LIVEBLOG_ENDED_CACHE_SECONDS
+    else:
+        browser, shared = 0, settings.LIVEBLOG_CACHE_SECONDS
     if "Cache-Control" in response:
         patch_cache_control(
             response,
             public=True,
-            max_age=max_age,
+            max_age=browser,
+            s_maxage=shared,
             stale_while_revalidate=settings.LIVEBLOG_STALE_WHILE_REVALIDATE,
             stale_if_error=settings.LIVEBLOG_STALE_IF_ERROR,
         )
@@ -80,10 +88,14 @@ def cache_publicly(response, *, ended: bool = False):
         # Written directly on the hot path (every poll): patch_cache_control
         # parses and rebuilds the header, which costs more than the poll.
         response["Cache-Control"] = (
-            f"public, max-age={max_age}, "
+            f"public, max-age={browser}, s-maxage={shared}, "
             f"stale-while-revalidate={settings.LIVEBLOG_STALE_WHILE_REVALIDATE}, "
             f"stale-if-error={settings.LIVEBLOG_STALE_IF_ERROR}"
         )
+    if tags:
+        # Fastly and Varnish's xkey read space-separated keys, Cloudflare commas.
+        response["Surrogate-Key"] = response["xkey"] = " ".join(tags)
+        response["Cache-Tag"] = ",".join(tags)
     return response
 
 

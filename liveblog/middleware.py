@@ -13,7 +13,11 @@ logger = logging.getLogger(__name__)
 
 
 def is_shared_cacheable(response) -> bool:
-    return "public" in response.get("Cache-Control", "") and bool(get_max_age(response))
+    cache_control = response.get("Cache-Control", "")
+    # A live entry's answers have max-age=0 (browsers revalidate) but s-maxage for the CDN.
+    return "public" in cache_control and (
+        bool(get_max_age(response)) or "s-maxage=" in cache_control
+    )
 
 
 class ResponseHeadersMiddleware:

@@ -223,8 +223,11 @@ STORAGES = {
 
 # Shown as the site's name in feeds and share previews.
 LIVEBLOG_SITE_NAME = "Liveblog"
-# How long shared caches (a CDN) may keep a public page or poll response, and
-# how often the reader script asks: together they bound how late a reader is.
+# How long shared caches (a CDN) may keep a public page or poll response
+# (s-maxage; browsers keep a live entry's answers for no time and revalidate
+# them through the CDN), and how often the reader script asks. Purging the
+# CDN on every change (liveblog/purge.py) makes a reader late by about one
+# poll interval; without purging, by up to both.
 LIVEBLOG_CACHE_SECONDS = 10
 # An ended entry no longer changes (much): caches may keep it an hour.
 LIVEBLOG_ENDED_CACHE_SECONDS = 3600
@@ -255,6 +258,20 @@ if not 0 <= LIVEBLOG_POLL_MEMO_SECONDS <= 1:
 # How many pages of update fragments a worker keeps, by entry revision
 # (updates/paging.py); 0 reads them for every page.
 LIVEBLOG_PAGE_MEMO_SIZE = int(os.environ.get("LIVEBLOG_PAGE_MEMO_SIZE", "32"))
+
+# Purging the CDN after every change readers see (liveblog/purge.py,
+# docs/deploy.md): any of these, or none (answers then simply expire).
+# Base URLs of the Varnish servers to purge, comma-separated.
+VARNISH_URLS = env_list("VARNISH_URLS")
+# Fastly: an API token allowed to purge (purge_select) and the service's id.
+FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "")
+FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")
+# Cloudflare: an API token with the Cache Purge permission and the zone's id.
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
+# The vendors' API addresses; the tests point them at a local server.
+FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
+CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
 
 # `make bench` only: adds a trivial JSON view to compare the real ones with.
 LIVEBLOG_BENCH = env_bool("LIVEBLOG_BENCH", False)

@@ -26,6 +26,8 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 VARNISHD = Path("/usr/sbin/varnishd")
 # deploy/varnish.vcl rate-limits with vsthrottle (Debian's varnish-modules).
 VSTHROTTLE = next(Path("/usr/lib").glob("*/varnish/vmods/libvmod_vsthrottle.so"), None)
+# ...and purges by tag with xkey, from the same package.
+XKEY = next(Path("/usr/lib").glob("*/varnish/vmods/libvmod_xkey.so"), None)
 
 
 def require(path: Path, install: str) -> None:
@@ -319,8 +321,8 @@ class Varnish:
 
     def __init__(self, backend_port: int):
         require(VARNISHD, "apt-get install varnish")
-        if VSTHROTTLE is None:
-            missing("needs vsthrottle (apt-get install varnish-modules)")
+        if VSTHROTTLE is None or XKEY is None:
+            missing("needs vsthrottle and xkey (apt-get install varnish-modules)")
         self.port = free_port()
         # Its own folder right under /tmp: its worker process drops root.
         self.folder = Path(tempfile.mkdtemp(prefix="liveblog-test-varnish-"))

@@ -78,7 +78,9 @@ def test_no_public_response_sets_a_cookie_or_varies_on_cookie(client, public_url
 
 
 @pytest.mark.parametrize("url_name", ["page", "poll", "index"])
-def test_live_pages_and_polls_are_shared_for_ten_seconds_with_grace(client, url_name):
+def test_live_pages_and_polls_are_shared_for_ten_seconds_but_revalidated_by_browsers(
+    client, url_name
+):
     entry = make_entry()
     url = {"page": entry.get_absolute_url(), "poll": entry.poll_url(), "index": "/"}[url_name]
 
@@ -86,10 +88,29 @@ def test_live_pages_and_polls_are_shared_for_ten_seconds_with_grace(client, url_
 
     assert cache == {
         "public": "",
-        "max-age": "10",
+        "max-age": "0",
+        "s-maxage": "10",
         "stale-while-revalidate": "5",
         "stale-if-error": "3600",
     }
+
+
+@pytest.mark.parametrize("url_name", ["page", "poll", "older page", "index"])
+def test_reader_responses_name_what_they_depend_on_in_every_cdns_tag_header(client, url_name):
+    entry = make_entry()
+    make_update(entry)
+    url = {
+        "page": entry.get_absolute_url(),
+        "poll": entry.poll_url() + "?since=0",
+        "older page": entry.poll_url() + "?before=9999999999-1",
+        "index": "/",
+    }[url_name]
+    tag = "index" if url_name == "index" else f"entry-{entry.pk}"
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Surrogate-Key"] == response["xkey"] == response["Cache-Tag"] == tag
 
 
 def test_an_ended_entry_is_cached_for_an_hour(client):
@@ -114,7 +135,7 @@ def test_a_client_with_the_current_etag_gets_304_without_a_body(client, kind):
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == first["ETag"]
-    assert directives(again)["max-age"] == "10"
+    assert directives(again)["s-maxage"] == "10"
     assert changed.status_code == 200
     assert changed["ETag"] != first["ETag"]
 

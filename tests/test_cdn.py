@@ -1,21 +1,31 @@
 """The CDN design, proved with real servers: Varnish with deploy/varnish.vcl in
 front of gunicorn (2 workers) and PostgreSQL, hundreds of simulated readers
-polling while a writer posts.
+polling every 5 s while an author posts through the admin at random moments,
+and the application purging Varnish after each commit (VARNISH_URLS).
 
-The origin must see about one request per 10 seconds per distinct URL,
-however many readers there are; every reader must get every update once,
-within cache TTL + poll interval + 2 seconds.
+The origin must see about the same number of requests however many readers
+there are; every reader must get every update once, within one poll
+interval plus a second of the admin's save for 95 % of deliveries and
+within 8 s for all (issue 10). Run with -s for the distributions
+(docs/deploy.md quotes them).
 """
+
+import math
+import random
+import threading
+import time
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.urls import reverse
 
 from entries.models import Entry
 from tests.factories import make_entry, make_update
-from tests.readers import check_phase, run_readers
+from tests.readers import AdminAuthor, check_phase, delays, distribution, run_readers
 from tests.servers import (
+    SITE,
     VARNISHD,
     Gunicorn,
     Varnish,
@@ -24,7 +34,15 @@ from tests.servers import (
     manage,
     production_environment,
     require,
+    wait_until,
 )
+
+POLL_INTERVAL = 5
+# What issue 10 asks of deliveries behind the CDN, from the admin's save.
+DELIVERY_BOUND = POLL_INTERVAL + 1
+WORST_DELIVERY = 8
+# Where the author's requests come from: the CDN limits each address apart.
+AUTHOR_ADDRESS = "127.0.6.1"
 
 pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -40,35 +58,237 @@ def stack(tmp_path_factory, django_db_setup, django_db_blocker):
     env = production_environment(database_url(database), folder / "static")
     # The same key as this process, so sessions made here are valid there.
     env["SECRET_KEY"] = settings.SECRET_KEY
+    # The Chromium reader asks for the page by address (its host is 127.0.0.1).
+    env["ALLOWED_HOSTS"] = f"{SITE},127.0.0.1"
     manage(env, "collectstatic", "--noinput")
-    with Gunicorn(env, folder, workers=2) as origin, Varnish(origin.port) as cdn:
-        yield origin, cdn
+    origin = Gunicorn(env, folder, workers=2)
+    cdn = Varnish(origin.port)
+    # The application purges this Varnish after each commit, from 127.0.0.1
+    # (in the VCL's purgers ACL).
+    origin.env["VARNISH_URLS"] = f"http://127.0.0.1:{cdn.port}"
+    with django_db_blocker.unblock():
+        content_types = list(ContentType.objects.all())
+    with origin, cdn:
+        yield origin, cdn, content_types
 
 
-def test_the_origin_sees_one_request_per_url_per_ttl_whatever_the_number_of_readers(stack):
-    origin, cdn = stack
+@pytest.fixture(autouse=True)
+def _same_content_types(stack):
+    """Each test's database is emptied afterwards, content types included,
+    and made again with new ids; the servers' admin remembers the first ids
+    (it logs every save with one), so those are put back."""
+    ContentType.objects.exclude(pk__in=[kind.pk for kind in stack[2]]).delete()
+    ContentType.objects.bulk_create(stack[2], ignore_conflicts=True)
+    ContentType.objects.clear_cache()
 
-    few = run_readers(cdn, origin, readers=50)
-    many = run_readers(cdn, origin, readers=200)
 
-    few_late, many_late = check_phase(few), check_phase(many)
-    few_origin = sum(few["at_origin"].values())
-    many_origin = sum(many["at_origin"].values())
-    print(
-        f"\n50 readers: {few['cdn_requests']} requests at the CDN, {few_origin} at the origin, "
-        f"latest update {few_late:.1f}s after posting"
-        f"\n200 readers: {many['cdn_requests']} requests at the CDN, {many_origin} at the origin, "
-        f"latest update {many_late:.1f}s after posting"
-    )
-    assert many["cdn_requests"] > 3.5 * few["cdn_requests"]
+@pytest.fixture
+def author(stack, client, django_user_model):
+    """An author signed in to the admin, posting through the CDN."""
+    _, cdn, _ = stack
+    user = django_user_model.objects.create_user("author", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return AdminAuthor(cdn.port, client.cookies["sessionid"].value, source=AUTHOR_ADDRESS)
+
+
+def random_gaps(count: int, seed: int) -> list[float]:
+    """Seconds between posts: random moments, the same in runs compared."""
+    generator = random.Random(seed)
+    return [generator.uniform(1, POLL_INTERVAL) for _ in range(count)]
+
+
+def within_bounds(values: list[float]) -> bool:
+    on_time = sum(value <= DELIVERY_BOUND for value in values)
+    return on_time >= math.ceil(0.95 * len(values)) and max(values) <= WORST_DELIVERY
+
+
+def test_readers_get_each_post_within_a_poll_interval_and_the_origin_load_ignores_their_number(
+    stack, author
+):
+    origin, cdn, _ = stack
+    gaps = random_gaps(8, seed=10)
+    phases = {
+        readers: run_readers(
+            cdn,
+            origin,
+            readers,
+            post=author.post,
+            gaps=gaps,
+            settle=WORST_DELIVERY + 1,
+            spread=True,
+        )  # fmt: skip
+        for readers in (50, 200)
+    }
+
+    for readers, result in phases.items():
+        # Every reader: only 200s, every update exactly once, none later than 8 s;
+        # each purge may send each URL to the origin once more.
+        check_phase(result, lateness_allowed=WORST_DELIVERY, purges_per_post=3)
+        print(
+            f"\n{readers} readers, {len(result['posted'])} posts through the admin: "
+            f"{result['cdn_requests']} requests at the CDN, "
+            f"{sum(result['at_origin'].values())} at the origin; "
+            f"save to reader: {distribution(delays(result))}"
+        )
+    for result in phases.values():
+        assert within_bounds(delays(result)), distribution(delays(result))
+    few, many = (sum(phases[n]["at_origin"].values()) for n in (50, 200))
+    assert phases[200]["cdn_requests"] > 3.5 * phases[50]["cdn_requests"]
     # Four times the readers, about the same origin traffic.
-    assert many_origin <= few_origin * 1.25 + 3
+    assert many <= few * 1.25 + 3
+
+
+def test_no_answer_read_before_a_commit_survives_the_purges(stack, author):
+    """A worker may answer from the entry state it read up to a second before
+    the commit, and the CDN store that answer after the first purge: the
+    second purge, once the memo has expired, must remove it."""
+    origin, cdn, _ = stack
+    entry = make_entry(title="Memo race")
+    make_update(entry, "Before")
+    url = f"{entry.poll_url()}?since={Entry.objects.get(pk=entry.pk).revision}"
+    # Both workers keep answering this URL from memory, as under load.
+    stop = threading.Event()
+
+    def keep_memos_warm():
+        while not stop.is_set():
+            get(origin.port, url)
+            stop.wait(0.02)
+
+    warmer = threading.Thread(target=keep_memos_warm, daemon=True)
+    warmer.start()
+    try:
+        assert get(cdn.port, url).status == 200
+        update_id, saved = author.post(entry, "After")
+
+        def has_update():
+            body = get(cdn.port, url, source="127.0.7.1").json()
+            seen.append((time.monotonic() - saved, body["revision"]))
+            return any(update["id"] == update_id for update in body["updates"])
+
+        seen: list = []
+        wait_until(has_update, WORST_DELIVERY, "the update through the CDN")
+    finally:
+        stop.set()
+        warmer.join(10)
+    arrived = seen[-1][0]
+    stale = len(seen) - 1
+    # From now until well past the CDN's lifetime, no answer lacks it.
+    later = []
+    deadline = time.monotonic() + settings.LIVEBLOG_CACHE_SECONDS + 1
+    while time.monotonic() < deadline:
+        body = get(cdn.port, url, source="127.0.7.1").json()
+        later.append(any(update["id"] == update_id for update in body["updates"]))
+        time.sleep(0.1)
+    print(
+        f"\nupdate through the CDN {arrived:.2f}s after the save, "
+        f"{stale} answers without it before; {len(later)} answers after, all with it"
+    )
+    assert all(later), later.count(False)
+    # Without the second purge a stale answer would stay 10 s.
+    assert arrived <= settings.LIVEBLOG_POLL_MEMO_SECONDS + 2
+
+
+def test_a_purge_storm_leaves_varnish_and_the_origin_healthy_and_every_reader_complete(
+    stack, client, django_user_model
+):
+    origin, cdn, _ = stack
+    user = django_user_model.objects.create_user("storm", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    # Straight to gunicorn: 50 posts in 10 s are more than the admin's
+    # allowance per client at the CDN (60 requests per 10 s, the form included).
+    storm = AdminAuthor(origin.port, client.cookies["sessionid"].value)
+
+    result = run_readers(
+        cdn, origin, 50, post=storm.post, gaps=[10 / 50] * 50, settle=WORST_DELIVERY + 1,
+        spread=True,
+    )  # fmt: skip
+
+    check_phase(result, lateness_allowed=WORST_DELIVERY, purges_per_post=3)
+    print(
+        f"\npurge storm, 50 posts in 10 s, 50 readers: {result['cdn_requests']} requests "
+        f"at the CDN, {sum(result['at_origin'].values())} at the origin; "
+        f"save to reader: {distribution(delays(result))}"
+    )
+    assert cdn.process.poll() is None and origin.process.poll() is None
+    assert get(cdn.port, "/healthz").status == get(origin.port, "/healthz").status == 200
+    assert get(cdn.port, result["entry"].get_absolute_url()).status == 200
+
+
+@pytest.mark.browser
+def test_a_chromium_reader_behind_varnish_sees_each_post_within_a_poll_interval(
+    stack, author, browser
+):
+    _, cdn, _ = stack
+    entry = make_entry(title="Seen in Chromium")
+    make_update(entry, "Before the reader came")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{cdn.port}{entry.get_absolute_url()}")
+        page.locator("#updates .update").first.wait_for()
+        seen = []
+        for number, gap in enumerate(random_gaps(5, seed=11)):
+            time.sleep(gap)
+            update_id, saved = author.post(entry, f"Chromium sees {number}")
+            page.locator(f"#update-{update_id}").wait_for(timeout=WORST_DELIVERY * 2000)
+            seen.append(time.monotonic() - saved)
+    finally:
+        context.close()
+    print(f"\nChromium behind Varnish, save to page: {distribution(seen)}")
+    assert within_bounds(seen), seen
+
+
+def test_only_the_purgers_acl_may_purge_and_a_purge_empties_every_variant_at_once(stack):
+    _, cdn, _ = stack
+    entry, other = make_entry(title="Purged"), make_entry(title="Left alone")
+    make_update(entry, "One")
+    make_update(other, "Two")
+    older = f"{entry.poll_url()}?before=9999999999-1"
+    urls = [
+        entry.get_absolute_url(), f"{entry.poll_url()}?since=0", f"{entry.poll_url()}?since=1",
+        older, f"{entry.get_absolute_url()}?before=9999999999-1", "/", other.get_absolute_url(),
+    ]  # fmt: skip
+    source = "127.0.8.1"
+    for url in urls:
+        get(cdn.port, url, source=source)
+    assert all(get(cdn.port, url, source=source).headers["x-cache"] == "HIT" for url in urls)
+
+    stranger = get(
+        cdn.port, "/", {"xkey-purge": f"entry-{entry.pk}"}, method="PURGE", source=source
+    )
+    assert stranger.status == 405
+    assert get(cdn.port, urls[0], source=source).headers["x-cache"] == "HIT"
+
+    purged = get(cdn.port, "/", {"xkey-purge": f"entry-{entry.pk}"}, method="PURGE")
+    assert purged.status == 200
+    after = {url: get(cdn.port, url, source=source).headers["x-cache"] for url in urls}
+    assert after == {**{url: "MISS" for url in urls[:5]}, "/": "HIT", urls[6]: "HIT"}
+
+    index = get(cdn.port, "/", {"xkey-purge": "index"}, method="PURGE")
+    assert index.status == 200
+    assert get(cdn.port, "/", source=source).headers["x-cache"] == "MISS"
+
+
+def test_readers_never_see_the_tags_and_purges_are_never_rate_limited(stack):
+    _, cdn, _ = stack
+    entry = make_entry()
+    make_update(entry)
+
+    for url in (entry.get_absolute_url(), entry.poll_url(), "/"):
+        response = get(cdn.port, url)
+        assert response.status == 200
+        assert not {"xkey", "surrogate-key", "cache-tag"} & set(response.headers), url
+    statuses = {
+        get(cdn.port, "/", {"xkey-purge": f"entry-{entry.pk}"}, method="PURGE").status
+        for _ in range(100)
+    }
+    assert statuses == {200}
 
 
 def test_staff_previews_pass_the_cdn_under_the_admin_prefix_and_public_urls_ignore_sessions(
     stack, client, django_user_model
 ):
-    _, cdn = stack
+    _, cdn, _ = stack
     draft = make_entry(status=Entry.Status.DRAFT, title="Embargoed")
     make_update(draft, "Not yet")
     client.force_login(django_user_model.objects.create_user("editor", is_staff=True))

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from entries.models import Entry
+from liveblog.purge import entry_tag
 from tests.factories import make_entry, make_update
 from updates.changes import post_updates
 from updates.models import LiveUpdate
@@ -127,8 +128,11 @@ def test_it_is_cached_like_the_poll_without_cookies(client):
     live_response = client.get(feed_url(live))
     ended_response = client.get(feed_url(ended))
 
-    assert live_response["Cache-Control"].startswith("public, max-age=10,")
+    assert live_response["Cache-Control"].startswith("public, max-age=0, s-maxage=10,")
     assert ended_response["Cache-Control"].startswith("public, max-age=3600,")
+    # Purged with its entry's other answers (liveblog/purge.py).
+    assert live_response["Surrogate-Key"] == entry_tag(live.pk)
+    assert live_response["Cache-Tag"] == live_response["xkey"] == entry_tag(live.pk)
     for response in (live_response, ended_response):
         assert not response.cookies
         assert "cookie" not in response.get("Vary", "").lower()

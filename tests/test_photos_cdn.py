@@ -2,11 +2,20 @@
 year's Cache-Control, and Varnish with deploy/varnish.vcl keeps them."""
 
 import io
+import time
 
 import pytest
 from PIL import Image
 
-from tests.servers import VARNISHD, Gunicorn, Varnish, get, production_environment, require
+from tests.servers import (
+    VARNISHD,
+    Gunicorn,
+    Varnish,
+    get,
+    production_environment,
+    require,
+    wait_until,
+)
 
 pytestmark = pytest.mark.servers
 
@@ -26,6 +35,9 @@ def test_varnish_keeps_a_photo_file_and_the_origin_serves_it_once(tmp_path):
     with Gunicorn(env, tmp_path, workers=1) as origin, Varnish(origin.port) as cdn:
         first = get(cdn.port, f"/media/{name}")
         second = get(cdn.port, f"/media/{name}?utm_source=x", {"Cookie": "sessionid=abc"})
+        # gunicorn writes its access log line just after the answer.
+        at_origin = wait_until(lambda: origin.requests(r"^/media/"), 10, "the access log")
+        time.sleep(0.5)
         at_origin = origin.requests(r"^/media/")
 
     assert first.status == second.status == 200

@@ -180,7 +180,7 @@ def test_while_the_server_fails_retries_back_off_exponentially(reader, monkeypat
     )
 
     monkeypatch.setattr("updates.views.changes_since", lambda *a, **k: 1 / 0)
-    # The browser may answer from its cache (max-age=10) before it asks again.
+    # The browser revalidates its copy (max-age=0) each time it asks again.
     deadline = time.monotonic() + 40
     while len(failures) < 4 and time.monotonic() < deadline:
         page.wait_for_timeout(100)
@@ -259,8 +259,7 @@ def test_a_hidden_tab_does_not_poll_and_catches_up_at_once_when_shown(reader):
     reader.set_hidden(False)
     page.wait_for_timeout(500)  # half the poll interval: only the catch-up poll
     assert len(reader.polls) == polls_hidden + 1
-    # That first poll may be answered from the browser's cache (max-age=10),
-    # like a CDN's; the update arrives within that.
+    # That first poll is revalidated (max-age=0): the update arrives with it.
     page.locator(f"#update-{update.pk}").wait_for()
 
 

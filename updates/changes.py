@@ -18,6 +18,9 @@ pinned one in the same transaction (unpin_others), so each takes its own
 revision and open pages see both. Bylines appear once a second author posts
 to an entry: that post sets the entry's `bylines` flag and re-renders every
 fragment (second_author), so stored fragments never disagree about them.
+
+Taking revisions also registers the purge of the entry's cached answers for
+after the commit (liveblog/purge.py), so the CDN hears of every change.
 """
 
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
+from liveblog import purge
 from updates import photos as photo_files
 from updates.rendering import render_fragment, render_markdown
 
@@ -53,6 +57,9 @@ def lock_entry(entry_id: int, count: int = 1) -> Locked:
     )
     if count:
         Entry.objects.filter(pk=entry_id).update(revision=current + count)
+        # Every write readers see takes a revision here: the one place to
+        # tell the CDN, once the caller's transaction commits.
+        purge.entry_changed(entry_id)
     return Locked(range(current + 1, current + count + 1), ZoneInfo(zone), bylines)
 
 

@@ -12,6 +12,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from entries.models import Entry
 from liveblog.http import cache_publicly, read_only
+from liveblog.purge import entry_tag
 from liveblog.site import absolute_url
 from updates.models import LiveUpdate
 from updates.summary import summarise
@@ -95,4 +96,4 @@ def entry_feed(request, slug: str):
     if entry is None:
         raise Http404("No such entry.")
     response = UpdatesFeed()(request, entry=entry)
-    return cache_publicly(response, ended=entry.has_ended)
+    return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))

@@ -3,6 +3,7 @@ from django.http import Http404, JsonResponse
 from django.views.static import serve
 
 from liveblog.http import cache_publicly, json_error, read_only
+from liveblog.purge import entry_tag
 from updates import paging
 from updates.changes import changes_since
 from updates.entry_state import entry_state
@@ -96,7 +97,7 @@ def poll(request, slug: str):
             found = paging.highlights(entry.pk, zone)
             body["pinned"], body["key_events"] = found.pinned, found.key_events
     response = JsonResponse(body)
-    return cache_publicly(response, ended=entry.has_ended)
+    return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))
 
 
 @read_only()

@@ -254,7 +254,8 @@
       controller.abort();
     }, REQUEST_TIMEOUT_MS);
     var url = pollUrl + (pollUrl.indexOf("?") < 0 ? "?" : "&") + "since=" + since;
-    fetch(url, { signal: controller.signal, headers: { Accept: "application/json" } })
+    // Always revalidated (docs/api.md)
+    fetch(url, { cache: "no-cache", signal: controller.signal, headers: { Accept: "application/json" } })
       .then(function (response) {
         if (response.status === 404) {
           stop("This live blog is no longer available.");

@@ -1,0 +1,345 @@
+"""Purging the CDN after each change readers see (liveblog/purge.py).
+
+Fastly's and Cloudflare's APIs cannot be reached from here: a local server
+on 127.0.0.1 stands in for both, checks each request against the vendor's
+documented format (method, path, headers, body) and answers as the vendor
+does. The real Varnish purge is proved in tests/test_cdn.py.
+"""
+
+import json
+import logging
+import math
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import transaction
+from django.test import override_settings
+
+from entries.models import Entry
+from liveblog import purge
+from tests.factories import make_entry, make_update
+from updates.changes import post_update
+from updates.models import LiveUpdate
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TOKEN = "token-0123456789abcdef"
+SERVICE = "SU1Z0isxPaozGVKXdv0eY"
+ZONE = "023e105f4ecef8ad9ca31a8372d0c353"
+
+
+class VendorApis(ThreadingHTTPServer):
+    """Fastly's batch surrogate-key purge and Cloudflare's purge by tag, as documented.
+
+    Fastly: POST /service/{service_id}/purge, `Fastly-Key: <token>`,
+    `Surrogate-Key: key_1 key_2` (at most 256), answered with a JSON object
+    mapping each key to a purge id. Cloudflare: POST
+    /client/v4/zones/{zone_id}/purge_cache, `Authorization: Bearer <token>`,
+    JSON body {"tags": [...]} (1 to 30), answered with
+    {"success": true, "errors": [], "messages": [], "result": {"id": ...}}.
+    Anything else is recorded as a problem and refused as the vendor would.
+    """
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), VendorHandler)
+        self.received: list[dict] = []
+        self.problems: list[str] = []
+        self.failing = False  # answer every valid request with the vendor's error
+        self.release = threading.Event()
+        self.release.set()
+        self.holding = threading.Event()
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def tags(self, vendor: str) -> list[list[str]]:
+        return [request["tags"] for request in self.received if request["vendor"] == vendor]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.release.set()
+        self.shutdown()
+        self.server_close()
+
+
+class VendorHandler(BaseHTTPRequestHandler):
+    server: VendorApis
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status: int, body: dict):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def refuse(self, problem: str, status: int, body: dict):
+        self.server.problems.append(f"{self.command} {self.path}: {problem}")
+        self.answer(status, body)
+
+    def do_POST(self):
+        self.server.holding.set()
+        self.server.release.wait(30)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.startswith("/service/"):
+            self.fastly(body)
+        elif self.path.startswith("/client/v4/zones/"):
+            self.cloudflare(body)
+        else:
+            self.refuse("unknown path", 404, {"msg": "Record not found"})
+
+    def do_PURGE(self):
+        self.refuse("PURGE is Varnish's, not an API's", 405, {"msg": "Method not allowed"})
+
+    def fastly(self, body: bytes):
+        unauthorized = {"msg": "Provided credentials are missing or invalid"}
+        if self.path != f"/service/{SERVICE}/purge":
+            return self.refuse("not the batch purge path", 404, {"msg": "Record not found"})
+        if self.headers.get("Fastly-Key") != TOKEN:
+            return self.refuse("no or wrong Fastly-Key", 401, unauthorized)
+        if self.headers.get("Fastly-Soft-Purge"):
+            return self.refuse("a soft purge leaves stale copies", 400, {"msg": "soft"})
+        keys = (self.headers.get("Surrogate-Key") or "").split()
+        if not keys or len(keys) > 256 or body:
+            return self.refuse("Surrogate-Key must list 1-256 keys", 400, {"msg": "Bad request"})
+        self.server.received.append({"vendor": "fastly", "tags": keys, "at": time.monotonic()})
+        if self.server.failing:
+            return self.answer(503, {"msg": "Service unavailable"})
+        self.answer(200, {key: f"{n}-1391560174-974124" for n, key in enumerate(keys)})
+
+    def cloudflare(self, body: bytes):
+        def error(code, message):
+            return {"success": False, "errors": [{"code": code, "message": message}],
+                    "messages": [], "result": None}  # fmt: skip
+
+        if self.path != f"/client/v4/zones/{ZONE}/purge_cache":
+            return self.refuse("not the zone's purge_cache", 404, error(7003, "No route"))
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return self.refuse("no Bearer token", 403, error(10000, "Authentication error"))
+        if self.headers.get_content_type() != "application/json":
+            return self.refuse("body is not JSON", 400, error(6003, "Invalid request headers"))
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return self.refuse("unparseable body", 400, error(6007, "Malformed JSON"))
+        tags = request.get("tags") if isinstance(request, dict) else None
+        if (
+            set(request) != {"tags"}
+            or not isinstance(tags, list)
+            or not 1 <= len(tags) <= 30
+            or not all(isinstance(tag, str) and tag for tag in tags)
+        ):
+            return self.refuse(f"not 1-30 tags: {request!r}", 400, error(1012, "Bad tags"))
+        self.server.received.append({"vendor": "cloudflare", "tags": tags, "at": time.monotonic()})
+        if self.server.failing:
+            return self.answer(200, error(10000, "Authentication error"))
+        self.answer(200, {"success": True, "errors": [], "messages": [], "result": {"id": ZONE}})
+
+
+@pytest.fixture
+def apis():
+    with (
+        VendorApis() as server,
+        override_settings(
+            FASTLY_API_URL=server.url,
+            FASTLY_API_TOKEN=TOKEN,
+            FASTLY_SERVICE_ID=SERVICE,
+            CLOUDFLARE_API_URL=f"{server.url}/client/v4",
+            CLOUDFLARE_API_TOKEN=TOKEN,
+            CLOUDFLARE_ZONE_ID=ZONE,
+        ),
+    ):
+        yield server
+        assert purge.wait_until_idle(30)
+    assert not server.problems, server.problems
+
+
+def test_nothing_is_queued_when_no_cdn_is_configured(django_capture_on_commit_callbacks):
+    entry = make_entry()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        make_update(entry)
+
+    assert purge.backends() == []
+    assert callbacks == []
+
+
+def test_a_new_update_purges_its_entry_at_fastly_and_cloudflare_as_documented(apis):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+
+    post_update(entry, "Kick-off")
+    assert purge.wait_until_idle(30)
+
+    # At once and again a moment later (the two may coalesce; see below).
+    tag = f"entry-{entry.pk}"
+    assert apis.tags("fastly") and apis.tags("fastly") == apis.tags("cloudflare")
+    assert all(batch == [tag] for batch in apis.tags("fastly"))
+
+
+def test_an_entry_change_purges_the_entry_and_the_listing(apis):
+    entry = make_entry(status=Entry.Status.LIVE)
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+
+    entry.end()
+    assert purge.wait_until_idle(30)
+
+    both = sorted([f"entry-{entry.pk}", "index"])
+    assert apis.tags("fastly") and apis.tags("fastly") == apis.tags("cloudflare")
+    assert all(batch == both for batch in apis.tags("fastly"))
+
+
+def test_edits_deletions_and_deleted_entries_purge_too(apis):
+    entry = make_entry()
+    update = make_update(entry)
+    assert purge.wait_until_idle(30)
+
+    for change in (
+        lambda: setattr(update, "content", "Corrected") or update.save(),
+        update.delete,
+        lambda: Entry.objects.filter(pk=entry.pk).delete(),
+    ):
+        apis.received.clear()
+        change()
+        assert purge.wait_until_idle(30)
+        assert any(f"entry-{entry.pk}" in batch for batch in apis.tags("fastly")), apis.received
+
+
+def test_a_rolled_back_write_purges_nothing(apis):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_update(entry)
+        raise RuntimeError("the author's request failed")
+    assert purge.wait_until_idle(30)
+
+    assert apis.received == []
+
+
+@override_settings(LIVEBLOG_POLL_MEMO_SECONDS=1)
+def test_each_change_is_purged_again_once_no_worker_can_answer_from_before_it(apis):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+
+    update = make_update(entry)
+    committed = time.monotonic()
+    assert purge.wait_until_idle(30)
+
+    moments = [
+        request["at"] - committed for request in apis.received if request["vendor"] == "fastly"
+    ]
+    assert len(moments) == 2, moments
+    assert moments[0] < 1 <= moments[1], moments
+    assert LiveUpdate.objects.filter(pk=update.pk).exists()
+
+
+@override_settings(LIVEBLOG_POLL_MEMO_SECONDS=1)
+def test_a_burst_of_twenty_posts_costs_a_handful_of_purges_and_the_last_covers_them_all(apis):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+
+    first_commit = time.monotonic()
+    for number in range(20):
+        make_update(entry, f"Goal {number}")
+    last_commit = time.monotonic()
+    assert purge.wait_until_idle(30)
+
+    fastly = [request for request in apis.received if request["vendor"] == "fastly"]
+    print(f"\n20 posts in {last_commit - first_commit:.2f}s: {len(fastly)} purges at Fastly")
+    # At most one per PURGE_SPACING while commits come, and the follow-up after.
+    burst = last_commit - first_commit + 1 + purge.FOLLOW_UP_MARGIN
+    assert 2 <= len(fastly) <= min(math.ceil(burst / purge.PURGE_SPACING) + 1, 10)
+    assert all(request["tags"] == [f"entry-{entry.pk}"] for request in fastly)
+    # The follow-up purge comes after the memo's lifetime has passed for the last commit.
+    assert fastly[-1]["at"] >= last_commit + 1
+
+
+def test_a_failing_cdn_is_retried_then_logged_and_the_author_never_notices(apis, caplog):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+    apis.failing = True
+
+    with caplog.at_level(logging.ERROR, logger="liveblog.purge"):
+        update = post_update(entry, "Saved all the same")
+        assert purge.wait_until_idle(30)
+
+    assert LiveUpdate.objects.filter(pk=update.pk).exists()
+    # The first attempt and every retry, at each vendor, for each purge.
+    purges, rest = divmod(len(apis.tags("fastly")), purge.RETRIES + 1)
+    assert purges >= 1 and rest == 0
+    assert len(apis.tags("cloudflare")) == len(apis.tags("fastly"))
+    failures = [record.getMessage() for record in caplog.records]
+    assert len(failures) == 2 * purges, failures
+    assert any("Fastly" in message and "503" in message for message in failures)
+    assert any(
+        "Cloudflare" in message and "Authentication error" in message for message in failures
+    )
+
+
+def test_the_author_does_not_wait_for_a_slow_cdn(apis):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+    apis.release.clear()
+    apis.holding.clear()
+
+    update = post_update(entry, "Published while the CDN dawdles")
+
+    # The save has returned while the CDN still holds the purge request.
+    assert apis.holding.wait(10)
+    assert LiveUpdate.objects.filter(pk=update.pk).exists()
+    assert apis.received == []
+    apis.release.set()
+
+
+def test_the_vendor_stand_in_refuses_what_the_vendors_would(apis):
+    """The checks above would pass for any request if the stand-in accepted everything."""
+    wrong_token = purge.Fastly(apis.url, "wrong", SERVICE)
+    wrong_zone = purge.Cloudflare(f"{apis.url}/client/v4", TOKEN, "another-zone")
+
+    with pytest.raises(purge.PurgeFailed, match="401"):
+        wrong_token.purge(["entry-1"])
+    with pytest.raises(purge.PurgeFailed, match="404"):
+        wrong_zone.purge(["entry-1"])
+
+    assert len(apis.problems) == 2
+    apis.problems.clear()
+
+
+def test_many_tags_go_in_batches_within_each_vendors_limit(apis):
+    tags = [f"entry-{n}" for n in range(300)]
+
+    purge.Fastly(apis.url, TOKEN, SERVICE).purge(tags)
+    purge.Cloudflare(f"{apis.url}/client/v4", TOKEN, ZONE).purge(tags)
+
+    assert [len(batch) for batch in apis.tags("fastly")] == [256, 44]
+    assert [len(batch) for batch in apis.tags("cloudflare")] == [30] * 10
+    assert sum(apis.tags("cloudflare"), []) == tags
+
+
+def test_varnish_urls_name_one_purger_each():
+    with override_settings(VARNISH_URLS=["http://127.0.0.1:6081", "http://10.0.0.2/"]):
+        found = [str(backend) for backend in purge.backends()]
+
+    assert found == ["Varnish at http://127.0.0.1:6081/", "Varnish at http://10.0.0.2/"]
+    assert re.fullmatch(r"entry-\d+", purge.entry_tag(7))
