@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from tests.factories import make_entry, make_update
+from tests.factories import NO_PHOTOS, make_entry, make_update
 from tests.servers import SITE, get
 from updates.models import LiveUpdate
 
@@ -130,7 +130,7 @@ class AdminAuthor:
         content = f"{content} ({secrets.token_hex(4)})"
         body = urlencode(
             {"csrfmiddlewaretoken": self.token, "entry": entry.pk, "content": content,
-             "_addanother": "Save and add another"}
+             "_addanother": "Save and add another", **NO_PHOTOS}
         ).encode()  # fmt: skip
         response = self.request("POST", reverse("admin:updates_liveupdate_add"), body)
         response.read()
