@@ -68,7 +68,7 @@ migrations-check: $(INSTALLED)
 
 # The README's pictures: the demo on a free port and a throwaway database.
 screenshots: $(INSTALLED)
-	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python -m scripts.screenshots
 
 # Mutation testing of the modules that decide what readers get (about 10
 # minutes); the survivors: `$(BIN)/mutmut results`, then `mutmut show NAME`.

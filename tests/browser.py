@@ -3,6 +3,18 @@
 import time
 
 WAIT_MS = 15_000
+# Debian's Chromium, as the tests and `make screenshots` start it: headless
+# with nothing that would call out of this machine's closed network.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 class Reader:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from entries import sharing
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.tools import missing
 from updates import entry_state, paging
 
@@ -64,18 +65,6 @@ def staff_client(client, django_user_model):
     client.force_login(user)
     client.user = user
     return client
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="session")

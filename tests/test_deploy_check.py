@@ -19,11 +19,11 @@ def production_env() -> dict:
     return env
 
 
-def test_check_deploy_reports_nothing_in_production():
+def check_deploy(**overrides) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy` in the environment .env.example describes."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(production_env())
-
-    result = subprocess.run(
+    env.update(production_env(), **overrides)
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=PROJECT,
         env=env,
@@ -31,6 +31,10 @@ def test_check_deploy_reports_nothing_in_production():
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_reports_nothing_in_production():
+    result = check_deploy()
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
@@ -47,18 +51,7 @@ def test_the_example_environment_names_every_variable_settings_read():
 
 
 def test_check_deploy_warns_when_site_url_is_missing():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(production_env())
-    env["SITE_URL"] = ""
-
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = check_deploy(SITE_URL="")
 
     assert result.returncode == 1
     assert "(liveblog.W001) SITE_URL is not set" in result.stderr
