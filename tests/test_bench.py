@@ -1,0 +1,90 @@
+"""`make bench` (bench/run.py): what it reports, and what it leaves behind.
+
+The measuring itself needs wrk, gunicorn, Varnish and PostgreSQL and is not
+a test (issue 8); its report is plain arithmetic on the rounds, checked here.
+"""
+
+import pytest
+
+from bench import run
+
+MACHINE = {"cpu": "Test CPU", "cores": 2, "versions": {"Python": "3"}, "load": (0.1, 0.2, 0.3)}
+
+
+def rounds(*rps: float) -> list[dict]:
+    return [
+        {"rps": value, "p50": 1.0, "p99": 2.0, "errors": 0, "socket_errors": ""} for value in rps
+    ]
+
+
+def results(**rps: float) -> dict:
+    """Five steady rounds per row, at the given requests per second."""
+    names = ["trivial", "poll-10", "poll-10000", "poll-varnish"]
+    names += [f"page-{size}" for size in run.SIZES]
+    names += [f"{name}-cold" for name in run.COLD]
+    return {name: rounds(*[rps.get(name.replace("-", "_"), 100.0)] * 5) for name in names}
+
+
+EXTRA = {
+    "queries": {
+        "poll-10": "1 / 0",
+        "poll-10000": "1 / 0",
+        "page-10": "3 / 1",
+        "page-10000": "3 / 1",
+    },
+    "bytes": {"poll-10": 99, "poll-10000": 102},
+    "alone": {},
+}
+
+
+def ratio_rows(markdown: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in markdown.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 4 and cells[2].startswith(("≥", "(report)")):
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_the_report_divides_the_rows_and_says_which_targets_hold():
+    measured = results(trivial=2000, poll_10000=1700, page_200=300, page_10000=330)
+
+    rows = ratio_rows(run.report(MACHINE, measured, EXTRA))
+
+    assert rows["poll at current revision / trivial (2 / 1)"] == ["0.85", "≥ 0.8", "yes"]
+    assert rows["page with 200 updates / trivial"] == ["0.15", "≥ 0.2", "NO"]
+    assert rows["page at 10,000 / page at 200"] == ["1.10", "≥ 0.8", "yes"]
+
+
+def test_a_quiet_steady_run_carries_no_warning():
+    markdown = run.report(MACHINE, results(), EXTRA)
+
+    assert "Unsure figures" not in markdown
+
+
+def test_a_run_on_a_busy_machine_says_its_figures_are_unsure():
+    busy = {**MACHINE, "load": (1.4, 1.0, 0.8)}
+
+    markdown = run.report(busy, results(), EXTRA)
+
+    assert "**Unsure figures:** the machine was busy before the run (load average 1.40" in markdown
+
+
+def test_rounds_that_disagree_in_a_ratios_row_are_named():
+    measured = results()
+    measured["poll-10000"] = rounds(100, 40, 100, 100, 100)  # one disturbed round
+    measured["page-1000"] = rounds(100, 10, 100, 100, 100)  # in no ratio
+
+    markdown = run.report(MACHINE, measured, EXTRA)
+
+    assert "the rounds of poll-10000 differ by more than 50%" in markdown
+    assert "page-1000" not in markdown.split("**Unsure figures:**")[1]
+
+
+def test_the_median_ignores_one_disturbed_round():
+    assert run.median(rounds(100, 20, 110, 90, 105), "rps") == 100
+    assert run.spread(rounds(100, 20, 110, 90, 105)) == pytest.approx(0.9)
+
+
+def test_the_trivial_view_exists_only_while_the_bench_runs(client):
+    assert client.get("/bench/trivial.json").status_code == 404
