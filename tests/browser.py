@@ -1,5 +1,7 @@
-"""A reader's browser tab for the Chromium tests (the `browser` fixture is in conftest.py)."""
+"""Chromium for the browser tests, and a reader's tab in it (the `browser`
+and `reader` fixtures are in conftest.py)."""
 
+import os
 import time
 
 WAIT_MS = 15_000
@@ -15,6 +17,53 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+class Chromium:
+    """Playwright and Debian's Chromium, kept running across consecutive browser tests.
+
+    Playwright's sync API marks its event loop as running in this thread
+    for as long as it runs, so Django refuses ORM calls there unless
+    DJANGO_ALLOW_ASYNC_UNSAFE is set. Both last only while browser tests
+    run: conftest.py stops Chromium before any other test, which then runs
+    as it would without it.
+    """
+
+    def __init__(self):
+        self._playwright = None
+        self._browser = None
+        self._unsafe_before = None
+
+    def browser(self):
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._unsafe_before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+            # The tests' ORM calls are ordinary blocking calls all the same.
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            self._playwright = sync_playwright().start()
+            try:
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=CHROMIUM, args=CHROMIUM_ARGS
+                )
+            except BaseException:
+                self.stop()
+                raise
+        return self._browser
+
+    def stop(self):
+        if self._playwright is None:
+            return
+        try:
+            if self._browser is not None:
+                self._browser.close()
+        finally:
+            self._playwright.stop()
+            self._playwright = self._browser = None
+            if self._unsafe_before is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = self._unsafe_before
 
 
 class Reader:

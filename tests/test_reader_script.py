@@ -15,15 +15,6 @@ from tests.browser import Reader
 from tests.factories import make_entry, make_update
 from updates.models import LiveUpdate
 
-
-@pytest.fixture
-def reader(browser, live_server, settings):
-    settings.LIVEBLOG_POLL_INTERVAL = 1
-    tab = Reader(browser, live_server)
-    yield tab
-    tab.context.close()
-
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
