@@ -3,6 +3,7 @@ and `reader` fixtures are in conftest.py)."""
 
 import os
 import time
+from datetime import UTC, datetime, timedelta
 
 WAIT_MS = 15_000
 # Debian's Chromium, as the tests and `make screenshots` start it: headless
@@ -17,6 +18,54 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+# The fake clock's start (Reader.pause_clock): any fixed time will do.
+CLOCK_START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+# Each poll the page sends, in its own (fake) clock: when it was sent, when
+# its answer (or failure) arrived, and what it was. An init script, so it
+# sees the first poll too; it only watches, the poll itself is unchanged.
+POLL_LOG = """
+(() => {
+  const log = (window.__polls = []);
+  const send = window.fetch;
+  window.fetch = function (input) {
+    const answer = send.apply(this, arguments);
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.includes("updates.json?since=")) return answer;
+    const poll = { since: Number(new URL(url, location.href).searchParams.get("since")),
+                   sent: Date.now(), answered: null, settled: null, outcome: "pending" };
+    log.push(poll);
+    // When the status (or the failure) arrived: the moment a failed poll's
+    // next one is scheduled from, in the same task.
+    answer.then(() => { poll.answered = Date.now(); }, () => { poll.answered = Date.now(); });
+    // The script has acted on an answer by the next task after its body.
+    const settle = (outcome) => new Promise((done) => {
+      const hop = new MessageChannel();
+      hop.port1.onmessage = done;
+      hop.port2.postMessage(null);
+    }).then(() => { poll.settled = Date.now(); poll.outcome = outcome; });
+    answer.then(
+      (response) => response.clone().text().then(() => settle(String(response.status)),
+                                                  () => settle("unreadable")),
+      (error) => settle(error.name),
+    );
+    return answer;
+  };
+})();
+"""
+
+# What the page's announcer (the aria-live region) says, each change of its
+# text in turn: screen readers speak each non-empty one.
+ANNOUNCEMENTS = """
+() => {
+  const announcer = document.querySelector(".live-announcer");
+  window.__announced = [];
+  new MutationObserver(() => window.__announced.push(announcer.textContent))
+    .observe(announcer, { childList: true, characterData: true, subtree: true });
+}
+"""
 
 
 class Chromium:
@@ -104,6 +153,68 @@ class Reader:
         while len(self.polls) < count and time.monotonic() < deadline:
             self.page.wait_for_timeout(100)
         assert len(self.polls) >= count, f"only {len(self.polls)} polls"
+
+    def pause_clock(self):
+        """Before open(): time in the page stands still (Playwright's fake
+        clock) and passes only through advance(); poll_log() tells when the
+        page polled, in that clock."""
+        self.page.clock.install(time=CLOCK_START)
+        self.page.clock.pause_at(CLOCK_START + timedelta(seconds=1))
+        self.page.add_init_script(POLL_LOG)
+        self.holding_polls = False
+
+    def poll_log(self) -> list[dict]:
+        return self.page.evaluate("window.__polls")
+
+    def now(self) -> int:
+        """The page's clock, in milliseconds."""
+        return self.page.evaluate("Date.now()")
+
+    def advance(self, ms: int, step: int = 250):
+        """Let `ms` of the page's time pass, `step` at a time, each step's
+        poll answered before the next: the page's clock stands still while an
+        answer travels for real, as it does on a fast network."""
+        for _ in range(0, ms, step):
+            self.page.clock.run_for(step)
+            if not self.holding_polls:
+                self._wait_for_answers()
+
+    def advance_until(self, condition, limit_ms: int, step: int = 250):
+        """advance() until condition(poll_log()) holds, at most `limit_ms`."""
+        for _ in range(0, limit_ms, step):
+            if condition(self.poll_log()):
+                return
+            self.advance(step, step)
+        assert condition(self.poll_log()), self.poll_log()
+
+    def _wait_for_answers(self):
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while self.page.evaluate("window.__polls.some(p => p.settled === null)"):
+            assert time.monotonic() < deadline, "a poll was never answered"
+            time.sleep(0.01)
+
+    def hold_polls(self):
+        """Polls from now on get no answer at all, as from a server that hangs."""
+        self.holding_polls = True
+        self.page.route(lambda url: "updates.json?since=" in url, lambda route: None)
+
+    def answer_polls_with(self, body: str):
+        """Polls from now on get this answer, whatever they ask: a cache
+        holding an older answer."""
+        self.page.route(
+            lambda url: "updates.json?since=" in url,
+            lambda route: route.fulfill(status=200, content_type="application/json", body=body),
+        )
+
+    def answer_polls_from_the_server(self):
+        self.page.unroute_all()
+
+    def record_announcements(self):
+        self.page.evaluate(ANNOUNCEMENTS)
+
+    def announcements(self) -> list[str]:
+        """What the announcer said since record_announcements(), spoken words only."""
+        return [text for text in self.page.evaluate("window.__announced") if text]
 
     def set_hidden(self, hidden: bool):
         # Headless Chromium has no window to minimise: report the state a
