@@ -123,6 +123,8 @@ class Reader:
         self.context = browser.new_context(**context_options)
         self.context.set_default_timeout(WAIT_MS)
         self.page = self.context.new_page()
+        self.page.add_init_script(POLL_LOG)
+        self.holding_polls = False
         self.polls: list[str] = []
         self.dialogs: list[str] = []
         self.errors: list[str] = []
@@ -160,10 +162,9 @@ class Reader:
         page polled, in that clock."""
         self.page.clock.install(time=CLOCK_START)
         self.page.clock.pause_at(CLOCK_START + timedelta(seconds=1))
-        self.page.add_init_script(POLL_LOG)
-        self.holding_polls = False
 
     def poll_log(self) -> list[dict]:
+        """The page's polls (POLL_LOG), with times in the page's clock."""
         return self.page.evaluate("window.__polls")
 
     def now(self) -> int:

@@ -150,19 +150,25 @@
     keyEvents.hidden = !body.key_events;
   }
 
+  // Applies an answer; true when it took the page past `since`. A cache may
+  // answer with an older state than the page has (even than its HTML):
+  // changes up to `since` are on the page already, or deleted since, so
+  // older copies of updates, pins and key events are ignored.
   function applyChanges(body) {
+    var newer = body.revision > since;
     var added = [];
     keepingReadingPosition(function () {
-      applyHighlights(body);
+      if (newer) applyHighlights(body);
       body.updates.forEach(function (item) {
+        if (!(item.revision > since)) return;
         var node = insertUpdate(item);
         if (node) added.push(node);
       });
       body.deleted.forEach(removeUpdate);
     });
-    // A cache may answer with an older state than the page: never go back.
     since = Math.max(since, body.revision);
     if (added.length) noticeNew(added);
+    return newer;
   }
 
   function plural(n) {
@@ -269,11 +275,13 @@
         if (!Array.isArray(body.updates) || !Array.isArray(body.deleted)) {
           throw new Error("unexpected answer");
         }
-        applyChanges(body);
+        var newer = applyChanges(body);
         failures = 0;
         setConnection("");
         if (body.poll_interval > 0) intervalMs = body.poll_interval * 1000;
-        if (body.more) return 0;
+        // "More" from an answer that moved nothing (a stale copy, again and
+        // again) must not turn into asking without pause.
+        if (body.more && newer) return 0;
         if (body.status === "ended") {
           showEnded();
           stop();
