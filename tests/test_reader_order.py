@@ -1,12 +1,16 @@
 """The reader script in real Chromium: the order of updates (newest or oldest
-first, the reader's choice remembered) and the reader's position: what is
-being read or selected stays put while updates arrive.
+first, the reader's choice remembered; an update whose published time is
+edited moves) and the reader's position: what is being read or selected
+stays put while updates arrive.
 """
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+from django.urls import reverse
 
 from entries.models import Entry
-from tests.factories import make_entry, make_update
+from tests.factories import NO_PHOTOS, make_entry, make_update
 from updates.models import LiveUpdate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,3 +99,74 @@ def test_text_selected_in_an_old_update_is_still_selected_after_a_poll(reader):
 
     assert page.evaluate("getSelection().toString()") == "A sentence worth quoting"
     assert page.locator(f"#update-{old.pk} p[data-original=yes]").count() == 1
+
+
+START = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)
+
+
+def at(minutes: int) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+def move_in_the_admin(staff_client, update, published: datetime) -> None:
+    """What an author does to correct a time: the update's change form, to the second."""
+    response = staff_client.post(
+        reverse("admin:updates_liveupdate_change", args=[update.pk]),
+        {
+            "content": update.content,
+            "published_0": published.strftime("%Y-%m-%d"),
+            "published_1": published.strftime("%H:%M:%S"),
+            **NO_PHOTOS,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+
+
+def wait_for_order(page, ids: list[int]) -> None:
+    page.wait_for_function(
+        """ids => JSON.stringify(Array.from(document.querySelectorAll('#updates > article.update'),
+                                            n => Number(n.id.slice(7)))) === JSON.stringify(ids)""",
+        arg=ids,
+    )
+
+
+@pytest.mark.parametrize("order", ["newest", "oldest"])
+def test_an_update_whose_published_time_is_edited_moves_on_open_pages(reader, staff_client, order):
+    entry = make_entry()
+    first, second, third = (
+        make_update(entry, f"Update {n}", published=at(10 * n)) for n in range(3)
+    )
+    page = reader.open(entry)
+    if order == "oldest":
+        page.get_by_role("button", name="Newest first").click()
+    in_order = (lambda ids: ids) if order == "newest" else (lambda ids: ids[::-1])
+
+    move_in_the_admin(staff_client, first, at(30))
+    wait_for_order(page, in_order([first.pk, third.pk, second.pk]))
+    assert page.locator(f"#update-{first.pk} time").first.inner_text() == "18:30"
+    move_in_the_admin(staff_client, third, at(5))
+    wait_for_order(page, in_order([first.pk, second.pk, third.pk]))
+
+    page.reload()  # what a new reader gets: the same order
+    assert reader.update_ids() == in_order([first.pk, second.pk, third.pk])
+    assert reader.errors == []
+
+
+def test_an_update_moved_before_the_loaded_updates_comes_back_with_its_older_page(
+    reader, staff_client, settings
+):
+    settings.LIVEBLOG_PAGE_SIZE = 3
+    entry = make_entry()
+    ids = [make_update(entry, f"Minute {n}", published=at(n)).pk for n in range(6)]
+    page = reader.open(entry)
+    assert reader.update_ids() == ids[:2:-1]
+
+    moved = LiveUpdate.objects.get(pk=ids[4])
+    move_in_the_admin(staff_client, moved, at(-1))  # before every other update
+    wait_for_order(page, [ids[5], ids[3]])
+    page.get_by_role("link", name="Load earlier updates").click()
+    wait_for_order(page, [ids[5], ids[3], ids[2], ids[1], ids[0]])
+    page.get_by_role("link", name="Load earlier updates").click()
+
+    wait_for_order(page, [ids[5], ids[3], ids[2], ids[1], ids[0], ids[4]])
+    assert reader.errors == []

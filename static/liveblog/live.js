@@ -112,14 +112,16 @@
     var node = parseUpdate(item.html);
     if (!node || deletedIds.has(item.id)) return false;
     var existing = document.getElementById(node.id);
+    if (existing && Number(existing.dataset.revision) >= item.revision) return false;
     var edge = edgeKey();
-    // Older than what is loaded: it comes with its page, in this version.
-    if (!existing && edge && isOlder(sortKey(node), edge)) {
+    // Older than what is loaded (new, or moved there by a corrected time):
+    // it comes with its page, in this version.
+    if (edge && isOlder(sortKey(node), edge)) {
+      if (existing) existing.remove();
       if (!heldBack[item.id] || heldBack[item.id].revision < item.revision) heldBack[item.id] = item;
       return false;
     }
     if (existing) {
-      if (Number(existing.dataset.revision) >= item.revision) return false;
       existing.replaceWith(node);
       var pending = pendingNew.indexOf(existing);
       if (pending >= 0) pendingNew[pending] = node;
