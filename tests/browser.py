@@ -178,7 +178,7 @@ class Reader:
         for _ in range(0, ms, step):
             self.page.clock.run_for(step)
             if not self.holding_polls:
-                self._wait_for_answers()
+                self.wait_for_answers()
 
     def advance_until(self, condition, limit_ms: int, step: int = 250):
         """advance() until condition(poll_log()) holds, at most `limit_ms`."""
@@ -188,7 +188,8 @@ class Reader:
             self.advance(step, step)
         assert condition(self.poll_log()), self.poll_log()
 
-    def _wait_for_answers(self):
+    def wait_for_answers(self):
+        """Until every poll sent has its answer (or failure) acted on."""
         deadline = time.monotonic() + WAIT_MS / 1000
         while self.page.evaluate("window.__polls.some(p => p.settled === null)"):
             assert time.monotonic() < deadline, "a poll was never answered"

@@ -131,34 +131,35 @@ def test_a_poll_without_an_answer_is_given_up_after_15_seconds_as_a_failure(read
 
 def test_a_hidden_tab_does_not_poll_and_catches_up_at_once_when_shown(reader):
     entry = make_entry()
+    reader.pause_clock()
     page = reader.open(entry)
-    reader.wait_for_polls(1)
+    reader.advance_until(lambda log: len(log) == 1, limit_ms=5_000)
 
     reader.set_hidden(True)
-    page.wait_for_timeout(300)  # a poll already under way may finish
-    polls_hidden = len(reader.polls)
     update = make_update(entry, "While you were away")
-    page.wait_for_timeout(3000)
-    assert len(reader.polls) == polls_hidden
-
+    reader.advance(10 * 60_000, step=10_000)
+    assert len(reader.poll_log()) == 1
     reader.set_hidden(False)
-    page.wait_for_timeout(500)  # half the poll interval: only the catch-up poll
-    assert len(reader.polls) == polls_hidden + 1
-    # That first poll is revalidated (max-age=0): the update arrives with it.
-    page.locator(f"#update-{update.pk}").wait_for()
+    shown = reader.now()
+    reader.wait_for_answers()
+
+    assert [poll["sent"] for poll in reader.poll_log()[1:]] == [shown]
+    # That poll is revalidated (max-age=0): the update arrives with it.
+    assert page.locator(f"#update-{update.pk}").is_visible()
 
 
 def test_an_ended_entry_stops_polling(reader):
     entry = make_entry()
+    reader.pause_clock()
     page = reader.open(entry)
-    reader.wait_for_polls(1)
+    reader.advance_until(lambda log: len(log) == 1, limit_ms=5_000)
 
     entry.end()
-    page.get_by_text("This live blog has ended").wait_for()
-    polls_at_end = len(reader.polls)
-    page.wait_for_timeout(3000)
+    reader.advance_until(lambda log: len(log) == 2, limit_ms=5_000)
+    assert page.get_by_text("This live blog has ended").is_visible()
+    reader.advance(10 * 60_000, step=10_000)
 
-    assert len(reader.polls) == polls_at_end
+    assert len(reader.poll_log()) == 2
     assert page.locator(".badge-live").count() == 0
 
 
@@ -200,11 +201,15 @@ def test_a_page_opened_after_the_end_never_polls(reader):
 
 def test_an_unpublished_entry_stops_polling_with_a_message(reader):
     entry = make_entry()
+    reader.pause_clock()
     page = reader.open(entry)
 
     Entry.objects.filter(pk=entry.pk).update(status=Entry.Status.DRAFT)
-    page.get_by_text("This live blog is no longer available.").wait_for()
-    polls = len(reader.polls)
-    page.wait_for_timeout(2500)
+    reader.advance_until(lambda log: len(log) == 1, limit_ms=5_000)
+    assert page.get_by_text("This live blog is no longer available.").is_visible()
+    reader.advance(10 * 60_000, step=10_000)
+    reader.set_hidden(True)
+    reader.set_hidden(False)  # a reader coming back to the tab
+    reader.advance(60_000, step=10_000)
 
-    assert len(reader.polls) == polls
+    assert len(reader.poll_log()) == 1
