@@ -1,4 +1,3 @@
-import os
 from pathlib import Path
 
 import pytest
@@ -6,7 +5,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from entries import sharing
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, Chromium, Reader
 from tests.tools import missing
 from updates import entry_state, paging
 
@@ -67,16 +66,46 @@ def staff_client(client, django_user_model):
     return client
 
 
-@pytest.fixture(scope="session")
+_chromium = Chromium()
+
+
+@pytest.fixture
 def browser():
+    """Debian's Chromium, started by the first of a run of browser tests."""
     if not Path(CHROMIUM).exists():
         missing(f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    return _chromium.browser()
 
-    # Playwright's sync API runs an event loop in this thread; the tests'
-    # ORM calls are ordinary blocking calls all the same.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Stop Chromium, and Playwright's event loop with it, once the next test
+    does not need it (see tests/browser.py's Chromium): after the test's own
+    fixtures have closed their tabs."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or "browser" not in nextitem.fixturenames:
+            _chromium.stop()
+
+
+@pytest.fixture
+def new_reader(browser, live_server, settings):
+    """Opens readers' tabs on the live server, polling every second:
+    new_reader(**options) with Playwright's browser context options."""
+    settings.LIVEBLOG_POLL_INTERVAL = 1
+    tabs = []
+
+    def open_tab(**context_options):
+        tabs.append(Reader(browser, live_server, **context_options))
+        return tabs[-1]
+
+    yield open_tab
+    for tab in tabs:
+        tab.context.close()
+
+
+@pytest.fixture
+def reader(new_reader):
+    """A reader's tab on the live server, polling every second."""
+    return new_reader()

@@ -217,11 +217,7 @@ def test_the_stock_change_form_pins_with_a_checkbox_and_unpins_the_other(staff_c
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_pin_and_a_key_event_reach_an_open_page_and_leave_it(browser, live_server, settings):
-    from tests.browser import Reader
-
-    settings.LIVEBLOG_POLL_INTERVAL = 1
-    reader = Reader(browser, live_server)
+def test_a_pin_and_a_key_event_reach_an_open_page_and_leave_it(reader):
     entry = make_entry()
     update = make_update(entry, "Doors open")
     page = reader.open(entry)
@@ -236,4 +232,3 @@ def test_a_pin_and_a_key_event_reach_an_open_page_and_leave_it(browser, live_ser
 
     assert reader.update_ids() == [update.pk]
     assert reader.errors == []
-    reader.context.close()

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from entries.models import Entry
-from tests.browser import Reader
 from tests.factories import make_entry
 from updates.changes import post_updates
 from updates.models import LiveUpdate
@@ -19,12 +18,9 @@ START = datetime(2026, 5, 1, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def reader(browser, live_server, settings):
-    settings.LIVEBLOG_POLL_INTERVAL = 1
+def reader(reader, settings):
     settings.LIVEBLOG_PAGE_SIZE = PAGE_SIZE
-    tab = Reader(browser, live_server)
-    yield tab
-    tab.context.close()
+    return reader
 
 
 def long_entry(count: int, **fields) -> tuple[Entry, list[int]]:
@@ -121,20 +117,17 @@ def test_the_order_toggle_moves_the_link_to_where_earlier_updates_go(reader):
     assert reader.update_ids() == ids
 
 
-def test_without_javascript_the_link_opens_the_older_page(browser, live_server, settings):
+def test_without_javascript_the_link_opens_the_older_page(new_reader, settings):
     settings.LIVEBLOG_PAGE_SIZE = PAGE_SIZE
-    tab = Reader(browser, live_server, java_script_enabled=False)
+    tab = new_reader(java_script_enabled=False)
     entry, ids = long_entry(7)
     page = tab.open(entry)
 
     page.get_by_role("link", name="Load earlier updates").click()
     page.wait_for_url("**?before=*")
-    shown = tab.update_ids()
-    back = page.get_by_role("link", name="Back to the latest updates").count()
-    tab.context.close()
 
-    assert shown == ids[1::-1]
-    assert back == 1
+    assert tab.update_ids() == ids[1::-1]
+    assert page.get_by_role("link", name="Back to the latest updates").count() == 1
 
 
 def test_an_old_update_edited_meanwhile_waits_for_its_page_and_shows_the_edit(reader):

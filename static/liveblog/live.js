@@ -112,14 +112,16 @@
     var node = parseUpdate(item.html);
     if (!node || deletedIds.has(item.id)) return false;
     var existing = document.getElementById(node.id);
+    if (existing && Number(existing.dataset.revision) >= item.revision) return false;
     var edge = edgeKey();
-    // Older than what is loaded: it comes with its page, in this version.
-    if (!existing && edge && isOlder(sortKey(node), edge)) {
+    // Older than what is loaded (new, or moved there by a corrected time):
+    // it comes with its page, in this version.
+    if (edge && isOlder(sortKey(node), edge)) {
+      if (existing) existing.remove();
       if (!heldBack[item.id] || heldBack[item.id].revision < item.revision) heldBack[item.id] = item;
       return false;
     }
     if (existing) {
-      if (Number(existing.dataset.revision) >= item.revision) return false;
       existing.replaceWith(node);
       var pending = pendingNew.indexOf(existing);
       if (pending >= 0) pendingNew[pending] = node;
@@ -150,19 +152,25 @@
     keyEvents.hidden = !body.key_events;
   }
 
+  // Applies an answer; true when it took the page past `since`. A cache may
+  // answer with an older state than the page has (even than its HTML):
+  // changes up to `since` are on the page already, or deleted since, so
+  // older copies of updates, pins and key events are ignored.
   function applyChanges(body) {
+    var newer = body.revision > since;
     var added = [];
     keepingReadingPosition(function () {
-      applyHighlights(body);
+      if (newer) applyHighlights(body);
       body.updates.forEach(function (item) {
+        if (!(item.revision > since)) return;
         var node = insertUpdate(item);
         if (node) added.push(node);
       });
       body.deleted.forEach(removeUpdate);
     });
-    // A cache may answer with an older state than the page: never go back.
     since = Math.max(since, body.revision);
     if (added.length) noticeNew(added);
+    return newer;
   }
 
   function plural(n) {
@@ -269,11 +277,13 @@
         if (!Array.isArray(body.updates) || !Array.isArray(body.deleted)) {
           throw new Error("unexpected answer");
         }
-        applyChanges(body);
+        var newer = applyChanges(body);
         failures = 0;
         setConnection("");
         if (body.poll_interval > 0) intervalMs = body.poll_interval * 1000;
-        if (body.more) return 0;
+        // "More" from an answer that moved nothing (a stale copy, again and
+        // again) must not turn into asking without pause.
+        if (body.more && newer) return 0;
         if (body.status === "ended") {
           showEnded();
           stop();
