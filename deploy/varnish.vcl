@@ -269,6 +269,14 @@ sub vcl_pass {
 
 sub vcl_backend_fetch {
     unset bereq.http.X-Liveblog-Client;
+    # A new connection to the origin for every request. When a connection
+    # Varnish reuses closes before any answer (a worker that died, or timed
+    # out, mid-request), Varnish sends the request again by itself, a POST
+    # too since its body is buffered (liveblog_buffer_body): an update the
+    # dead worker had saved would be posted twice. Varnish 7.1's VCL cannot
+    # turn that retry off; without reused connections it never happens.
+    # Only misses and passes pay for it (docs/deploy.md).
+    set bereq.http.Connection = "close";
 }
 
 sub vcl_backend_response {
