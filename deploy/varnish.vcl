@@ -301,7 +301,8 @@ sub vcl_backend_response {
     if (beresp.status == 404) {
         # Made-up slugs and drafts: the same answer for everyone, kept a
         # few seconds so that a flood of them costs the origin little.
-        # Browsers and caches further on keep none.
+        # Browsers and caches further on keep none. The origin tags an
+        # entry's 404 (xkey) so that the entry going live purges it.
         set beresp.http.Cache-Control = "no-store";
         set beresp.ttl = 5s;
         set beresp.grace = 0s;
