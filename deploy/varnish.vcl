@@ -277,6 +277,13 @@ sub vcl_backend_fetch {
     # turn that retry off; without reused connections it never happens.
     # Only misses and passes pay for it (docs/deploy.md).
     set bereq.http.Connection = "close";
+    if (bereq.is_bgfetch && bereq.http.X-Liveblog-Origin-Failed) {
+        # The stale copy a restarted request was given (vcl_synth) gets no
+        # background refresh from the origin that has just failed to answer
+        # it: its error would leave a hit-for-miss marker (below) hiding
+        # the copy from the next readers, who would get errors instead.
+        return (abandon);
+    }
 }
 
 sub vcl_backend_response {

@@ -385,6 +385,12 @@ class Varnish:
             raise
         return self
 
+    def probe_says_healthy(self) -> bool:
+        """What Varnish's probe of the origin concludes: at least 2 of its
+        last 3 checks good (the VCL's .threshold and .window), from the
+        bitmap of results, newest in the lowest bit."""
+        return (self.counter("VBE.*.default.happy") & 0b111).bit_count() >= 2
+
     def counter(self, name: str) -> int:
         """One of varnishstat's counters, such as MAIN.backend_retry."""
         output = run(["varnishstat", "-n", str(self.folder / "varnish-work"), "-1", "-f", name])
