@@ -151,12 +151,17 @@ def test_400_405_and_503_answers_are_passed_on_and_never_stored(stack):
         503: [answered_with_its_query_cancelled(cdn, unavailable, source) for _ in range(2)],
     }
 
-    at_origin = {
-        400: origin.answered(re.escape(bad_since)),
-        "400 page": origin.answered(re.escape(bad_cursor)),
-        405: origin.answered(rf"^{re.escape(entry.get_absolute_url())}$", method="POST"),
-        503: origin.answered(re.escape(unavailable)),
-    }
+    def logged():
+        return {
+            400: origin.answered(re.escape(bad_since)),
+            "400 page": origin.answered(re.escape(bad_cursor)),
+            405: origin.answered(rf"^{re.escape(entry.get_absolute_url())}$", method="POST"),
+            503: origin.answered(re.escape(unavailable)),
+        }
+
+    # gunicorn writes its log line just after the answer has gone.
+    wait_until(lambda: all(len(lines) >= 2 for lines in logged().values()), 10, "the log")
+    at_origin = logged()
     for kind, pair in answers.items():
         status = 400 if kind == "400 page" else kind
         # Both reached the origin: the first was not kept for the second.
@@ -185,4 +190,5 @@ def test_a_response_without_cache_control_is_not_cached(stack):
 
     assert [answer.status for answer in answers] == [301] * 3
     assert [answer.headers["x-cache"] for answer in answers] == ["MISS"] * 3
+    wait_until(lambda: len(origin.requests(r"^/favicon\.ico$")) >= 1 + 3, 10, "the log")
     assert len(origin.requests(r"^/favicon\.ico$")) == 1 + 3
