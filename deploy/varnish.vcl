@@ -269,6 +269,21 @@ sub vcl_pass {
 
 sub vcl_backend_fetch {
     unset bereq.http.X-Liveblog-Client;
+    # A new connection to the origin for every request. When a connection
+    # Varnish reuses closes before any answer (a worker that died, or timed
+    # out, mid-request), Varnish sends the request again by itself, a POST
+    # too since its body is buffered (liveblog_buffer_body): an update the
+    # dead worker had saved would be posted twice. Varnish 7.1's VCL cannot
+    # turn that retry off; without reused connections it never happens.
+    # Only misses and passes pay for it (docs/deploy.md).
+    set bereq.http.Connection = "close";
+    if (bereq.is_bgfetch && bereq.http.X-Liveblog-Origin-Failed) {
+        # The stale copy a restarted request was given (vcl_synth) gets no
+        # background refresh from the origin that has just failed to answer
+        # it: its error would leave a hit-for-miss marker (below) hiding
+        # the copy from the next readers, who would get errors instead.
+        return (abandon);
+    }
 }
 
 sub vcl_backend_response {
@@ -293,7 +308,8 @@ sub vcl_backend_response {
     if (beresp.status == 404) {
         # Made-up slugs and drafts: the same answer for everyone, kept a
         # few seconds so that a flood of them costs the origin little.
-        # Browsers and caches further on keep none.
+        # Browsers and caches further on keep none. The origin tags an
+        # entry's 404 (xkey) so that the entry going live purges it.
         set beresp.http.Cache-Control = "no-store";
         set beresp.ttl = 5s;
         set beresp.grace = 0s;

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
 from entries.models import Entry
-from liveblog.http import cache_publicly, html_error, read_only
+from liveblog.http import cache_publicly, entry_not_found, html_error, read_only
 from liveblog.purge import INDEX_TAG, entry_tag
 from updates import paging
 
@@ -51,8 +51,10 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
 
 @read_only()
 def detail(request, slug: str):
-    # Drafts are previewed under the admin's URL (entries/previews.py).
-    entry = get_object_or_404(Entry.objects.published(), slug=slug)
+    entry = Entry.objects.filter(slug=slug).first()
+    if entry is None or not entry.is_published:
+        # Drafts are previewed under the admin's URL (entries/previews.py).
+        return entry_not_found(entry and entry.pk)
     response = render_entry_page(request, entry, live=True)
     if response.status_code != 200:
         return response

@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 
+from liveblog.purge import INDEX_TAG, entry_tag
+
 SAFE_METHODS = ("GET", "HEAD")
 
 
@@ -93,10 +95,30 @@ def cache_publicly(response, *, ended: bool = False, tags: tuple[str, ...] = ())
             f"stale-if-error={settings.LIVEBLOG_STALE_IF_ERROR}"
         )
     if tags:
-        # Fastly and Varnish's xkey read space-separated keys, Cloudflare commas.
-        response["Surrogate-Key"] = response["xkey"] = " ".join(tags)
-        response["Cache-Tag"] = ",".join(tags)
+        tag(response, tags)
     return response
+
+
+def tag(response, tags: tuple[str, ...]):
+    """Name what a response depends on, in each CDN's tag header, for purging."""
+    # Fastly and Varnish's xkey read space-separated keys, Cloudflare commas.
+    response["Surrogate-Key"] = response["xkey"] = " ".join(tags)
+    response["Cache-Tag"] = ",".join(tags)
+    return response
+
+
+def entry_not_found(entry_id: int | None, *, json: bool = False):
+    """The 404 for an entry's page, poll or feed: a draft's (`entry_id`) or no entry's.
+
+    No-store like every error, but a CDN may keep 404s a few seconds anyway
+    (the shipped VCL does, so a flood of one made-up URL costs the origin one
+    request). The tag says what would turn it into a 200, so that change
+    purges it: the draft's own tag (purged when it goes live), or `index`
+    for a slug no entry has (purged whenever an entry is saved).
+    """
+    message = "No such entry."
+    response = json_error(404, message) if json else html_error(404, "404.html", message)
+    return tag(response, (entry_tag(entry_id) if entry_id is not None else INDEX_TAG,))
 
 
 def cache_privately(response):

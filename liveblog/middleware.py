@@ -4,7 +4,12 @@ from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.db import InterfaceError, OperationalError
 from django.middleware.http import ConditionalGetMiddleware as DjangoConditionalGetMiddleware
-from django.utils.cache import get_conditional_response, get_max_age, set_response_etag
+from django.utils.cache import (
+    get_conditional_response,
+    get_max_age,
+    patch_cache_control,
+    set_response_etag,
+)
 from django.utils.encoding import escape_uri_path
 
 from liveblog.http import html_error, json_error
@@ -29,7 +34,10 @@ class ResponseHeadersMiddleware:
     A response a shared cache may keep loses any cookie and "Vary: Cookie",
     whoever set them: CsrfViewMiddleware, for one, replaces a malformed
     csrftoken cookie on any page, and a CDN would store that Set-Cookie for
-    every reader (or split its cache by cookie).
+    every reader (or split its cache by cookie). An error without
+    Cache-Control gets no-store: Django's own error pages (an unknown
+    address, a refused host, a failed CSRF check) carry none, and a CDN may
+    keep an error without one for minutes by its own defaults.
     """
 
     def __init__(self, get_response):
@@ -40,6 +48,8 @@ class ResponseHeadersMiddleware:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if response.status_code >= 400 and "Cache-Control" not in response:
+            patch_cache_control(response, no_store=True)
         if is_shared_cacheable(response):
             response.cookies.clear()
             vary = [

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from tests.factories import NO_PHOTOS, make_entry, make_update
-from tests.servers import SITE, get
+from tests.servers import SITE, Response, get
 from updates.models import LiveUpdate
 
 TTL = 10
@@ -91,18 +91,44 @@ class AdminAuthor:
     """An author posting through the admin's add form over real HTTP.
 
     Signed in with a session made by the test (`session_key`, valid for the
-    servers, which share the test's SECRET_KEY and database), it opens the
-    form once for its CSRF token, then posts with "Save and add another" as
-    an author at an event does. `post` returns the new update's id and the
-    moment the admin's response (the redirect after saving) arrived.
+    servers, which share the test's SECRET_KEY and database), or through the
+    login form with a password (`sign_in`), it opens the form for its CSRF
+    token, then posts with "Save and add another" as an author at an event
+    does. `post` returns the new update's id and the moment the admin's
+    response (the redirect after saving) arrived; `submit` only posts, and
+    returns the answer whatever it is.
     """
 
-    def __init__(self, port: int, session_key: str, source: str | None = None):
+    def __init__(self, port: int, session_key: str | None = None, source: str | None = None):
         self.port, self.source = port, source
-        self.cookies = {"sessionid": session_key}
+        self.cookies = {"sessionid": session_key} if session_key else {}
+        if session_key:
+            self.open_form()
+
+    @classmethod
+    def sign_in(
+        cls, port: int, username: str, password: str, source: str | None = None
+    ) -> "AdminAuthor":
+        author = cls(port, source=source)
+        login = reverse("admin:login")
+        form = author.request("GET", login)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.read())
+        form.connection.close()
+        fields = {"csrfmiddlewaretoken": token.group(1).decode(), "username": username,
+                  "password": password, "next": reverse("admin:index")}  # fmt: skip
+        answer = author.request("POST", login, urlencode(fields).encode())
+        answer.read()
+        answer.connection.close()
+        assert answer.status == 302 and "sessionid" in author.cookies, answer.status
+        author.open_form()
+        return author
+
+    def open_form(self) -> None:
+        """The add form, as the author's browser loads it before each post."""
         form = self.request("GET", reverse("admin:updates_liveupdate_add"))
         assert form.status == 200, form.status
         self.token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.read())
+        form.connection.close()
         assert self.token and "csrftoken" in self.cookies
         self.token = self.token.group(1).decode()
 
@@ -125,17 +151,25 @@ class AdminAuthor:
         response.connection = connection
         return response
 
-    def post(self, entry, content: str) -> tuple[int, float]:
-        # A marker makes the text unique, so the new row can be found by it.
-        content = f"{content} ({secrets.token_hex(4)})"
+    def submit(self, entry_id: int, content: str) -> Response:
+        """Post an update with this text to the entry; the answer, whatever it is."""
         body = urlencode(
-            {"csrfmiddlewaretoken": self.token, "entry": entry.pk, "content": content,
+            {"csrfmiddlewaretoken": self.token, "entry": entry_id, "content": content,
              "_addanother": "Save and add another", **NO_PHOTOS}
         ).encode()  # fmt: skip
         response = self.request("POST", reverse("admin:updates_liveupdate_add"), body)
-        response.read()
+        try:
+            return Response(
+                response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+            )
+        finally:
+            response.connection.close()
+
+    def post(self, entry, content: str) -> tuple[int, float]:
+        # A marker makes the text unique, so the new row can be found by it.
+        content = f"{content} ({secrets.token_hex(4)})"
+        response = self.submit(entry.pk, content)
         saved = time.monotonic()
-        response.connection.close()
         assert response.status == 302, (response.status, response.headers)
         return LiveUpdate.objects.get(entry=entry, content=content).pk, saved
 

@@ -309,6 +309,32 @@ class Gunicorn:
                 children.add(int(stat.parent.name))
         return children
 
+    def worker_with_local_port(self, port: int) -> int | None:
+        """The worker with a socket on this local port (its end of a
+        connection to PostgreSQL, say), from /proc."""
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(f"socket:[{fields[9]}]")
+        for pid in self.worker_pids():
+            for fd in Path(f"/proc/{pid}/fd").glob("*"):
+                try:
+                    if os.readlink(fd) in inodes:
+                        return pid
+                except OSError:  # closed meanwhile
+                    continue
+        return None
+
+    def answered(self, path_pattern: str, method: str = "GET") -> list[tuple[str, int]]:
+        """(target, status) of each logged request whose path matches the pattern."""
+        line = rf'"{method} (\S+) HTTP/[0-9.]+" (\d+)'
+        found = re.findall(line, self.access_log.read_text())
+        return [
+            (target, int(status)) for target, status in found if re.search(path_pattern, target)
+        ]
+
     def requests(self, path_pattern: str, method: str = "GET") -> list[str]:
         """Request targets from the access log whose path matches the pattern."""
         line = rf'"{method} (\S+) HTTP/[0-9.]+"'
@@ -317,9 +343,13 @@ class Gunicorn:
 
 
 class Varnish:
-    """varnishd with the project's deploy/varnish.vcl in front of a backend port."""
+    """varnishd with the project's deploy/varnish.vcl in front of a backend port.
 
-    def __init__(self, backend_port: int):
+    `first_byte_timeout` (such as "2s") replaces the backend's, for a test
+    that needs the origin to be slower than it without waiting 30 s.
+    """
+
+    def __init__(self, backend_port: int, first_byte_timeout: str | None = None):
         require(VARNISHD, "apt-get install varnish")
         if VSTHROTTLE is None or XKEY is None:
             missing("needs vsthrottle and xkey (apt-get install varnish-modules)")
@@ -330,6 +360,11 @@ class Varnish:
         vcl = (PROJECT / "deploy" / "varnish.vcl").read_text()
         vcl, replaced = re.subn(r'\.port = "\d+";', f'.port = "{backend_port}";', vcl, count=1)
         assert replaced == 1, "deploy/varnish.vcl names no backend port"
+        if first_byte_timeout:
+            vcl, replaced = re.subn(
+                r"\.first_byte_timeout = \w+;", f".first_byte_timeout = {first_byte_timeout};", vcl
+            )
+            assert replaced == 1, "deploy/varnish.vcl sets no first_byte_timeout"
         self.vcl = self.folder / "varnish.vcl"
         self.vcl.write_text(vcl)
         self.process = None
@@ -349,6 +384,17 @@ class Varnish:
             self.__exit__()
             raise
         return self
+
+    def probe_says_healthy(self) -> bool:
+        """What Varnish's probe of the origin concludes: at least 2 of its
+        last 3 checks good (the VCL's .threshold and .window), from the
+        bitmap of results, newest in the lowest bit."""
+        return (self.counter("VBE.*.default.happy") & 0b111).bit_count() >= 2
+
+    def counter(self, name: str) -> int:
+        """One of varnishstat's counters, such as MAIN.backend_retry."""
+        output = run(["varnishstat", "-n", str(self.folder / "varnish-work"), "-1", "-f", name])
+        return int(output.split()[1])
 
     def __exit__(self, *exc):
         self.process.terminate()

@@ -25,10 +25,14 @@ pytestmark = pytest.mark.servers
 SEED = """
 from entries.models import Entry
 from updates.changes import post_update
-entry = Entry.objects.create(title="Outage", slug="outage", status="live")
-for n in range(5):
-    post_update(entry, f"Saved before the outage {n}")
+for slug in ("outage", "stale-copy"):
+    entry = Entry.objects.create(title=slug.title(), slug=slug, status="live")
+    for n in range(5):
+        post_update(entry, f"Saved before the outage {n}")
 """
+# The VCL's: how long Varnish keeps a live answer, and serves it stale past
+# that while a healthy origin refreshes it.
+TTL, GRACE = 10, 5
 
 
 class Hammer:
@@ -130,7 +134,7 @@ def test_through_the_cdn_readers_keep_the_last_good_state_during_an_outage(stack
     try:
         # Once Varnish's probe has seen /healthz fail, expired copies are
         # served for the whole grace instead of errors.
-        wait_until(lambda: get(cdn.port, "/healthz").status == 503, 30, "the outage")
+        wait_until(lambda: not cdn.probe_says_healthy(), 30, "the probe to notice")
         answers = []
         for _ in range(15):  # past the 10 s TTL
             answers.append(get(cdn.port, poll))
@@ -144,24 +148,43 @@ def test_through_the_cdn_readers_keep_the_last_good_state_during_an_outage(stack
 
 
 def test_an_origin_failing_before_the_probe_notices_still_gets_readers_the_stale_copy(stack):
-    database, _, cdn = stack
-    poll = "/entries/outage/updates.json?since=1"
-    # After the previous outage, the probe needs two good answers again.
-    # (Waiting on /healthz: polling the poll URL this fast would be a flood
-    # of cache misses, which the CDN answers with 429.)
+    database, origin, cdn = stack
+    # Its own entry and URL, whatever ran before: the database is up and
+    # Varnish's probe calls the origin healthy (after an outage it needs two
+    # good answers; waiting on /healthz, as polling the poll URL this fast
+    # would be a flood of misses, which the CDN answers with 429).
+    poll = "/entries/stale-copy/updates.json?since=1"
+    source = "127.0.12.1"
     wait_until(lambda: get(cdn.port, "/healthz").status == 200, 30, "the probe")
-    good = get(cdn.port, poll)
-    assert good.status == 200
-    time.sleep(10 + 5 + 1)  # past the TTL and the 5 s a healthy origin allows
+    good = get(cdn.port, poll, source=source)
+    assert good.status == 200 and good.headers["x-cache"] == "MISS"
+    stored = time.monotonic()
+    # Past the TTL and the grace a healthy origin allows, so that the next
+    # request must ask the origin. No condition shows this but time: asking
+    # Varnish for the copy would refresh it.
+    time.sleep(stored + TTL + GRACE + 1 - time.monotonic())
+    asked = len(origin.answered(re.escape(poll)))
 
     database.stop("immediate")
     try:
         # At once: the probe (every 2 s, two failures) still says healthy,
         # so Varnish asks the origin, gets a 503, and falls back.
-        answer = get(cdn.port, poll)
+        answer = get(cdn.port, poll, source=source)
+        wait_until(lambda: len(origin.answered(re.escape(poll))) > asked, 10, "the log line")
+        # The next readers, until the probe has noticed and after.
+        later = [get(cdn.port, poll, source=source)]
+        wait_until(lambda: not cdn.probe_says_healthy(), 30, "the probe to notice")
+        later.append(get(cdn.port, poll, source=source))
     finally:
         database.start()
 
-    assert answer.status == 200
-    assert answer.body == good.body
-    assert answer.headers["x-cache"] == "HIT"
+    for one in [answer, *later]:
+        assert one.status == 200
+        assert one.body == good.body
+        assert one.headers["x-cache"] == "HIT"
+        assert int(one.headers["age"]) > TTL + GRACE
+    # Each reader's request asked the origin at most once: no background
+    # refresh of what it has just failed to answer.
+    at_origin = origin.answered(re.escape(poll))[asked:]
+    assert at_origin[0] == (poll, 503)
+    assert set(at_origin) == {(poll, 503)} and len(at_origin) <= 1 + len(later)

@@ -24,6 +24,7 @@ import pytest
 from django.db import connection, transaction
 
 from entries.models import Entry
+from tests.checks import assert_shared
 from tests.factories import make_entry, make_update
 from tests.readers import check_phase, run_readers
 from tests.servers import (
@@ -410,12 +411,10 @@ def test_a_page_a_poll_and_a_static_file_carry_the_security_headers_and_no_cooki
 
     for url, answer in zip(urls * 2, answers, strict=True):
         assert answer.status == 200, url
-        assert "public" in answer.headers["cache-control"], url
+        assert_shared(answer, url)
         assert answer.headers["x-content-type-options"] == "nosniff", url
         assert answer.headers["referrer-policy"] == "same-origin", url
         assert "camera=()" in answer.headers["permissions-policy"], url
-        assert "set-cookie" not in answer.headers, url
-        assert "cookie" not in answer.headers.get("vary", "").lower(), url
 
 
 def admin_sign_in(port: int, username: str, password: str, source: str):

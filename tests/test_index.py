@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from entries.models import Entry
+from tests.checks import assert_shared
 from tests.factories import make_entry
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_signed_in_staff_get_the_same_public_list(staff_client, client):
 
     assert "Secret draft" not in staff.content.decode()
     assert staff.content == client.get(reverse("entries:index")).content
-    assert "public" in staff["Cache-Control"]
+    assert_shared(staff)
 
 
 def test_the_list_is_public_and_sets_no_cookie(client):
@@ -48,9 +49,7 @@ def test_the_list_is_public_and_sets_no_cookie(client):
 
     response = client.get(reverse("entries:index"))
 
-    assert "public" in response["Cache-Control"]
-    assert not response.cookies
-    assert "Cookie" not in response.get("Vary", "")
+    assert_shared(response)
 
 
 @pytest.mark.parametrize("entries", [5, 50])

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from tests.checks import assert_shared
 from tests.factories import make_entry, make_update
 from tests.images import HEIC, SVG, encoded, phone_jpeg, png_claiming
 from updates.changes import PhotoUpload, post_update
@@ -189,7 +190,7 @@ def test_photo_files_are_served_for_a_year_with_the_usual_headers(client):
     assert response["Content-Type"] == "image/webp"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "Referrer-Policy" in response
-    assert not response.cookies
+    assert_shared(response)
     assert len(body) == int(response["Content-Length"])
 
 

@@ -7,11 +7,10 @@ Host header (liveblog/site.py). Two queries: the entry and its updates.
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 
 from entries.models import Entry
-from liveblog.http import cache_publicly, read_only
+from liveblog.http import cache_publicly, entry_not_found, read_only
 from liveblog.purge import entry_tag
 from liveblog.site import absolute_url
 from updates.models import LiveUpdate
@@ -92,8 +91,8 @@ class UpdatesFeed(Feed):
 @read_only()
 def entry_feed(request, slug: str):
     """An entry's latest updates as Atom; drafts are 404 (no preview in feed readers)."""
-    entry = Entry.objects.published().filter(slug=slug).first()
-    if entry is None:
-        raise Http404("No such entry.")
+    entry = Entry.objects.filter(slug=slug).first()
+    if entry is None or not entry.is_published:
+        return entry_not_found(entry and entry.pk)
     response = UpdatesFeed()(request, entry=entry)
     return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.static import serve
 
-from liveblog.http import cache_publicly, json_error, read_only
+from liveblog.http import cache_publicly, entry_not_found, json_error, read_only
 from liveblog.purge import entry_tag
 from updates import paging
 from updates.changes import changes_since
@@ -60,7 +60,7 @@ def poll(request, slug: str):
     entry = entry_state(slug, at_least=since)
     # Drafts are 404 here for everyone; staff preview them under the admin.
     if entry is None or not entry.is_published:
-        return json_error(404, "No such entry.")
+        return entry_not_found(entry and entry.pk, json=True)
 
     zone = entry.zone
     entry_url = entry.url

@@ -1,0 +1,234 @@
+"""Authors post through the CDN: Varnish with deploy/varnish.vcl in front of
+gunicorn (gunicorn.conf.py, 2 workers) and PostgreSQL, the application
+purging Varnish after each commit.
+
+An update posted through the cache is saved once and reaches readers, and a
+POST reaches the origin once whatever happens to it there: a 5xx during an
+outage, a worker that dies before answering, an answer slower than the CDN's
+first-byte timeout. Varnish resends a request by itself when a connection it
+reused fails before any answer, and a post the origin may already have saved
+must not be sent twice (docs/deploy.md, rule 10 for any cache).
+
+The stack has its own PostgreSQL cluster, which one test stops, so these
+tests run with or without DATABASE_URL.
+"""
+
+import os
+import re
+import secrets
+import signal
+from concurrent.futures import ThreadPoolExecutor, TimeoutError
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+from django.urls import reverse
+
+from tests.readers import AdminAuthor
+from tests.servers import (
+    VARNISHD,
+    Gunicorn,
+    PostgresCluster,
+    Varnish,
+    answers,
+    get,
+    manage,
+    production_environment,
+    require,
+    wait_until,
+)
+
+pytestmark = pytest.mark.servers
+
+PASSWORD = secrets.token_urlsafe(16)
+SEED = f"""
+from django.contrib.auth import get_user_model
+from entries.models import Entry
+get_user_model().objects.create_superuser("author", password={PASSWORD!r})
+for slug in ("posted", "outage", "dying-worker", "slow-save"):
+    Entry.objects.create(title=slug, slug=slug, status="live")
+"""
+ADD = reverse("admin:updates_liveupdate_add")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    require(VARNISHD, "apt-get install varnish")
+    folder = tmp_path_factory.mktemp("posting")
+    with PostgresCluster() as database:
+        database.create_database("liveblog")
+        env = production_environment(database.url(), folder / "static")
+        manage(env, "migrate", "--noinput")
+        manage(env, "collectstatic", "--noinput")
+        manage(env, "shell", "-c", SEED)
+        origin = Gunicorn(env, folder, workers=2)
+        cdn = Varnish(origin.port)
+        origin.env["VARNISH_URLS"] = f"http://127.0.0.1:{cdn.port}"
+        with origin, cdn:
+            yield database, origin, cdn
+
+
+@pytest.fixture(autouse=True)
+def _origin_healthy(stack):
+    """Each test starts with both workers up and Varnish's probe calling the
+    origin healthy, whatever the test before did to them."""
+    _, origin, cdn = stack
+    wait_until(lambda: len(origin.worker_pids()) == 2 and answers(origin.port), 60, "workers")
+    wait_until(lambda: get(cdn.port, "/healthz").status == 200, 30, "Varnish's probe")
+
+
+def query(database: PostgresCluster, sql: str, *params) -> list[tuple]:
+    with psycopg.connect(database.url(), autocommit=True) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def entry_id(database, slug: str) -> int:
+    return query(database, "SELECT id FROM entries_entry WHERE slug = %s", slug)[0][0]
+
+
+def saved(database, content: str) -> int:
+    return query(database, "SELECT count(*) FROM updates_liveupdate WHERE content = %s", content)[
+        0
+    ][0]
+
+
+def waiting_on_a_lock(database) -> list[tuple[int, int]]:
+    """(backend pid, client port) of each session waiting for a lock."""
+    return query(
+        database,
+        "SELECT pid, client_port FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+    )
+
+
+@contextmanager
+def entry_locked(database, slug: str):
+    """The entry's row locked as another writer holds it: a post to the entry
+    waits at the origin, inside its transaction, until the block ends."""
+    with psycopg.connect(database.url()) as connection:
+        connection.execute("SELECT 1 FROM entries_entry WHERE slug = %s FOR UPDATE", (slug,))
+        try:
+            yield
+        finally:
+            connection.rollback()
+
+
+def posts_logged(origin: Gunicorn) -> list[tuple[str, int]]:
+    return origin.answered(rf"^{re.escape(ADD)}$", method="POST")
+
+
+def test_an_author_signs_in_posts_through_the_cdn_and_readers_get_the_update_once(stack):
+    database, origin, cdn = stack
+    reader = "127.0.9.1"
+    page = "/entries/posted/"
+    revision = int(re.search(rb'data-revision="(\d+)"', get(cdn.port, page, source=reader).body)[1])
+    poll = f"/entries/posted/updates.json?since={revision}"
+    assert get(cdn.port, poll, source=reader).json()["updates"] == []
+    # Both are in the cache now: only the purge after the commit brings the update.
+    assert get(cdn.port, poll, source=reader).headers["x-cache"] == "HIT"
+    author = AdminAuthor.sign_in(cdn.port, "author", PASSWORD, source="127.0.9.2")
+    content = f"Posted through the cache {secrets.token_hex(4)}"
+    logged = len(posts_logged(origin))
+
+    answer = author.submit(entry_id(database, "posted"), content)
+
+    assert answer.status == 302 and answer.headers["location"].startswith(ADD)
+    assert saved(database, content) == 1
+    wait_until(lambda: len(posts_logged(origin)) > logged, 10, "the origin's log line")
+    assert posts_logged(origin)[logged:] == [(ADD, 302)]
+
+    def polled():
+        updates = get(cdn.port, poll, source=reader).json()["updates"]
+        return [update for update in updates if content in update["html"]]
+
+    [update] = wait_until(polled, 10, "the update through the CDN")
+    assert (
+        get(cdn.port, page, source=reader).body.decode().count(f'id="update-{update["id"]}"') == 1
+    )
+
+
+def test_a_post_answered_with_503_during_a_database_outage_reaches_the_origin_once(stack):
+    """The author gets the origin's 503 and posts again when it is back. A
+    retry on 5xx in the VCL (a common recipe for GETs) would post twice
+    whenever the error came after the save."""
+    database, origin, cdn = stack
+    author = AdminAuthor.sign_in(cdn.port, "author", PASSWORD, source="127.0.9.3")
+    target = entry_id(database, "outage")
+    content = f"Posted during the outage {secrets.token_hex(4)}"
+    logged = len(posts_logged(origin))
+
+    database.stop("immediate")
+    try:
+        # At once, before Varnish's probe (every 2 s, two failures) calls
+        # the origin sick and stops sending it anything.
+        answer = author.submit(target, content)
+        wait_until(lambda: len(posts_logged(origin)) > logged, 10, "the origin's log line")
+    finally:
+        database.start()
+
+    # The origin's own answer, passed on once.
+    assert answer.status == 503 and b"Briefly unavailable" in answer.body
+    assert answer.headers["retry-after"] == "10"
+    assert "no-store" in answer.headers["cache-control"]
+    assert posts_logged(origin)[logged:] == [(ADD, 503)]
+    assert saved(database, content) == 0
+
+
+def test_a_post_whose_worker_dies_before_answering_is_not_sent_to_the_origin_again(stack):
+    database, origin, cdn = stack
+    author = AdminAuthor.sign_in(cdn.port, "author", PASSWORD, source="127.0.9.4")
+    target = entry_id(database, "dying-worker")
+    content = f"Posted as the worker died {secrets.token_hex(4)}"
+    retries = cdn.counter("MAIN.backend_retry")
+
+    with ThreadPoolExecutor(1) as author_side, entry_locked(database, "dying-worker"):
+        # The form the author posts from was just loaded through Varnish,
+        # which may keep that connection to the origin for the post.
+        author.open_form()
+        posting = author_side.submit(author.submit, target, content)
+        [(session, port)] = wait_until(lambda: waiting_on_a_lock(database), 20, "the post")
+        # The worker dies (out of memory, a crash) while the post waits
+        # inside its transaction: the connection closes without an answer.
+        os.kill(origin.worker_with_local_port(port), signal.SIGKILL)
+        try:
+            answer = posting.result(timeout=15)
+        except TimeoutError:
+            # Varnish sent the post again, and waits for the origin.
+            answer = None
+        # (The dead worker's session waits on: PostgreSQL notices the
+        # closed connection only when it has something to send.)
+        again = [pid for pid, _ in waiting_on_a_lock(database) if pid != session]
+
+    assert answer is not None and not again, "the post was sent to the origin again"
+    assert answer.status == 503
+    assert cdn.counter("MAIN.backend_retry") == retries
+    # Its only attempt died with its transaction; the author may post again.
+    assert saved(database, content) == 0
+
+
+def test_a_post_slower_than_the_cdns_first_byte_timeout_is_saved_once(stack):
+    """The origin goes on saving after Varnish has given up on it. Varnish 7.1
+    does not resend on a timeout by itself, but a retry in
+    vcl_backend_error (another common recipe) would: two updates."""
+    database, origin, _ = stack
+    target = entry_id(database, "slow-save")
+    content = f"Saved slowly {secrets.token_hex(4)}"
+
+    with Varnish(origin.port, first_byte_timeout="2s") as impatient:
+        author = AdminAuthor.sign_in(impatient.port, "author", PASSWORD, source="127.0.9.5")
+        with ThreadPoolExecutor(1) as author_side, entry_locked(database, "slow-save"):
+            author.open_form()
+            posting = author_side.submit(author.submit, target, content)
+            wait_until(lambda: waiting_on_a_lock(database), 20, "the post at the origin")
+            # Varnish gives up after 2 s; a second attempt would be
+            # waiting here too by the time the author has an answer.
+            answer = posting.result(timeout=20)
+            at_origin = len(waiting_on_a_lock(database))
+        # The lock is gone: whatever reached the origin is saved now.
+        wait_until(lambda: saved(database, content), 20, "the slow post saved")
+        retries = impatient.counter("MAIN.backend_retry")
+
+    assert answer.status == 503
+    assert at_origin == 1, f"the post reached the origin {at_origin} times"
+    assert retries == 0
+    assert saved(database, content) == 1
