@@ -33,10 +33,13 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 # Five rounds: on a shared 2-core machine one round in three or four is
 # disturbed by something else; the median of five shrugs that off.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
-# Above this one-minute load average per core before the run, or this spread
-# between rounds in a ratio's row, the report says its figures are unsure.
-BUSY_LOAD_PER_CORE = 0.25
+# Above this share of the CPU busy while the servers sit idle (other work on
+# the machine), or this spread between rounds in a ratio's row, the report
+# says its figures are unsure. (The load average would count the bench's own
+# set-up: installing, migrating and seeding just before.)
+BUSY_SHARE = 0.15
 NOISY_SPREAD = 0.5
+IDLE_SAMPLE_SECONDS = 3
 OUTPUT = PROJECT / "docs" / "benchmarks.md"
 # What `make bench` installs when missing, as .ci/run does.
 TOOLS = {
@@ -173,8 +176,22 @@ def machine() -> dict:
         "cpu": cpu.group(1).strip() if cpu else platform.processor(),
         "cores": os.cpu_count(),
         "versions": versions,
-        "load": os.getloadavg(),
     }
+
+
+def cpu_busy_share(seconds: float = IDLE_SAMPLE_SECONDS) -> float:
+    """The share of all cores' time spent working over `seconds` (/proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle, iowait
+        return sum(fields[:8]), idle  # user … steal; guest time is counted in user
+
+    total_before, idle_before = sample()
+    time.sleep(seconds)
+    total_after, idle_after = sample()
+    total = total_after - total_before
+    return 1 - (idle_after - idle_before) / total if total else 0.0
 
 
 def run_text(command: list[str]) -> str:
@@ -238,11 +255,11 @@ def spread(rounds: list[dict]) -> float:
 def warnings(info: dict, results: dict, targets: list) -> list[str]:
     """Why this run's ratios may be off: other work on the machine, or rounds that disagree."""
     found = []
-    load = info["load"][0]
-    if load > BUSY_LOAD_PER_CORE * info["cores"]:
+    busy = [share for share in info["idle_busy"] if share > BUSY_SHARE]
+    if busy:
         found.append(
-            f"the machine was busy before the run (load average {load:.2f} on "
-            f"{info['cores']} cores): something else shared the CPU with the servers"
+            f"other work used {max(busy):.0%} of the CPU while the servers sat idle "
+            "before or after the rounds: it shared the cores with them"
         )
     noisy = sorted(
         {name for *_, names in targets for name in names if spread(results[name]) > NOISY_SPREAD}
@@ -274,8 +291,9 @@ def report(info: dict, results: dict, extra: dict) -> str:
         "what else runs on it.",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {info['cpu']}, {info['cores']} cores; load average before the run "
-        + ", ".join(f"{x:.2f}" for x in info["load"]),
+        f"- Machine: {info['cpu']}, {info['cores']} cores; CPU busy while the servers sat "
+        f"idle for {IDLE_SAMPLE_SECONDS} s before and after the rounds (other work): "
+        + " and ".join(f"{share:.0%}" for share in info["idle_busy"]),
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- Setup: gunicorn with production settings (DEBUG off, collectstatic done), "
         "2 workers as gunicorn.conf.py runs them (gthread, GUNICORN_THREADS threads "
@@ -433,7 +451,9 @@ def main() -> None:
                 targets["poll-varnish"] = (varnish.port, polled)
                 warm_varnish("poll-varnish")
                 print("Measuring…", flush=True)
+                info["idle_busy"] = [cpu_busy_share()]
                 results = measure(targets, [gunicorn.port, cold.port], before_each=warm_varnish)
+                info["idle_busy"].append(cpu_busy_share())
         Path(os.environ.get("BENCH_RESULTS", folder / "results.json")).write_text(
             json.dumps({"info": info, "results": results, "extra": extra})
         )

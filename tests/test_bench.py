@@ -4,11 +4,15 @@ The measuring itself needs wrk, gunicorn, Varnish and PostgreSQL and is not
 a test (issue 8); its report is plain arithmetic on the rounds, checked here.
 """
 
+import os
+import threading
+import time
+
 import pytest
 
 from bench import run
 
-MACHINE = {"cpu": "Test CPU", "cores": 2, "versions": {"Python": "3"}, "load": (0.1, 0.2, 0.3)}
+MACHINE = {"cpu": "Test CPU", "cores": 2, "versions": {"Python": "3"}, "idle_busy": [0.02, 0.05]}
 
 
 def rounds(*rps: float) -> list[dict]:
@@ -62,12 +66,29 @@ def test_a_quiet_steady_run_carries_no_warning():
     assert "Unsure figures" not in markdown
 
 
-def test_a_run_on_a_busy_machine_says_its_figures_are_unsure():
-    busy = {**MACHINE, "load": (1.4, 1.0, 0.8)}
+def test_a_run_beside_other_work_says_its_figures_are_unsure():
+    busy = {**MACHINE, "idle_busy": [0.02, 0.40]}
 
     markdown = run.report(busy, results(), EXTRA)
 
-    assert "**Unsure figures:** the machine was busy before the run (load average 1.40" in markdown
+    assert (
+        "**Unsure figures:** other work used 40% of the CPU while the servers sat idle" in markdown
+    )
+
+
+def test_the_cpu_share_counts_work_done_while_it_samples():
+    def spin():
+        deadline = time.monotonic() + 0.6
+        while time.monotonic() < deadline:
+            pass
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    # One busy core of the machine's cores for most of the sample.
+    busy = run.cpu_busy_share(0.5)
+    spinner.join()
+
+    assert busy > 0.6 / (os.cpu_count() or 1)
 
 
 def test_rounds_that_disagree_in_a_ratios_row_are_named():
