@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
+from entries import remembered
 from entries.models import Entry
 from liveblog.http import cache_publicly, entry_not_found, html_error, read_only
 from liveblog.purge import INDEX_TAG, entry_tag
@@ -51,7 +52,7 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
 
 @read_only()
 def detail(request, slug: str):
-    entry = Entry.objects.filter(slug=slug).first()
+    entry = remembered.entry(slug)
     if entry is None or not entry.is_published:
         # Drafts are previewed under the admin's URL (entries/previews.py).
         return entry_not_found(entry and entry.pk)

@@ -243,8 +243,8 @@ LIVEBLOG_POLL_BATCH = 200
 # An entry page shows this many of the latest updates; older ones come in
 # pages of the same size (?before=, updates/paging.py).
 LIVEBLOG_PAGE_SIZE = 200
-# How long a worker may answer polls from the entry's state it last read
-# (updates/entry_state.py): a commit reaches the origin's answers at most
+# How long a worker may answer polls and pages from the entry it last read
+# (updates/entry_state.py, entries/remembered.py): a commit reaches the origin's answers at most
 # this much later. 0 reads the entry on every poll. At most 1.
 try:
     LIVEBLOG_POLL_MEMO_SECONDS = float(os.environ.get("LIVEBLOG_POLL_MEMO_SECONDS", "1"))

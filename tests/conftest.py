@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from entries import sharing
+from entries import remembered, sharing
 from tests.browser import CHROMIUM, Chromium, Reader
 from tests.tools import missing
 from updates import entry_state, paging
@@ -22,7 +22,7 @@ def _test_environment():
     before each test session), and the test client speaks plain HTTP, which
     the production HTTPS redirect would otherwise bounce. Polls read the
     entry every time: a test that posts and polls at once would otherwise
-    see the entry as it was up to a second before (tests/test_poll_memo.py
+    see the entry as it was up to a second before (tests/test_entry_memo.py
     covers the memo). The tests that start real servers run with the
     production settings.
     """
@@ -42,6 +42,7 @@ def _forget_remembered_pages():
     """Rolled-back test databases hand out the same ids and revisions again."""
     paging.forget_pages()
     entry_state.forget_all()
+    remembered.forget_all()
     sharing.forget()
 
 

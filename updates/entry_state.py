@@ -18,7 +18,8 @@ from the memo: the entry is read again.
 What it costs: a commit shows in the origin's answers at most
 LIVEBLOG_POLL_MEMO_SECONDS after it (the age is counted from before the
 read), and so does a change of status: an entry turned back into a draft
-may still be polled for that long (its page is read fresh). So the CDN
+may still be polled for that long (and its page shown: entries/remembered.py
+keeps the page's entry by the same rule). So the CDN
 purger (liveblog/purge.py) purges each change again once that time has
 passed: a CDN miss just after the first purge may have stored an answer
 from a state read before the commit.

@@ -1,10 +1,13 @@
-"""The poll's one-second memo of an entry's state (updates/entry_state.py):
-cheaper up-to-date polls, never a change sent twice or lost."""
+"""The one-second memos of an entry: the poll's state (updates/entry_state.py),
+cheaper up-to-date polls that never send a change twice or lose one; and the
+entry a page shows (entries/remembered.py), a page with no query at all."""
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from entries import remembered
+from entries.models import Entry
 from tests.factories import make_entry, make_update
 from updates import entry_state
 
@@ -23,10 +26,13 @@ class Clock:
 def clock(monkeypatch):
     clock = Clock()
     monkeypatch.setattr(entry_state.time, "monotonic", clock)
+    monkeypatch.setattr(remembered.time, "monotonic", clock)
     entry_state.forget_all()
+    remembered.forget_all()
     with override_settings(LIVEBLOG_POLL_MEMO_SECONDS=1.0):
         yield clock
     entry_state.forget_all()
+    remembered.forget_all()
 
 
 def poll(client, entry, **params):
@@ -97,3 +103,65 @@ def test_unknown_slugs_are_not_remembered(client, clock):
     client.get(reverse("updates:poll", kwargs={"slug": "nothing-here"}))
 
     assert entry_state._memo == {}
+
+
+def page(client, entry):
+    return client.get(reverse("entries:detail", kwargs={"slug": entry.slug}))
+
+
+def test_a_page_served_again_within_the_second_takes_no_query(
+    client, clock, django_assert_num_queries
+):
+    entry = make_entry()
+    update = make_update(entry, "Kick-off")
+    page(client, entry)
+
+    with django_assert_num_queries(0):
+        again = page(client, entry)
+
+    assert again.status_code == 200
+    assert f'id="update-{update.pk}"' in again.content.decode()
+
+
+def test_a_changed_title_reaches_the_page_once_the_second_is_over(client, clock):
+    entry = make_entry(title="Cup final")
+    page(client, entry)
+    Entry.objects.filter(pk=entry.pk).update(title="Cup final: extra time")
+
+    clock.now += 0.9
+    still = page(client, entry).content.decode()
+    clock.now += 0.2
+    after = page(client, entry).content.decode()
+
+    assert "Cup final: extra time" not in still
+    assert "Cup final: extra time" in after
+
+
+def test_a_new_update_reaches_the_page_once_the_second_is_over(client, clock):
+    entry = make_entry()
+    page(client, entry)
+    update = make_update(entry, "Goal")
+
+    clock.now += 0.9
+    still = page(client, entry).content.decode()
+    clock.now += 0.2
+    after = page(client, entry).content.decode()
+
+    assert f'id="update-{update.pk}"' not in still
+    assert f'id="update-{update.pk}"' in after
+
+
+def test_an_entry_turned_back_into_a_draft_leaves_its_page_within_the_second(client, clock):
+    entry = make_entry()
+    page(client, entry)
+    Entry.objects.filter(pk=entry.pk).update(status=Entry.Status.DRAFT)
+
+    clock.now += 1.1
+
+    assert page(client, entry).status_code == 404
+
+
+def test_unknown_page_slugs_are_not_remembered(client, clock):
+    assert client.get(reverse("entries:detail", kwargs={"slug": "nothing-here"})).status_code == 404
+
+    assert remembered._memo == {}
