@@ -99,7 +99,14 @@ def test_a_database_outage_gives_503s_and_recovery_needs_no_restart(stack):
         database.stop("immediate")
         wait_until(lambda: 503 in hammer.statuses[-3:], 30, "503 during the outage")
         outage_poll = get(origin.port, poll)
-        outage_page = get(origin.port, "/entries/outage/")
+        # A worker that served the page within the last second still has
+        # its entry and fragments (entries/remembered.py) and may answer
+        # once more from memory; after that, the page needs the database.
+        outage_page = wait_until(
+            lambda: (page := get(origin.port, "/entries/outage/")).status == 503 and page,
+            3,  # the memo lives 1 s (LIVEBLOG_POLL_MEMO_SECONDS)
+            "the page's 503",
+        )
         outage_health = get(origin.port, "/healthz")
         database.start()
         recovered = get(origin.port, poll)
