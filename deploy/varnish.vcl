@@ -228,7 +228,16 @@ sub liveblog_buffer_body {
     # it: a client sending its body slowly holds a Varnish thread (there
     # are thousands), not one of gunicorn's few.
     if (req.http.Content-Length || req.http.Transfer-Encoding) {
-        if (!std.cache_req_body(10MB)) {
+        if (req.url ~ "^/admin(/|\?|$)") {
+            # The author's desk posts an update with up to 10 photos of up
+            # to 20 MB each in one request (updates/desk.py MAX_PHOTOS,
+            # updates/photos.py MAX_BYTES): a smaller buffer would turn an
+            # ordinary post into a 413. Only that much is held in memory
+            # per request, and the admin's rate limit bounds how often.
+            if (!std.cache_req_body(201MB)) {
+                return (synth(413, "Request body too large"));
+            }
+        } elsif (!std.cache_req_body(10MB)) {
             return (synth(413, "Request body too large"));
         }
     }

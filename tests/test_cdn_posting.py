@@ -13,6 +13,7 @@ The stack has its own PostgreSQL cluster, which one test stops, so these
 tests run with or without DATABASE_URL.
 """
 
+import io
 import os
 import re
 import secrets
@@ -23,6 +24,7 @@ from contextlib import contextmanager
 import psycopg
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from tests.readers import AdminAuthor
 from tests.servers import (
@@ -231,4 +233,50 @@ def test_a_post_slower_than_the_cdns_first_byte_timeout_is_saved_once(stack):
     assert answer.status == 503
     assert at_origin == 1, f"the post reached the origin {at_origin} times"
     assert retries == 0
+    assert saved(database, content) == 1
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
+    """A form as a browser encodes it with files: (body, Content-Type)."""
+    boundary = secrets.token_hex(16)
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    for name, (filename, data) in files.items():
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        )
+        parts.append(head.encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_photo_of_over_ten_megabytes_posted_from_the_desk_passes_the_cdn(stack):
+    """A phone's full-size photo, well within the desk's 20 MB per photo."""
+    database, origin, cdn = stack
+    author = AdminAuthor.sign_in(cdn.port, "author", PASSWORD, source="127.0.9.6")
+    target = entry_id(database, "posted")
+    photo = io.BytesIO()
+    # Noise does not compress: 4 megapixels make a PNG of about 12 MB.
+    Image.frombytes("RGB", (2000, 2000), os.urandom(2000 * 2000 * 3)).save(photo, "PNG")
+    assert len(photo.getvalue()) > 11 * 1024 * 1024
+    content = f"The stage from the back of the hall {secrets.token_hex(4)}"
+    body, content_type = multipart(
+        {"content": content, "key": secrets.token_hex(8), "alt-0": "The stage", "caption-0": ""},
+        {"photo-0": ("stage.png", photo.getvalue())},
+    )
+    cookies = "; ".join(f"{name}={value}" for name, value in author.cookies.items())
+
+    answer = get(
+        cdn.port,
+        reverse("admin:entries_entry_desk_post", args=[target]),
+        {"Cookie": cookies, "X-CSRFToken": author.token, "Content-Type": content_type,
+         "Accept": "application/json"},
+        timeout=60, method="POST", body=body, source="127.0.9.6",
+    )  # fmt: skip
+
+    assert answer.status == 201, answer.body[:300]
+    assert "<img" in answer.json()["html"]
     assert saved(database, content) == 1
