@@ -79,10 +79,13 @@ class EntryAdmin(admin.ModelAdmin):
     def post_updates_link(self, entry):
         if entry.pk is None:
             return "Save the entry first."
+
         url = reverse("admin:entries_entry_desk", args=[entry.pk])
         return format_html('<a class="button" href="{}">Post updates</a>', url)
 
-    @admin.action(description="Go live: publish and start polling")
+    # permissions=: without it Django offers an action to anyone who may
+    # open the list, so a view-only account could publish an embargoed draft.
+    @admin.action(description="Go live: publish and start polling", permissions=["change"])
     def go_live(self, request, queryset):
         reopened = [entry.title for entry in queryset if entry.status == Entry.Status.ENDED]
         self._apply(request, queryset, Entry.go_live, "now live")
@@ -96,7 +99,7 @@ class EntryAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="End coverage: readers stop polling")
+    @admin.action(description="End coverage: readers stop polling", permissions=["change"])
     def end_coverage(self, request, queryset):
         self._apply(request, queryset, Entry.end, "ended")
 

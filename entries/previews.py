@@ -10,6 +10,7 @@ does not poll, since the public poll endpoint answers 404 for drafts.
 """
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from entries.models import Entry
@@ -20,5 +21,11 @@ from liveblog.http import cache_privately, read_only
 @staff_member_required
 @read_only()
 def entry_preview(request, slug: str):
+    # What the admin's change view asks before showing an entry: view, or
+    # change (which implies it), on Entry; being staff is not enough.
+    if not (
+        request.user.has_perm("entries.view_entry") or request.user.has_perm("entries.change_entry")
+    ):
+        raise PermissionDenied
     entry = get_object_or_404(Entry, slug=slug)
     return cache_privately(render_entry_page(request, entry, live=False))

@@ -32,13 +32,23 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 MAX_PHOTOS = 10
 
 
-def can(request, action: str) -> bool:
-    return request.user.has_perm(f"updates.{action}_liveupdate")
+def can(request, action: str, model: str = "liveupdate") -> bool:
+    """The model permission the stock admin would check for the same change.
+
+    The desk's URLs are behind `admin_view`, which checks only is_staff;
+    every view below names the permission its action needs, as the admin's
+    own forms do (photos need add/change on Photo, as the stock inline).
+    """
+    return request.user.has_perm(f"updates.{action}_{model}")
 
 
 def require(request, action: str) -> None:
     if not can(request, action):
         raise PermissionDenied
+
+
+def forbidden(what: str) -> JsonResponse:
+    return json_error(403, f"Your account may not {what}; ask an editor for the permission.")
 
 
 def stream_item(request, update: LiveUpdate) -> str:
@@ -48,6 +58,7 @@ def stream_item(request, update: LiveUpdate) -> str:
             "update": update,
             "can_change": can(request, "change"),
             "can_delete": can(request, "delete"),
+            "can_change_photos": can(request, "change", "photo"),
         },
     )
 
@@ -83,7 +94,7 @@ def desk(request, admin_site, entry_id: int):
         "stream": [stream_item(request, update) for update in updates],
         "count": count_of(entry.pk),
         "can_change_entry": request.user.has_perm("entries.change_entry"),
-        "max_photos": MAX_PHOTOS,
+        "max_photos": MAX_PHOTOS if can(request, "add", "photo") else 0,
         "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
     }
     return TemplateResponse(request, "admin/entries/entry/desk.html", context)
@@ -93,7 +104,8 @@ def desk(request, admin_site, entry_id: int):
 @require_GET
 def stream(request, entry_id: int):
     """What changed since a revision, as desk items; drafts included."""
-    require(request, "add")
+    if not can(request, "add"):
+        return forbidden("post updates")
     entry = Entry.objects.filter(pk=entry_id).values("pk", "revision", "status").first()
     if entry is None:
         return json_error(404, "No such entry.")
@@ -144,7 +156,12 @@ def validation_errors(error: ValidationError) -> JsonResponse:
 @require_POST
 def post(request, entry_id: int):
     """Post the composition; a key already used answers with its update."""
-    require(request, "add")
+    if not can(request, "add"):
+        return forbidden("post updates")
+    if any(name.startswith("photo-") for name in request.FILES) and not can(
+        request, "add", "photo"
+    ):
+        return forbidden("add photos")
     entry = get_object_or_404(Entry, pk=entry_id)
     key = request.POST.get("key", "")
     if not IDEMPOTENCY_KEY.fullmatch(key):
@@ -177,10 +194,15 @@ def post(request, entry_id: int):
 @require_POST
 def edit(request, entry_id: int, update_id: int):
     """New Markdown and alt texts (`alt-<photo id>`) for an update."""
-    require(request, "change")
+    if not can(request, "change"):
+        return forbidden("edit updates")
     update = get_object_or_404(desk_updates(entry_id), pk=update_id)
     content = request.POST.get("content", "")
     photos = list(update.photos.all())
+    if not can(request, "change", "photo") and any(
+        request.POST.get(f"alt-{photo.pk}", photo.alt).strip() != photo.alt for photo in photos
+    ):
+        return forbidden("change photos' alt texts")
     errors = {}
     if not content.strip() and not photos:
         errors["content"] = ["Write something, or delete the update."]
@@ -199,7 +221,8 @@ def edit(request, entry_id: int, update_id: int):
 @require_POST
 def flags(request, entry_id: int, update_id: int):
     """Pin or unpin, mark or unmark a key event (`pinned`, `key_event`: 0 or 1)."""
-    require(request, "change")
+    if not can(request, "change"):
+        return forbidden("pin updates or mark key events")
     update = get_object_or_404(LiveUpdate.objects.filter(entry_id=entry_id), pk=update_id)
     values = {}
     for name in ("pinned", "key_event"):
@@ -214,8 +237,14 @@ def flags(request, entry_id: int, update_id: int):
 @never_cache
 @require_POST
 def delete(request, entry_id: int, update_id: int):
-    require(request, "delete")
+    """Delete an update and its photos, as the admin's delete view would allow."""
+    if not can(request, "delete"):
+        return forbidden("delete updates")
     update = get_object_or_404(LiveUpdate.objects.filter(entry_id=entry_id), pk=update_id)
+    # The admin refuses to delete an update whose photos the user may not
+    # delete (its cascade check); the desk keeps the same rule.
+    if not can(request, "delete", "photo") and update.photos.exists():
+        return forbidden("delete photos")
     update.delete()
     return JsonResponse({"deleted": update_id, "count": count_of(entry_id)})
 

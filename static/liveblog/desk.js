@@ -19,7 +19,8 @@
   var stream = desk.querySelector(".desk-stream");
   var countNumber = desk.querySelector(".desk-count-number");
   var DRAFT_KEY = "liveblog.desk." + desk.dataset.entry;
-  var maxPhotos = Number(desk.dataset.maxPhotos) || 10;
+  // 0 when the account may not add photos (no add permission on Photo).
+  var maxPhotos = Number(desk.dataset.maxPhotos) || 0;
   var intervalMs = (Number(desk.dataset.pollInterval) || 5) * 1000;
   var since = Number(desk.dataset.revision) || 0;
   var photos = []; // {file, node}
@@ -92,7 +93,12 @@
     Array.prototype.forEach.call(files, function (file) {
       if (!file.type || file.type.indexOf("image/") !== 0) return;
       if (photos.length >= maxPhotos) {
-        showError(formError, "At most " + maxPhotos + " photos per update.");
+        showError(
+          formError,
+          maxPhotos
+            ? "At most " + maxPhotos + " photos per update."
+            : "Your account may not add photos.",
+        );
         return;
       }
       var node = template.content.firstElementChild.cloneNode(true);
@@ -310,10 +316,12 @@
   form.addEventListener("keydown", function (event) {
     if (isSubmitKey(event)) submit(event);
   });
-  fileInput.addEventListener("change", function () {
-    addPhotos(fileInput.files);
-    fileInput.value = "";
-  });
+  if (fileInput) {
+    fileInput.addEventListener("change", function () {
+      addPhotos(fileInput.files);
+      fileInput.value = "";
+    });
+  }
   form.addEventListener("dragover", function (event) {
     event.preventDefault();
     form.classList.add("is-dropping");
