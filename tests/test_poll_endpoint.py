@@ -381,6 +381,22 @@ class TestCostDoesNotGrowWithTheEntry:
         assert [update["revision"] for update in body["updates"]] == list(range(1, batch + 1))
         assert (body["revision"], body["more"]) == (batch, size > batch)
 
+    @pytest.mark.parametrize("size", [10, 1000])
+    def test_an_older_page_takes_two_queries_however_long_the_entry(
+        self, client, django_assert_num_queries, size
+    ):
+        entry = make_entry()
+        bulk_add_updates(entry, size, revision_step=1)
+        middle = LiveUpdate.objects.get(entry=entry, content=f"Update {size // 2}")
+        cursor = f"{int(middle.published.timestamp())}-{middle.pk}"
+
+        with django_assert_num_queries(2):
+            body = poll(client, entry, before=cursor).json()
+
+        older = LiveUpdate.objects.filter(entry=entry, pk__lt=middle.pk).order_by("-pk")
+        assert [update["id"] for update in body["updates"]] == [u.pk for u in older[:200]]
+        assert (body["before"] is None) == (size // 2 <= 200)
+
 
 def bulk_add_updates(entry, number, revision_step):
     """Many updates at once, as the change log would have numbered them."""
