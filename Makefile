@@ -71,7 +71,7 @@ screenshots: $(INSTALLED)
 	$(BIN)/python -m scripts.screenshots
 
 # Mutation testing of the modules that decide what readers get (docs/mutation.md;
-# about 25 minutes on 2 cores, niced); the survivors: `$(BIN)/mutmut results`,
+# over an hour on 2 shared cores: the purge tests wait for real retries); the survivors: `$(BIN)/mutmut results`,
 # then `$(BIN)/mutmut show NAME`. Fails when any module is below 90 % killed.
 mutation: $(INSTALLED)
 	rm -rf mutants
