@@ -70,11 +70,12 @@ migrations-check: $(INSTALLED)
 screenshots: $(INSTALLED)
 	$(BIN)/python -m scripts.screenshots
 
-# Mutation testing of the modules that decide what readers get (about 10
-# minutes); the survivors: `$(BIN)/mutmut results`, then `mutmut show NAME`.
+# Mutation testing of the modules that decide what readers get (docs/mutation.md;
+# over an hour on 2 shared cores: the purge tests wait for real retries); the survivors: `$(BIN)/mutmut results`,
+# then `$(BIN)/mutmut show NAME`. Fails when any module is below 90 % killed.
 mutation: $(INSTALLED)
 	rm -rf mutants
-	SECRET_KEY=insecure-key-for-tests-only DATABASE_URL=$(SQLITE_URL) $(BIN)/mutmut run
+	SECRET_KEY=insecure-key-for-tests-only DATABASE_URL=$(SQLITE_URL) nice $(BIN)/mutmut run
 	SECRET_KEY=insecure-key-for-tests-only DATABASE_URL=$(SQLITE_URL) $(BIN)/python scripts/mutation_score.py
 
 clean:

@@ -150,11 +150,19 @@ def test_every_error_says_no_store_django_s_own_pages_too(client):
         assert "public" not in directives(response), name
 
 
-def test_an_ended_entry_is_cached_for_an_hour(client):
+def test_an_ended_entry_is_cached_for_an_hour_by_browsers_and_by_the_cdn(client):
     entry = make_entry(status=Entry.Status.ENDED)
+    make_update(entry)
 
-    assert directives(client.get(entry.poll_url()))["max-age"] == "3600"
-    assert directives(client.get(entry.get_absolute_url()))["max-age"] == "3600"
+    for url in (
+        entry.poll_url(),
+        entry.poll_url() + "?since=0",
+        entry.poll_url() + f"?before={2**33}-1",
+        entry.get_absolute_url(),
+        reverse("updates:feed", kwargs={"slug": entry.slug}),
+    ):
+        found = directives(client.get(url))
+        assert (found["max-age"], found["s-maxage"]) == ("3600", "3600"), url
 
 
 @pytest.mark.parametrize("kind", ["page", "poll"])

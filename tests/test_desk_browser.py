@@ -201,11 +201,21 @@ def test_a_double_ctrl_enter_posts_once(desk):
     entry = make_entry()
     page = desk.open(entry)
     page.fill("#desk-content", "Only once")
+    posts = []
+    page.on("request", lambda r: r.method == "POST" and "/desk/post/" in r.url and posts.append(r))
 
     page.keyboard.press("Control+Enter")
     page.keyboard.press("Control+Enter")
     page.locator(".desk-stream .desk-item", has_text="Only once").wait_for()
-    page.wait_for_timeout(1500)  # a poll, which would bring a second one
+    # Every post sent has been answered, then a stream poll sent after that
+    # has been applied (the desk sends the next only once it has): a second
+    # update would show by now.
+    for request in posts:
+        assert request.response() is not None
+    stream = reverse("admin:entries_entry_desk_stream", args=[entry.pk])
+    for _ in range(2):
+        with page.expect_request(lambda r: stream in r.url):
+            pass
 
     assert LiveUpdate.objects.filter(content="Only once").count() == 1
     assert page.locator(".desk-stream .desk-item").count() == 1

@@ -165,3 +165,21 @@ def test_unknown_page_slugs_are_not_remembered(client, clock):
     assert client.get(reverse("entries:detail", kwargs={"slug": "nothing-here"})).status_code == 404
 
     assert remembered._memo == {}
+
+
+@pytest.mark.parametrize("memo", [entry_state.entry_state, remembered.entry], ids=["poll", "page"])
+def test_a_worker_remembers_at_most_a_thousand_entries(clock, django_assert_num_queries, memo):
+    # A flood of real slugs must not grow a worker's memory without bound:
+    # the thousand-and-first entry read starts the memo afresh.
+    Entry.objects.bulk_create(
+        Entry(title=f"Entry {n}", slug=f"entry-{n}", status=Entry.Status.LIVE) for n in range(1001)
+    )
+    for n in range(1000):
+        memo(f"entry-{n}")
+    with django_assert_num_queries(0):
+        memo("entry-0")
+
+    memo("entry-1000")
+
+    with django_assert_num_queries(1):
+        memo("entry-0")

@@ -180,6 +180,20 @@ def test_a_page_served_again_at_the_same_revision_reuses_its_fragments_but_never
     assert "First, corrected" in edited
 
 
+def test_with_no_page_memo_every_page_is_read_from_the_database(
+    client, django_assert_num_queries, settings
+):
+    settings.LIVEBLOG_PAGE_MEMO_SIZE = 0
+    entry = make_entry()
+    make_update(entry, "First")
+    get_page(client, entry)
+
+    with django_assert_num_queries(3):
+        again = get_page(client, entry).content.decode()
+
+    assert "First</p>" in again
+
+
 class InlineScriptFinder(HTMLParser):
     """What a browser would run from the page itself rather than from a file."""
 

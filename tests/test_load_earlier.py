@@ -138,8 +138,12 @@ def test_an_old_update_edited_meanwhile_waits_for_its_page_and_shows_the_edit(re
     old = LiveUpdate.objects.get(pk=ids[1])
     old.content = "Minute 1, corrected"
     old.save()
-    reader.wait_for_polls(polls + 2)
-    page.wait_for_timeout(1500)  # past the browser's cached answer, if any
+    reader.wait_for_polls(polls + 1)
+    # The page asks from the edit's revision once it has applied the answer
+    # that brought the edit.
+    page.wait_for_function(
+        "revision => window.__polls.some(poll => poll.since >= revision)", arg=old.revision
+    )
     assert reader.update_ids() == ids[:-6:-1]  # not placed apart from its page
 
     page.get_by_role("link", name="Load earlier updates").click()

@@ -1,7 +1,7 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -174,6 +174,8 @@ def test_update_times_in_the_answer_are_in_the_entrys_zone(client):
 
 NOT_A_REVISION = "The 'since' parameter must be a revision: a whole number from 0."
 MAX_REVISION = 2**63 - 1
+# docs/api.md: "at most 200 changes" in one answer.
+DOCUMENTED_BATCH = 200
 
 
 @pytest.mark.parametrize(
@@ -336,13 +338,21 @@ class TestCostDoesNotGrowWithTheEntry:
     ):
         entry = make_entry()
         bulk_add_updates(entry, size, revision_step=1)
-        LiveUpdate.objects.filter(entry=entry, content="Update 0").update(pinned=True)
+        pinned = LiveUpdate.objects.get(entry=entry, content="Update 0")
+        LiveUpdate.objects.filter(pk=pinned.pk).update(pinned=True)
         LiveUpdate.objects.filter(entry=entry, content__endswith="0").update(key_event=True)
+        keys = LiveUpdate.objects.filter(entry=entry, key_event=True).order_by("revision")
 
         with django_assert_num_queries(3):
             body = poll(client, entry, since=size - 5).json()
 
         assert len(body["updates"]) == 5
+        # Both come from outside the batch: the pin is on the first update.
+        assert body["pinned"] == '<article class="update"><p>Update 0</p></article>'
+        assert re.findall(r'href="#update-(\d+)"', body["key_events"]) == [
+            str(update.pk) for update in keys
+        ]
+        assert len(keys) == size // 10
 
     @pytest.mark.parametrize("size", [10, 1000])
     def test_the_current_state_takes_three_queries(self, client, django_assert_num_queries, size):
@@ -361,7 +371,7 @@ class TestCostDoesNotGrowWithTheEntry:
     ):
         entry = make_entry()
         bulk_add_updates(entry, size, revision_step=1)
-        batch = min(size, settings.LIVEBLOG_POLL_BATCH)
+        batch = min(size, DOCUMENTED_BATCH)
 
         with django_assert_num_queries(3):
             body = poll(client, entry, since=0).json()
@@ -370,6 +380,22 @@ class TestCostDoesNotGrowWithTheEntry:
         # the next at once: never all 10,000 in one answer.
         assert [update["revision"] for update in body["updates"]] == list(range(1, batch + 1))
         assert (body["revision"], body["more"]) == (batch, size > batch)
+
+    @pytest.mark.parametrize("size", [10, 1000])
+    def test_an_older_page_takes_two_queries_however_long_the_entry(
+        self, client, django_assert_num_queries, size
+    ):
+        entry = make_entry()
+        bulk_add_updates(entry, size, revision_step=1)
+        middle = LiveUpdate.objects.get(entry=entry, content=f"Update {size // 2}")
+        cursor = f"{int(middle.published.timestamp())}-{middle.pk}"
+
+        with django_assert_num_queries(2):
+            body = poll(client, entry, before=cursor).json()
+
+        older = LiveUpdate.objects.filter(entry=entry, pk__lt=middle.pk).order_by("-pk")
+        assert [update["id"] for update in body["updates"]] == [u.pk for u in older[:200]]
+        assert (body["before"] is None) == (size // 2 <= 200)
 
 
 def bulk_add_updates(entry, number, revision_step):

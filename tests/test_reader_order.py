@@ -30,13 +30,18 @@ def test_newest_first_while_live_and_the_readers_choice_is_remembered(reader):
     assert toggle.get_attribute("aria-pressed") == "false"
 
     reader.open(entry)
-    polls_before = len(reader.polls)
+    page.wait_for_function("() => window.__polls.length && window.__polls.at(-1).settled")
+    polls_before = len(reader.poll_log())
     toggle.focus()
     page.keyboard.press("Enter")
 
     assert reader.update_ids() == ids
     assert toggle.get_attribute("aria-pressed") == "false"
-    assert len(reader.polls) == polls_before
+    # The toggle sends no poll: the next one is the scheduled one, a whole
+    # interval (1 s here) after the last answer, not one sent on the toggle.
+    page.wait_for_function("n => window.__polls.length > n", arg=polls_before)
+    last, following = reader.poll_log()[polls_before - 1 : polls_before + 1]
+    assert following["sent"] - last["settled"] >= 900, (last, following)
     page.reload()
     assert reader.update_ids() == ids
     toggle.click()

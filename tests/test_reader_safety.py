@@ -34,7 +34,13 @@ def test_hostile_update_content_never_runs(reader):
         "[click](javascript:alert('link')) <svg onload=alert('svg')>",
     )
     page.locator(f"#update-{hostile.pk}").wait_for()
-    page.wait_for_timeout(500)
+    # An image's onerror would have run once it has failed to load; the next
+    # poll is sent a whole interval after the update was inserted.
+    page.wait_for_function(
+        "id => Array.from(document.querySelectorAll(`#update-${id} img`)).every(i => i.complete)",
+        arg=hostile.pk,
+    )
+    reader.wait_for_polls(len(reader.polls) + 1)
 
     assert reader.dialogs == []
     assert reader.errors == []

@@ -3,6 +3,7 @@
 Each case imports the settings in a fresh interpreter, as a server would.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -122,3 +123,55 @@ def test_site_url_loses_a_trailing_slash():
     )  # fmt: skip
 
     assert result.stdout.strip() == "https://live.example.com"
+
+
+PRINT_MEDIA_STORAGE = (
+    "import json; from django.conf import settings as s; "
+    "print(json.dumps(s.STORAGES['default'], sort_keys=True))"
+)
+
+
+def media_storage(**env) -> dict:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MEDIA_S3_")}
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_MEDIA_STORAGE],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "liveblog.settings", "SECRET_KEY": "k", **env},
+        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_photos_go_to_the_s3_bucket_the_media_s3_variables_name():
+    storage = media_storage(
+        MEDIA_S3_BUCKET="liveblog-photos",
+        MEDIA_S3_ENDPOINT_URL="https://s3.eu-west-1.example.net",
+        MEDIA_S3_REGION="eu-west-1",
+        MEDIA_S3_CUSTOM_DOMAIN="photos.example.com",
+        MEDIA_S3_DEFAULT_ACL="public-read",
+    )
+
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"] == {
+        "bucket_name": "liveblog-photos",
+        "endpoint_url": "https://s3.eu-west-1.example.net",
+        "region_name": "eu-west-1",
+        "custom_domain": "photos.example.com",
+        "default_acl": "public-read",
+        # Whatever the bucket (tests/test_photo_storage.py uses these too).
+        "querystring_auth": False,
+        "file_overwrite": True,
+        "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+    }
+
+
+def test_an_s3_bucket_alone_leaves_the_rest_to_boto3_and_the_bucket_policy():
+    storage = media_storage(MEDIA_S3_BUCKET="liveblog-photos", MEDIA_S3_REGION="")
+
+    assert storage["OPTIONS"]["bucket_name"] == "liveblog-photos"
+    for option in ("endpoint_url", "region_name", "custom_domain", "default_acl"):
+        assert storage["OPTIONS"][option] is None, option
+
+
+def test_without_a_bucket_photos_are_files_under_media_root():
+    assert media_storage() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
