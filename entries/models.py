@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liveblog import purge
+from liveblog.text import check_length, xml_safe
 from updates.rendering import render_markdown
 
 
@@ -83,6 +84,7 @@ class Entry(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.title, self.intro = xml_safe(self.title), xml_safe(self.intro)
         self.intro_html = render_markdown(self.intro)
         now = timezone.now()
         if self.status != self.Status.DRAFT and self.coverage_start is None:
@@ -116,6 +118,14 @@ class Entry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("entries:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        try:
+            check_length(self.intro, "An intro")
+            render_markdown(self.intro)
+        except ValidationError as error:
+            raise ValidationError({"intro": error.messages}) from None
 
     def delete(self, using=None, keep_parents=False):
         with transaction.atomic(using=using):

@@ -28,6 +28,15 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be 'true' or 'false', got {raw!r}.")
 
 
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+        raise ImproperlyConfigured(f"{name} must be a whole number above 0, got {raw!r}.")
+    return int(raw)
+
+
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
@@ -243,6 +252,12 @@ LIVEBLOG_POLL_BATCH = 200
 # An entry page shows this many of the latest updates; older ones come in
 # pages of the same size (?before=, updates/paging.py).
 LIVEBLOG_PAGE_SIZE = 200
+# The longest Markdown an update or an entry's intro may hold, in characters,
+# and the most HTML it may render to, in bytes: what authors type is checked
+# where it arrives, and Markdown can multiply it (a reference link repeats
+# its URL at every use), while every page and poll carries it (issue 17).
+LIVEBLOG_MAX_UPDATE_CHARS = env_int("LIVEBLOG_MAX_UPDATE_CHARS", 20_000)
+LIVEBLOG_MAX_UPDATE_HTML_BYTES = env_int("LIVEBLOG_MAX_UPDATE_HTML_BYTES", 256 * 1024)
 # How long a worker may answer polls and pages from the entry it last read
 # (updates/entry_state.py, entries/remembered.py): a commit reaches the origin's answers at most
 # this much later. 0 reads the entry on every poll. At most 1.

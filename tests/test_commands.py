@@ -69,3 +69,34 @@ def test_demo_prints_the_addresses_on_the_port_make_run_serves(settings, tmp_pat
 def test_demo_refuses_to_make_an_admin_when_debug_is_off():
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("demo")
+
+
+def test_post_update_refuses_an_update_over_the_limit_naming_it_and_writes_nothing():
+    entry = make_entry(slug="match")
+
+    with pytest.raises(
+        CommandError, match="An update may hold at most 20,000 characters; this one has 20,001"
+    ):
+        call_command("post_update", "match", "a" * 20_001)
+
+    assert not LiveUpdate.all_objects.exists()
+    entry.refresh_from_db()
+    assert entry.revision == 0
+
+
+def test_post_update_refuses_text_that_would_render_too_large():
+    make_entry(slug="match")
+    text = f"[r]: https://example.com/{'a' * 9_000}\n\n" + "[r]" * 3_000
+
+    with pytest.raises(CommandError, match="more than 256 KB of HTML"):
+        call_command("post_update", "match", text)
+
+    assert not LiveUpdate.all_objects.exists()
+
+
+def test_post_update_strips_a_nul_instead_of_failing():
+    make_entry(slug="match")
+
+    call_command("post_update", "match", "Go\x00al\x1b!", stdout=io.StringIO())
+
+    assert LiveUpdate.objects.get().content == "Goal!"

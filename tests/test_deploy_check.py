@@ -44,7 +44,7 @@ def test_the_example_environment_names_every_variable_settings_read():
     settings_source = (PROJECT / "liveblog" / "settings.py").read_text()
     gunicorn_source = (PROJECT / "gunicorn.conf.py").read_text()
 
-    read = set(re.findall(r'env(?:_bool|_list)?\("([A-Z_]+)"', settings_source))
+    read = set(re.findall(r'env(?:_bool|_list|_int)?\("([A-Z_]+)"', settings_source))
     read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_source + gunicorn_source))
 
     assert read <= set(production_env())

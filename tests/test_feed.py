@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from xml.dom import minidom
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,7 @@ from django.urls import reverse
 from entries.models import Entry
 from liveblog.purge import entry_tag
 from tests.checks import assert_shared
+from tests.conftest import using_postgres
 from tests.factories import make_entry, make_update
 from updates.changes import post_updates
 from updates.models import LiveUpdate
@@ -152,3 +154,67 @@ def test_other_methods_are_405(client):
 
     assert response.status_code == 405
     assert response["Allow"] == "GET, HEAD"
+
+
+# Characters XML 1.0 does not allow: a vertical tab (Word's line break), an
+# escape, a NUL, and the two non-characters Django's writer lets through.
+NOT_XML = ["\x0b", "\x1b", "\x00", "\ufffe", "\uffff"]
+# Each field, where the feed shows it and what that is without the character.
+WHERE_SHOWN = {
+    "update text": (f"{ATOM}entry/{ATOM}content", "<p>Goal</p>"),
+    "entry title": (f"{ATOM}title", "Goal"),
+    "entry intro": (f"{ATOM}subtitle", "Goal"),
+    "author first name": (f"{ATOM}entry/{ATOM}author/{ATOM}name", "GoalItor"),
+    "author last name": (f"{ATOM}entry/{ATOM}author/{ATOM}name", "EdGoal"),
+}
+
+
+def store_unsafe(field: str, character: str, entry, update) -> None:
+    """Write the character as rows saved before it was stripped would hold it."""
+    text = f"Go{character}al"
+    if field == "update text":
+        LiveUpdate.all_objects.filter(pk=update.pk).update(content=text, html=f"<p>{text}</p>")
+    elif field == "entry title":
+        Entry.objects.filter(pk=entry.pk).update(title=text)
+    elif field == "entry intro":
+        Entry.objects.filter(pk=entry.pk).update(intro=text, intro_html=f"<p>{text}</p>")
+    else:
+        name = "first_name" if field == "author first name" else "last_name"
+        type(update.author).objects.filter(pk=update.author_id).update(**{name: text})
+
+
+@pytest.mark.parametrize("field", WHERE_SHOWN)
+@pytest.mark.parametrize("character", NOT_XML, ids=ascii)
+def test_characters_xml_does_not_allow_never_break_the_feed(
+    client, django_user_model, field, character
+):
+    if character == "\x00" and using_postgres():
+        pytest.skip("PostgreSQL cannot hold a NUL to begin with")
+    entry = make_entry(title="Match", intro="Kick-off")
+    author = django_user_model.objects.create_user("ed", first_name="Ed", last_name="Itor")
+    update = make_update(entry, "Goal", author=author)
+    store_unsafe(field, character, entry, update)
+
+    response = client.get(feed_url(entry))
+
+    # Both of the standard library's strict parsers (expat underneath).
+    assert response.status_code == 200
+    feed = parse(response)
+    minidom.parseString(response.content)
+    assert character not in response.content.decode()
+    path, shown = WHERE_SHOWN[field]
+    # A vertical tab is a line break, which the summaries make a space.
+    assert "".join(feed.findtext(path).split()) == shown
+
+
+@pytest.mark.parametrize("character", NOT_XML, ids=ascii)
+def test_an_author_pasting_such_characters_gets_a_feed_that_parses(client, character):
+    entry = make_entry(title=f"Ma{character}tch", intro=f"Kick{character}-off")
+    make_update(entry, f"Go{character}al")
+
+    response = client.get(feed_url(entry))
+
+    feed = parse(response)
+    minidom.parseString(response.content)
+    assert "".join(feed.findtext(f"{ATOM}title").split()) == "Match"
+    assert "".join(feed.findtext(f"{ATOM}entry/{ATOM}content").split()) == "<p>Goal</p>"

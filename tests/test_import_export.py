@@ -357,3 +357,65 @@ def test_the_parser_reports_line_numbers_and_keeps_the_preamble():
         ("09:07", "Two", 5),
     ]
     assert transcript.assign_times(items, date(2026, 1, 1), ZoneInfo("UTC"))[1].line == 5
+
+
+def test_an_update_over_the_length_limit_is_named_and_nothing_is_imported(tmp_path):
+    entry = make_entry(slug="talk")
+    path = transcript_file(
+        tmp_path, f"**10:00** Fine.\n\n**10:05** {'a' * 20_001}\n\n**10:09** Fine too.\n"
+    )
+
+    with pytest.raises(CommandError) as error:
+        run_import(path)
+
+    assert str(error.value) == (
+        f"{path}, line 3: The update at 10:05 may hold at most 20,000 characters; "
+        "this one has 20,001."
+    )
+    assert not LiveUpdate.all_objects.exists()
+    assert Entry.objects.get(pk=entry.pk).revision == 0
+
+
+def test_an_update_that_would_render_too_large_is_named_and_nothing_is_imported(
+    tmp_path, monkeypatch
+):
+    entry = make_entry(slug="talk")
+    from updates.management.commands import import_liveblog
+
+    # The refused update is in the second chunk: the first is rolled back.
+    monkeypatch.setattr(import_liveblog, "CHUNK", 2)
+    multiplied = f"[r]: https://example.com/{'a' * 9_000}\n\n" + "[r]" * 3_000
+    path = transcript_file(
+        tmp_path, f"**10:00** One.\n\n**10:01** Two.\n\n**10:02** {multiplied}\n"
+    )
+
+    with pytest.raises(CommandError) as error:
+        run_import(path)
+
+    assert str(error.value).startswith(
+        f"{path}, line 5: the update at 10:02: This text would make more than 256 KB of HTML"
+    )
+    assert not LiveUpdate.all_objects.exists()
+    assert Entry.objects.get(pk=entry.pk).revision == 0
+
+
+def test_an_intro_over_the_limit_is_refused_and_nothing_is_imported(tmp_path):
+    entry = make_entry(slug="talk")
+    path = transcript_file(tmp_path, f"{'a' * 20_001}\n\n**10:00** Fine.\n")
+
+    with pytest.raises(CommandError, match="The intro .* may hold at most 20,000 characters"):
+        run_import(path, "talk", "2026-06-01", "Europe/London", "--intro")
+
+    entry.refresh_from_db()
+    assert (entry.revision, entry.intro) == (0, "")
+    assert not LiveUpdate.all_objects.exists()
+
+
+def test_characters_xml_refuses_are_stripped_and_a_second_import_adds_nothing(tmp_path):
+    entry = make_entry(slug="talk")
+    path = transcript_file(tmp_path, "**10:00** Go\x00al\x1b!\n\n**10:01** Line\x0bbreak\n")
+
+    run_import(path)
+    run_import(path)
+
+    assert [text for _, text in saved(entry)] == ["Goal!", "Line\nbreak"]

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from entries.models import Entry
 from liveblog import purge
+from liveblog.text import check_length, xml_safe
 from updates import photos as photo_files
 from updates.rendering import render_fragment, render_markdown
 
@@ -171,19 +172,33 @@ def changes_since(entry, since: int, limit: int) -> ChangeBatch:
     )
 
 
+class RefusedUpdate(ValidationError):
+    """Why post_updates refused an update, and which: its position in the list."""
+
+    def __init__(self, messages: list[str], position: int):
+        super().__init__(messages)
+        self.position = position
+
+
 def post_updates(entry: Entry, updates: list) -> list:
     """Post many new updates to `entry` in one transaction, one revision each.
 
     For imports and `make bench`: the rows go in with one INSERT (then their
     fragments, which need the new ids), in the order given, with the
-    revisions save() would have given them.
+    revisions save() would have given them. Raises RefusedUpdate, before
+    writing anything, for an update that is too long or renders too large.
     """
     from updates.models import LiveUpdate
 
     now = timezone.now()
-    for update in updates:
+    for position, update in enumerate(updates):
         update.entry = entry
-        update.html = render_markdown(update.content)
+        update.content = xml_safe(update.content)
+        try:
+            check_length(update.content)
+            update.html = render_markdown(update.content)
+        except ValidationError as error:
+            raise RefusedUpdate(error.messages, position) from None
         update.updated = now
     with transaction.atomic():
         locked = lock_entry(entry.pk, len(updates))
@@ -211,6 +226,8 @@ def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
     and commands do. Raises ValidationError before writing anything."""
     from updates.models import LiveUpdate
 
+    # Before the emptiness check: a NUL alone is nothing.
+    content = xml_safe(content)
     update = LiveUpdate(entry=entry, content=content, author=author, **fields)
     # Validates what a caller can give (the change log's own fields are not
     # editable, and Django never validates those). Content may be empty when
@@ -236,14 +253,29 @@ def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
     return update
 
 
+def check_photo_text(photo) -> None:
+    """A photo's alt text and caption within their lengths, each error naming its field."""
+    try:
+        photo.full_clean(exclude=["update", "key", "files", "position"])
+    except ValidationError as error:
+        named = []
+        for name, messages in error.message_dict.items():
+            label = photo._meta.get_field(name).verbose_name.capitalize()
+            named += [m if m.startswith(label) else f"{label}: {m}" for m in messages]
+        raise ValidationError(named) from None
+
+
 def process_photos(photos) -> list:
     """Validate and resize every photo first: one refusal, and nothing is posted."""
+    from updates.models import Photo
+
     errors = {}
     processed = []
     for index, photo in enumerate(photos):
         try:
             if not photo.alt.strip():
                 raise ValidationError("Describe the photo in its alt text.", code="alt")
+            check_photo_text(Photo(alt=photo.alt.strip(), caption=photo.caption.strip()))
             processed.append(photo_files.process(photo.file))
         except ValidationError as error:
             errors[f"photo-{index}"] = error.messages
@@ -260,8 +292,8 @@ def attach_photos(update, photos, processed, stored) -> None:
     Photo.objects.bulk_create(
         Photo(
             update=update,
-            alt=photo.alt.strip(),
-            caption=photo.caption.strip(),
+            alt=xml_safe(photo.alt).strip(),
+            caption=xml_safe(photo.caption).strip(),
             position=position,
             key=result.key,
             files=files,
@@ -297,9 +329,26 @@ def set_flags(update, *, key_event: bool | None = None, pinned: bool | None = No
 
 
 def edit_update(update, content: str, photos=()) -> None:
-    """New text for an update, and its photos' alt texts: one revision."""
+    """New text for an update, and its photos' alt texts: one revision.
+
+    Raises ValidationError (`content`, `alt-<photo id>`) before writing anything.
+    """
     from updates.models import Photo
 
+    errors = {}
+    update.content = content
+    try:
+        update.clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    for photo in photos:
+        photo.alt = xml_safe(photo.alt)
+        try:
+            check_photo_text(photo)
+        except ValidationError as error:
+            errors[f"alt-{photo.pk}"] = error.messages
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         Photo.objects.bulk_update(list(photos), ["alt"])
         update.content = content

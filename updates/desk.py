@@ -211,9 +211,13 @@ def edit(request, entry_id: int, update_id: int):
         if not alt:
             errors[f"alt-{photo.pk}"] = ["Describe the photo in its alt text."]
         photo.alt = alt
+    if not errors:
+        try:
+            changes.edit_update(update, content, photos)
+        except ValidationError as error:
+            errors = error.message_dict
     if errors:
         return JsonResponse({"error": "Not saved: see the messages.", "errors": errors}, status=400)
-    changes.edit_update(update, content, photos)
     return JsonResponse(item_json(request, desk_updates(entry_id).get(pk=update.pk)))
 
 

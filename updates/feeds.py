@@ -13,6 +13,7 @@ from entries.models import Entry
 from liveblog.http import cache_publicly, entry_not_found, read_only
 from liveblog.purge import entry_tag
 from liveblog.site import absolute_url
+from liveblog.text import xml_safe
 from updates.models import LiveUpdate
 from updates.summary import summarise
 
@@ -28,6 +29,24 @@ class AtomWithContent(Atom1Feed):
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+    def write(self, outfile, encoding):
+        # Text is made XML-safe when saved (liveblog/text.py), but rows saved
+        # before that, and names from the auth user, are not: one control
+        # character would make the whole feed a 500 (or unparseable XML).
+        self.feed = {name: _xml_safe(value) for name, value in self.feed.items()}
+        self.items = [
+            {name: _xml_safe(value) for name, value in item.items()} for item in self.items
+        ]
+        super().write(outfile, encoding)
+
+
+def _xml_safe(value):
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list | tuple):
+        return [_xml_safe(part) for part in value]
+    return value
 
 
 class UpdatesFeed(Feed):

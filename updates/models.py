@@ -1,12 +1,18 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from liveblog.text import check_length, xml_safe
 from updates import changes, photos
 from updates.rendering import render_fragment, render_markdown
+
+# What an alt text may hold: it is read aloud in full, and sent in the
+# update's HTML with every page and poll.
+ALT_MAX_CHARS = 1_000
 
 
 def now_to_the_second():
@@ -117,6 +123,7 @@ class LiveUpdate(models.Model):
         return text[:60] + "…" if len(text) > 60 else text
 
     def save(self, *args, **kwargs):
+        self.content = xml_safe(self.content)
         # Rendered once here, outside the entry lock, never per request.
         self.html = "" if self.deleted else render_markdown(self.content)
         if self.deleted:
@@ -165,6 +172,14 @@ class LiveUpdate(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.permalink(self.entry.get_absolute_url())
+
+    def clean(self):
+        super().clean()
+        try:
+            check_length(self.content)
+            render_markdown(self.content)
+        except ValidationError as error:
+            raise ValidationError({"content": error.messages}) from None
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -217,6 +232,17 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.alt[:60]
+
+    def save(self, *args, **kwargs):
+        self.alt, self.caption = xml_safe(self.alt), xml_safe(self.caption)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        try:
+            check_length(self.alt, "Alt text", ALT_MAX_CHARS)
+        except ValidationError as error:
+            raise ValidationError({"alt": error.messages}) from None
 
     def sizes(self) -> list[dict]:
         return [{**file, "url": default_storage.url(file["name"])} for file in self.files]

@@ -12,12 +12,14 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from entries.models import Entry
+from liveblog.text import check_length, xml_safe
 from updates import transcript
-from updates.changes import post_updates
+from updates.changes import RefusedUpdate, post_updates
 from updates.models import LiveUpdate
 
 # Rows written per post_updates call: bounds the parameters of one INSERT
@@ -45,7 +47,9 @@ def parse_zone(value: str) -> ZoneInfo:
 
 def read_text(path: str) -> str:
     try:
-        return Path(path).read_bytes().decode("utf-8-sig")
+        # What saving would strip (liveblog/text.py), stripped before the
+        # check for updates already imported compares texts.
+        return xml_safe(Path(path).read_bytes().decode("utf-8-sig"))
     except OSError as error:
         raise CommandError(f"Cannot read {path}: {error.strerror or error}.") from None
     except UnicodeDecodeError as error:
@@ -92,6 +96,16 @@ class Command(BaseCommand):
         zone = zone or entry.zone
         timed = transcript.assign_times(items, first_day, zone)
         for item in timed:
+            try:
+                check_length(item.text, f"The update at {item.published.astimezone(zone):%H:%M}")
+            except ValidationError as error:
+                raise CommandError(f"{file}, line {item.line}: {error.messages[0]}") from None
+        if intro and preamble:
+            try:
+                check_length(preamble, "The intro (the text before the first time marker)")
+            except ValidationError as error:
+                raise CommandError(f"{file}: {error.messages[0]}") from None
+        for item in timed:
             if item.note:
                 self.stderr.write(f"line {item.line}: {item.note}.")
         if preamble and not intro:
@@ -106,9 +120,20 @@ class Command(BaseCommand):
             new = self.new_updates(entry, timed)
             if intro and preamble and entry.intro != preamble:
                 entry.intro = preamble
-                entry.save()
+                try:
+                    entry.save()
+                except ValidationError as error:
+                    raise CommandError(f"{file}: the intro: {error.messages[0]}") from None
             for start in range(0, len(new), CHUNK):
-                post_updates(entry, new[start : start + CHUNK])
+                try:
+                    post_updates(entry, [update for _, update in new[start : start + CHUNK]])
+                except RefusedUpdate as error:
+                    # Raised inside the transaction: nothing is written.
+                    item = new[start + error.position][0]
+                    raise CommandError(
+                        f"{file}, line {item.line}: the update at "
+                        f"{item.published.astimezone(zone):%H:%M}: {error.messages[0]}"
+                    ) from None
                 if len(new) > CHUNK:
                     self.stdout.write(f"  {min(start + CHUNK, len(new))} of {len(new)} written")
         entry.refresh_from_db(fields=["revision"])
@@ -119,7 +144,9 @@ class Command(BaseCommand):
             + f". Revision {entry.revision}."
         )
 
-    def new_updates(self, entry: Entry, timed: list[transcript.Timed]) -> list[LiveUpdate]:
+    def new_updates(
+        self, entry: Entry, timed: list[transcript.Timed]
+    ) -> list[tuple[transcript.Timed, LiveUpdate]]:
         """The updates not in the entry yet; the same time and text is the same update."""
         seen = set(entry.updates.values_list("published", "content"))
         new = []
@@ -127,5 +154,5 @@ class Command(BaseCommand):
             key = (item.published, item.text)
             if key not in seen:
                 seen.add(key)
-                new.append(LiveUpdate(content=item.text, published=item.published))
+                new.append((item, LiveUpdate(content=item.text, published=item.published)))
         return new
