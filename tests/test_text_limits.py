@@ -156,6 +156,22 @@ def test_a_desk_edit_over_the_limit_is_refused_and_changes_nothing(staff_client)
     assert (update.content, update.revision) == ("Short.", 1)
 
 
+def test_an_update_stored_before_the_limits_can_still_be_pinned_and_marked(
+    staff_client, settings
+):
+    entry = make_entry()
+    update = make_update(entry, "[r]\n\n[r]: https://example.com/" + "x" * 400 + "\n" * 2)
+    # Stored when the limit was larger (or before there was one).
+    settings.LIVEBLOG_MAX_UPDATE_HTML_BYTES = 100
+
+    pinned = staff_client.post(desk("_flags", entry.pk, update.pk), {"pinned": "1"})
+    marked = staff_client.post(desk("_flags", entry.pk, update.pk), {"key_event": "1"})
+
+    assert (pinned.status_code, marked.status_code) == (200, 200)
+    update.refresh_from_db()
+    assert update.pinned and update.key_event and update.revision == 3
+
+
 def test_the_limit_follows_the_setting(staff_client, settings):
     settings.LIVEBLOG_MAX_UPDATE_CHARS = 100
     entry = make_entry()

@@ -124,8 +124,13 @@ class LiveUpdate(models.Model):
 
     def save(self, *args, **kwargs):
         self.content = xml_safe(self.content)
-        # Rendered once here, outside the entry lock, never per request.
-        self.html = "" if self.deleted else render_markdown(self.content)
+        # Rendered once here, outside the entry lock, never per request; and
+        # only when the text changed, so that pinning an update stored before
+        # the HTML limit (issue 17) cannot fail on its size.
+        if self.deleted:
+            self.html = ""
+        elif not self.html or self.content != getattr(self, "_loaded_content", None):
+            self.html = render_markdown(self.content)
         if self.deleted:
             self.pinned = False
         elif not self._state.adding and self.content != getattr(
