@@ -13,7 +13,10 @@ The contract:
 - Every reader response names what it depends on
   (liveblog.http.cache_publicly): `entry-<id>` or `index`, in
   `Surrogate-Key` (Fastly), `Cache-Tag` (Cloudflare) and `xkey` (Varnish's
-  xkey module). The CDN removes them before delivery.
+  xkey module). The CDN removes them before delivery. A 404 under
+  /entries/<slug>/ is named by its slug alone (`slug_tag`), whether a draft
+  has it or nobody; an entry becoming visible there (created or going live,
+  or given that slug) purges it.
 - Each tag is purged twice: at once, and again
   LIVEBLOG_POLL_MEMO_SECONDS + FOLLOW_UP_MARGIN later. A worker may answer a
   poll or a page from the entry it read up to LIVEBLOG_POLL_MEMO_SECONDS
@@ -41,6 +44,7 @@ The contract:
   tests send the vendors' requests to a local server that checks them.
 """
 
+import hashlib
 import json
 import logging
 import math
@@ -77,11 +81,30 @@ def entry_tag(entry_id: int) -> str:
     return f"entry-{entry_id}"
 
 
-def entry_changed(entry_id: int, *, listing: bool = False, using: str | None = None) -> None:
-    """After the current transaction commits, purge the entry's cached answers (and `/`)."""
+def slug_tag(slug: str) -> str:
+    """The tag of every 404 under /entries/<slug>/, a draft's or no entry's alike.
+
+    It must not say whether an entry has the slug (a draft's used to carry
+    its entry's tag: wherever a CDN let the header through, that told which
+    draft slugs exist). Hashed: any slug fits the vendors' tag rules
+    (Cloudflare: printable ASCII, case-insensitive, 1,024 characters at most).
+    """
+    return "slug-" + hashlib.sha256(slug.encode()).hexdigest()[:16]
+
+
+def entry_changed(
+    entry_id: int,
+    *,
+    listing: bool = False,
+    slugs: tuple[str, ...] = (),
+    using: str | None = None,
+) -> None:
+    """After the current transaction commits, purge the entry's cached answers
+    (and `/`, and the 404s kept for `slugs`)."""
     tags = [entry_tag(entry_id)]
     if listing:
         tags.append(INDEX_TAG)
+    tags.extend(slug_tag(slug) for slug in slugs)
     purge_after_commit(tags, using=using)
 
 
