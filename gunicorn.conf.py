@@ -35,10 +35,15 @@ access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" "%({x-forwarded-for}i)s" %(D)s'
 )
 # The TLS proxy or CDN in front is the only client: trust its
-# X-Forwarded-Proto (secure_scheme_headers) and nothing else. SCRIPT_NAME and
-# PATH_INFO headers would let any client that gets them past the proxy
-# rewrite the path Django sees (and a cache store the wrong page under a
-# URL); headers with an underscore are dropped altogether.
+# X-Forwarded-Proto and nothing else. gunicorn's default also believes
+# X-Forwarded-Ssl and X-Forwarded-Protocol, which a CDN that strips only
+# X-Forwarded-Proto lets through: a client claiming HTTPS with one of them
+# got the page instead of the redirect, and the cache kept it for everyone
+# (issue 24). SCRIPT_NAME and PATH_INFO headers would let any client that
+# gets them past the proxy rewrite the path Django sees (and a cache store
+# the wrong page under a URL); headers with an underscore are dropped
+# altogether.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 forwarder_headers = ""
 header_map = "drop"

@@ -16,6 +16,7 @@ vcl 4.1;
 # tests/test_cdn.py and tests/test_hostile_traffic.py run this file, with
 # the backend port replaced.
 
+import directors;
 import std;
 import vsthrottle;
 # Purging by tag (the origin's xkey header); both vmods are in Debian's
@@ -40,7 +41,8 @@ backend default {
 }
 
 # Who may ask for /healthz through Varnish: this host's own checks and the
-# load balancers (add their addresses). Everybody else gets a 404.
+# load balancers (add their addresses), with the purge token (below).
+# Everybody else gets a 404.
 acl health_checkers {
     "127.0.0.1";
     "::1";
@@ -48,6 +50,11 @@ acl health_checkers {
 
 # Who may purge: the application servers (liveblog/purge.py, VARNISH_URLS).
 # Add their addresses when they run on other hosts. Everybody else gets a 405.
+# An address is not enough: a TLS terminator or TCP forwarder on this host
+# makes every reader arrive from 127.0.0.1. A purge must also carry the
+# secret in LIVEBLOG_PURGE_TOKEN, which varnishd reads from its environment
+# (std.getenv; the application sends it in X-Liveblog-Token). Unset or
+# shorter than 32 characters: every purge is refused.
 acl purgers {
     "127.0.0.1";
     "::1";
@@ -62,6 +69,12 @@ acl purgers {
 acl tls_terminators {
 }
 
+sub vcl_init {
+    # Only for its key(): SHA-256 of a string as a number (see
+    # liveblog_check_token). It never picks a backend.
+    new token_digest = directors.shard();
+}
+
 # Requests to the origin (misses and passes) each client may send per 10 s;
 # past it, 429 with Retry-After for the next 10 s. Cache hits never count.
 # The admin has its own allowance, and its login form a small one: every
@@ -73,7 +86,9 @@ sub vcl_recv {
         unset req.http.X-Liveblog-Origin-Failed;
         unset req.http.X-Liveblog-Retry-After;
         unset req.http.X-Liveblog-Purged;
+        unset req.http.X-Liveblog-Token-Valid;
         call liveblog_find_client;
+        call liveblog_check_token;
     }
     if (req.method == "PURGE") {
         call liveblog_purge;
@@ -83,7 +98,8 @@ sub vcl_recv {
     call liveblog_normalise_url;
 
     if (req.url ~ "^/healthz$") {
-        if (std.ip(req.http.X-Liveblog-Client, "0.0.0.0") !~ health_checkers) {
+        if (std.ip(req.http.X-Liveblog-Client, "0.0.0.0") !~ health_checkers
+            || !req.http.X-Liveblog-Token-Valid) {
             return (synth(404, "Not Found"));
         }
         return (pass);
@@ -127,15 +143,44 @@ sub liveblog_purge {
     # one of those keys (the page, each `since` and `before` variant, `/`)
     # is removed at once, under any host, with no grace: the next reader
     # waits for the origin's new answer rather than being served the old
-    # one. Answered here, before any lookup or rate limit.
-    if (client.ip !~ purgers) {
+    # one. Answered here, before any lookup or the readers' rate limit.
+    if (std.ip(req.http.X-Liveblog-Client, "0.0.0.0") !~ purgers) {
         return (synth(405, "Method Not Allowed"));
+    }
+    # Right token or wrong, each attempt counts: far more than the
+    # application's pace (a tag at most twice a second per process, all of
+    # an entry's variants in one request), and it bounds both a storm and
+    # guessing.
+    set req.http.X-Liveblog-Bucket = "purge " + req.http.X-Liveblog-Client;
+    if (vsthrottle.is_denied(req.http.X-Liveblog-Bucket, 200, 10s, 10s)) {
+        set req.http.X-Liveblog-Retry-After = std.integer(
+            duration=vsthrottle.blocked(req.http.X-Liveblog-Bucket, 200, 10s, 10s),
+            fallback=10) + 1;
+        return (synth(429, "Too Many Requests"));
+    }
+    if (!req.http.X-Liveblog-Token-Valid) {
+        return (synth(403, "Forbidden: no valid purge token"));
     }
     if (!req.http.xkey-purge) {
         return (synth(400, "Bad Request: no xkey-purge header"));
     }
     set req.http.X-Liveblog-Purged = xkey.purge(req.http.xkey-purge);
     return (synth(200, "Purged"));
+}
+
+sub liveblog_check_token {
+    # X-Liveblog-Token-Valid is set when the client sent the purge token.
+    # VCL has no constant-time comparison: the strings are compared only
+    # when their SHA-256 digests agree (as numbers), so how long a wrong
+    # guess takes tells nothing about how much of the token it got right.
+    if (req.http.X-Liveblog-Token && std.getenv("LIVEBLOG_PURGE_TOKEN") ~ "^.{32,}$"
+        && token_digest.key(req.http.X-Liveblog-Token)
+            == token_digest.key(std.getenv("LIVEBLOG_PURGE_TOKEN"))
+        && req.http.X-Liveblog-Token == std.getenv("LIVEBLOG_PURGE_TOKEN")) {
+        set req.http.X-Liveblog-Token-Valid = "1";
+    }
+    # The secret never goes further.
+    unset req.http.X-Liveblog-Token;
 }
 
 sub liveblog_find_client {
@@ -162,13 +207,29 @@ sub liveblog_drop_forwarder_headers {
     unset req.http.X_Forwarded_For;
     unset req.http.X_Forwarded_Proto;
     unset req.http.X_Forwarded_Host;
-    # Only a trusted terminator knows whether the client spoke HTTPS.
+    # Only a trusted terminator knows whether the client spoke HTTPS, and
+    # it says so in X-Forwarded-Proto alone (the one header gunicorn.conf.py
+    # trusts). Every other way of claiming a scheme goes, from anyone: a
+    # WSGI server or framework that believed one would redirect nobody, and
+    # the page it answered would be cached for plain-HTTP readers.
     if (client.ip !~ tls_terminators) {
         unset req.http.X-Forwarded-Proto;
     }
+    unset req.http.X-Forwarded-Ssl;
+    unset req.http.X-Forwarded-Protocol;
+    unset req.http.X-Forwarded-Scheme;
+    unset req.http.Front-End-Https;
+    unset req.http.X-Url-Scheme;
     unset req.http.X-Forwarded-Host;
     unset req.http.X-Forwarded-Port;
     unset req.http.Forwarded;
+}
+
+sub vcl_hash {
+    # An answer depends on the scheme the origin was told (a 301 to HTTPS,
+    # or the page): plain and HTTPS requests never share a cache object.
+    # The built-in vcl_hash adds the URL and host after this.
+    hash_data(req.http.X-Forwarded-Proto);
 }
 
 sub liveblog_normalise_host {
@@ -228,18 +289,34 @@ sub liveblog_buffer_body {
     # it: a client sending its body slowly holds a Varnish thread (there
     # are thousands), not one of gunicorn's few.
     if (req.http.Content-Length || req.http.Transfer-Encoding) {
-        if (req.url ~ "^/admin(/|\?|$)") {
+        if (req.url ~ "^/admin/(entries/entry/[0-9]+/desk/post|updates/liveupdate/(add|[0-9]+/change))/(\?|$)"
+            && req.http.Cookie ~ "(^|;\s*)sessionid=") {
             # The author's desk posts an update with up to 10 photos of up
             # to 20 MB each in one request (updates/desk.py MAX_PHOTOS,
-            # updates/photos.py MAX_BYTES): a smaller buffer would turn an
-            # ordinary post into a 413. Only that much is held in memory
-            # per request, and the admin's rate limit bounds how often.
-            if (!std.cache_req_body(201MB)) {
-                return (synth(413, "Request body too large"));
-            }
-        } elsif (!std.cache_req_body(10MB)) {
+            # updates/photos.py MAX_BYTES), and so may the update admin's
+            # add and change forms: a smaller buffer would turn an ordinary
+            # post into a 413. Only those URLs, and only with a session
+            # cookie (VCL cannot tell a valid one), hold that much in
+            # memory; Transient storage's cap (docs/deploy.md) bounds the
+            # total.
+            set req.http.X-Liveblog-Body-Limit = "201MB";
+        } elsif (req.url ~ "^/admin(/|\?|$)") {
+            # Sign-in, the entry forms, actions: small. The sign-in page
+            # takes anyone's body, before the admin's rate limit.
+            set req.http.X-Liveblog-Body-Limit = "1MB";
+        } else {
+            set req.http.X-Liveblog-Body-Limit = "10MB";
+        }
+        # A body announced as too large is refused before any of it is
+        # read; a failed std.cache_req_body would close the connection
+        # without telling the client why.
+        if (std.integer(req.http.Content-Length, 0)
+                > std.integer(bytes=std.bytes(req.http.X-Liveblog-Body-Limit), fallback=0)
+            || !std.cache_req_body(std.bytes(req.http.X-Liveblog-Body-Limit))) {
+            unset req.http.X-Liveblog-Body-Limit;
             return (synth(413, "Request body too large"));
         }
+        unset req.http.X-Liveblog-Body-Limit;
     }
 }
 
@@ -278,6 +355,7 @@ sub vcl_pass {
 
 sub vcl_backend_fetch {
     unset bereq.http.X-Liveblog-Client;
+    unset bereq.http.X-Liveblog-Token-Valid;
     # A new connection to the origin for every request. When a connection
     # Varnish reuses closes before any answer (a worker that died, or timed
     # out, mid-request), Varnish sends the request again by itself, a POST
@@ -365,6 +443,10 @@ sub vcl_synth {
     }
     set resp.http.Cache-Control = "no-store";
     set resp.http.X-Content-Type-Options = "nosniff";
+    if (resp.status == 413) {
+        # The rest of the body is never read: this answer ends the connection.
+        set resp.http.Connection = "close";
+    }
     if (resp.status == 429) {
         set resp.http.Retry-After = req.http.X-Liveblog-Retry-After;
         set resp.reason = "Too Many Requests";

@@ -102,14 +102,28 @@ class Entry(models.Model):
                 if not field.primary_key and field.name not in ("revision", "bylines")
             ]
         with transaction.atomic(using=kwargs.get("using")):
-            rezoned = (
-                not self._state.adding
-                and Entry.objects.filter(pk=self.pk).exclude(timezone=self.timezone).exists()
+            before = (
+                None
+                if self._state.adding
+                else Entry.objects.filter(pk=self.pk).values("timezone", "slug", "status").first()
+            )
+            rezoned = before is not None and before["timezone"] != self.timezone
+            # Readers' 404s for its slug (kept a few seconds by the CDN)
+            # become its page when it is published, or given that slug.
+            appears = self.is_published and (
+                before is None
+                or before["status"] == self.Status.DRAFT
+                or before["slug"] != self.slug
             )
             super().save(*args, **kwargs)
             # Title, intro, status and time zone show on its page, its
             # polls and in the listing.
-            purge.entry_changed(self.pk, listing=True, using=kwargs.get("using"))
+            purge.entry_changed(
+                self.pk,
+                listing=True,
+                slugs=(self.slug,) if appears else (),
+                using=kwargs.get("using"),
+            )
             if rezoned:
                 # Stored update fragments show times in the entry's zone.
                 from updates.changes import rerender_fragments

@@ -55,7 +55,7 @@ def detail(request, slug: str):
     entry = remembered.entry(slug)
     if entry is None or not entry.is_published:
         # Drafts are previewed under the admin's URL (entries/previews.py).
-        return entry_not_found(entry and entry.pk)
+        return entry_not_found(slug)
     response = render_entry_page(request, entry, live=True)
     if response.status_code != 200:
         return response

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 
-from liveblog.purge import INDEX_TAG, entry_tag
+from liveblog.purge import slug_tag
 
 SAFE_METHODS = ("GET", "HEAD")
 
@@ -107,18 +107,18 @@ def tag(response, tags: tuple[str, ...]):
     return response
 
 
-def entry_not_found(entry_id: int | None, *, json: bool = False):
-    """The 404 for an entry's page, poll or feed: a draft's (`entry_id`) or no entry's.
+def entry_not_found(slug: str, *, json: bool = False):
+    """The 404 for an entry's page, poll or feed, a draft's and no entry's alike.
 
     No-store like every error, but a CDN may keep 404s a few seconds anyway
     (the shipped VCL does, so a flood of one made-up URL costs the origin one
-    request). The tag says what would turn it into a 200, so that change
-    purges it: the draft's own tag (purged when it goes live), or `index`
-    for a slug no entry has (purged whenever an entry is saved).
+    request). The tag is the slug's, so that an entry becoming visible under
+    it purges it (Entry.save); it is the same whether a draft has the slug or
+    nobody does, so not even the tag headers tell drafts apart.
     """
     message = "No such entry."
     response = json_error(404, message) if json else html_error(404, "404.html", message)
-    return tag(response, (entry_tag(entry_id) if entry_id is not None else INDEX_TAG,))
+    return tag(response, (slug_tag(slug),))
 
 
 def cache_privately(response):

@@ -13,7 +13,10 @@ The contract:
 - Every reader response names what it depends on
   (liveblog.http.cache_publicly): `entry-<id>` or `index`, in
   `Surrogate-Key` (Fastly), `Cache-Tag` (Cloudflare) and `xkey` (Varnish's
-  xkey module). The CDN removes them before delivery.
+  xkey module). The CDN removes them before delivery. A 404 under
+  /entries/<slug>/ is named by its slug alone (`slug_tag`), whether a draft
+  has it or nobody; an entry becoming visible there (created or going live,
+  or given that slug) purges it.
 - Each tag is purged twice: at once, and again
   LIVEBLOG_POLL_MEMO_SECONDS + FOLLOW_UP_MARGIN later. A worker may answer a
   poll or a page from the entry it read up to LIVEBLOG_POLL_MEMO_SECONDS
@@ -34,13 +37,15 @@ The contract:
   without purging. More than MAX_PENDING tags waiting: new ones are dropped
   with a warning, with the same fallback.
 - Backends come from settings (docs/deploy.md): VARNISH_URLS (each server
-  gets `PURGE /` with an `xkey-purge` header), FASTLY_API_TOKEN and
+  gets `PURGE /` with an `xkey-purge` header and LIVEBLOG_PURGE_TOKEN in
+  X-Liveblog-Token), FASTLY_API_TOKEN and
   FASTLY_SERVICE_ID (batch purge by surrogate key), CLOUDFLARE_API_TOKEN and
   CLOUDFLARE_ZONE_ID (purge by cache tag). None configured: nothing is
   queued and no thread starts. The API base URLs are settings too, so the
   tests send the vendors' requests to a local server that checks them.
 """
 
+import hashlib
 import json
 import logging
 import math
@@ -56,6 +61,10 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 INDEX_TAG = "index"
+# Where Varnish looks for LIVEBLOG_PURGE_TOKEN (deploy/varnish.vcl).
+TOKEN_HEADER = "X-Liveblog-Token"
+# deploy/varnish.vcl refuses shorter tokens.
+MIN_TOKEN_LENGTH = 32
 # A tag is purged at most this often; commits in between wait for the next one.
 PURGE_SPACING = 0.5
 # Added to the poll memo's lifetime before the second purge: an origin
@@ -77,11 +86,30 @@ def entry_tag(entry_id: int) -> str:
     return f"entry-{entry_id}"
 
 
-def entry_changed(entry_id: int, *, listing: bool = False, using: str | None = None) -> None:
-    """After the current transaction commits, purge the entry's cached answers (and `/`)."""
+def slug_tag(slug: str) -> str:
+    """The tag of every 404 under /entries/<slug>/, a draft's or no entry's alike.
+
+    It must not say whether an entry has the slug (a draft's used to carry
+    its entry's tag: wherever a CDN let the header through, that told which
+    draft slugs exist). Hashed: any slug fits the vendors' tag rules
+    (Cloudflare: printable ASCII, case-insensitive, 1,024 characters at most).
+    """
+    return "slug-" + hashlib.sha256(slug.encode()).hexdigest()[:16]
+
+
+def entry_changed(
+    entry_id: int,
+    *,
+    listing: bool = False,
+    slugs: tuple[str, ...] = (),
+    using: str | None = None,
+) -> None:
+    """After the current transaction commits, purge the entry's cached answers
+    (and `/`, and the 404s kept for `slugs`)."""
     tags = [entry_tag(entry_id)]
     if listing:
         tags.append(INDEX_TAG)
+    tags.extend(slug_tag(slug) for slug in slugs)
     purge_after_commit(tags, using=using)
 
 
@@ -107,16 +135,21 @@ def send(request: Request) -> bytes:
 class Varnish:
     """`PURGE /` with the tags in `xkey-purge`: deploy/varnish.vcl hard-purges
     every object carrying one of them (xkey.purge), for this address only if
-    it is in the VCL's `purgers` ACL."""
+    it is in the VCL's `purgers` ACL and the request carries the token both
+    sides read from LIVEBLOG_PURGE_TOKEN (in X-Liveblog-Token)."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, token: str = ""):
         self.url = url.rstrip("/") + "/"
+        self.token = token
 
     def __str__(self):
         return f"Varnish at {self.url}"
 
     def purge(self, tags: list[str]) -> None:
-        send(Request(self.url, method="PURGE", headers={"xkey-purge": " ".join(tags)}))
+        headers = {"xkey-purge": " ".join(tags)}
+        if self.token:
+            headers[TOKEN_HEADER] = self.token
+        send(Request(self.url, method="PURGE", headers=headers))
 
 
 class Fastly:
@@ -172,7 +205,7 @@ class Cloudflare:
 
 def backends() -> list:
     """The CDNs to purge, from settings; empty when none is configured."""
-    found: list = [Varnish(url) for url in settings.VARNISH_URLS]
+    found: list = [Varnish(url, settings.LIVEBLOG_PURGE_TOKEN) for url in settings.VARNISH_URLS]
     if settings.FASTLY_API_TOKEN and settings.FASTLY_SERVICE_ID:
         found.append(
             Fastly(settings.FASTLY_API_URL, settings.FASTLY_API_TOKEN, settings.FASTLY_SERVICE_ID)

@@ -278,6 +278,9 @@ LIVEBLOG_PAGE_MEMO_SIZE = int(os.environ.get("LIVEBLOG_PAGE_MEMO_SIZE", "32"))
 # docs/deploy.md): any of these, or none (answers then simply expire).
 # Base URLs of the Varnish servers to purge, comma-separated.
 VARNISH_URLS = env_list("VARNISH_URLS")
+# The secret each purge carries (X-Liveblog-Token); varnishd reads the same
+# variable (deploy/varnish.vcl). Without it Varnish refuses every purge.
+LIVEBLOG_PURGE_TOKEN = os.environ.get("LIVEBLOG_PURGE_TOKEN", "")
 # Fastly: an API token allowed to purge (purge_select) and the service's id.
 FASTLY_API_TOKEN = os.environ.get("FASTLY_API_TOKEN", "")
 FASTLY_SERVICE_ID = os.environ.get("FASTLY_SERVICE_ID", "")

@@ -128,10 +128,10 @@ class Connection:
             self.connection = None
 
 
-def answers(port: int, path: str = "/healthz"):
+def answers(port: int, path: str = "/healthz", headers: dict | None = None):
     try:
         # By IP, as load balancers and Varnish's probe ask.
-        return get(port, path, {"Host": "127.0.0.1"}, timeout=2).status == 200
+        return get(port, path, {"Host": "127.0.0.1", **(headers or {})}, timeout=2).status == 200
     except OSError:
         return False
 
@@ -347,9 +347,23 @@ class Varnish:
 
     `first_byte_timeout` (such as "2s") replaces the backend's, for a test
     that needs the origin to be slower than it without waiting 30 s.
+    `tls_terminators` (addresses) fills that ACL, for a test that plays the
+    TLS terminator. It reads its purge token from the environment as
+    docs/deploy.md says (`purge_token`, random unless given; `token_header`
+    to send it); the application gets it from `purging_env()`.
     """
 
-    def __init__(self, backend_port: int, first_byte_timeout: str | None = None):
+    # As docs/deploy.md's command line: Transient storage (passed request
+    # bodies, short-lived objects) capped, room for one full desk post.
+    TRANSIENT = "256m"
+
+    def __init__(
+        self,
+        backend_port: int,
+        first_byte_timeout: str | None = None,
+        tls_terminators: tuple[str, ...] = (),
+        purge_token: str | None = None,
+    ):
         require(VARNISHD, "apt-get install varnish")
         if VSTHROTTLE is None or XKEY is None:
             missing("needs vsthrottle and xkey (apt-get install varnish-modules)")
@@ -365,6 +379,14 @@ class Varnish:
                 r"\.first_byte_timeout = \w+;", f".first_byte_timeout = {first_byte_timeout};", vcl
             )
             assert replaced == 1, "deploy/varnish.vcl sets no first_byte_timeout"
+        if tls_terminators:
+            listed = "".join(f'\n    "{address}";' for address in tls_terminators)
+            vcl, replaced = re.subn(
+                r"acl tls_terminators \{\n", f"acl tls_terminators {{{listed}\n", vcl
+            )
+            assert replaced == 1, "deploy/varnish.vcl has no tls_terminators ACL"
+        self.purge_token = secrets.token_urlsafe(32) if purge_token is None else purge_token
+        self.token_header = {"X-Liveblog-Token": self.purge_token}
         self.vcl = self.folder / "varnish.vcl"
         self.vcl.write_text(vcl)
         self.process = None
@@ -373,17 +395,47 @@ class Varnish:
         workdir = self.folder / "varnish-work"
         self.process = subprocess.Popen(
             [str(VARNISHD), "-F", "-a", f"127.0.0.1:{self.port}", "-f", str(self.vcl),
-             "-n", str(workdir), "-s", "malloc,128m", "-T", "none", "-p", "thread_pool_min=50"],
+             "-n", str(workdir), "-s", "malloc,128m", "-s", f"Transient=malloc,{self.TRANSIENT}",
+             "-T", "none", "-p", "thread_pool_min=50"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env={**os.environ, "LIVEBLOG_PURGE_TOKEN": self.purge_token},
         )  # fmt: skip
         try:
-            wait_until(lambda: self.process.poll() is not None or answers(self.port), 60, "varnish")
+            wait_until(lambda: self.process.poll() is not None or self.ready(), 60, "varnish")
             if self.process.poll() is not None:
                 raise AssertionError(self.process.stdout.read().decode())
         except BaseException:
             self.__exit__()
             raise
         return self
+
+    def ready(self) -> bool:
+        if len(self.purge_token) >= 32:
+            return answers(self.port, headers=self.token_header)
+        # A Varnish refusing every token: that it answers at all.
+        try:
+            return get(self.port, "/healthz", timeout=2).status == 404
+        except OSError:
+            return False
+
+    def purging_env(self) -> dict:
+        """What the application needs to purge this Varnish (liveblog/purge.py)."""
+        return {
+            "VARNISH_URLS": f"http://127.0.0.1:{self.port}",
+            "LIVEBLOG_PURGE_TOKEN": self.purge_token,
+        }
+
+    def child_pids(self) -> set[int]:
+        """The worker (child) processes of this varnishd, which hold the cache."""
+        children = set()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.add(int(stat.parent.name))
+        return children
 
     def probe_says_healthy(self) -> bool:
         """What Varnish's probe of the origin concludes: at least 2 of its

@@ -1,11 +1,14 @@
 """Cache and security headers on every response, as a CDN and a browser see them."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from entries.models import Entry
+from liveblog import purge
 from tests.checks import assert_sets_no_cookie
 from tests.factories import make_entry, make_update
 
@@ -114,18 +117,26 @@ def test_reader_responses_name_what_they_depend_on_in_every_cdns_tag_header(clie
 
 
 @pytest.mark.parametrize("url_name", ["entries:detail", "updates:poll", "updates:feed"])
-def test_a_404_for_an_entry_url_names_what_would_turn_it_into_a_200(client, url_name):
-    draft = make_entry(status=Entry.Status.DRAFT)
+def test_a_drafts_404_and_an_unknown_slugs_404_carry_the_same_kind_of_tag_and_no_entry_id(
+    client, url_name
+):
+    draft = make_entry(status=Entry.Status.DRAFT, slug="embargoed-launch")
 
     of_a_draft = client.get(reverse(url_name, kwargs={"slug": draft.slug}))
     of_no_entry = client.get(reverse(url_name, kwargs={"slug": "not-written-yet"}))
 
     assert of_a_draft.status_code == of_no_entry.status_code == 404
-    # A CDN keeps 404s a few seconds: going live purges the draft's tag,
-    # saving any entry purges the listing's (liveblog/purge.py).
-    for response, tag in ((of_a_draft, f"entry-{draft.pk}"), (of_no_entry, "index")):
-        assert response["Surrogate-Key"] == response["xkey"] == response["Cache-Tag"] == tag
+    # A CDN keeps 404s a few seconds: the slug's tag is purged when an entry
+    # appears under it (liveblog/purge.py). Where a CDN passes the headers
+    # on, they must not tell a draft's slug from a made-up one.
+    for response, slug in ((of_a_draft, draft.slug), (of_no_entry, "not-written-yet")):
+        tags = {response["Surrogate-Key"], response["xkey"], response["Cache-Tag"]}
+        assert tags == {purge.slug_tag(slug)}
+        assert re.fullmatch(r"slug-[0-9a-f]{16}", purge.slug_tag(slug))
         assert directives(response) == {"no-store": ""}
+    assert of_a_draft.content.replace(b"embargoed-launch", b"") == of_no_entry.content.replace(
+        b"not-written-yet", b""
+    )
 
 
 def test_every_error_says_no_store_django_s_own_pages_too(client):

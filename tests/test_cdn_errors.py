@@ -43,7 +43,7 @@ def stack(tmp_path_factory, django_db_setup, django_db_blocker):
     manage(env, "collectstatic", "--noinput")
     origin = Gunicorn(env, folder, workers=2)
     cdn = Varnish(origin.port)
-    origin.env["VARNISH_URLS"] = f"http://127.0.0.1:{cdn.port}"
+    origin.env.update(cdn.purging_env())
     with origin, cdn:
         yield origin, cdn
 
@@ -54,6 +54,7 @@ def publishing(stack, settings):
     second purge waits for the servers' poll memo (1 s; the tests' is 0)."""
     _, cdn = stack
     settings.VARNISH_URLS = [f"http://127.0.0.1:{cdn.port}"]
+    settings.LIVEBLOG_PURGE_TOKEN = cdn.purge_token
     settings.LIVEBLOG_POLL_MEMO_SECONDS = 1
 
 

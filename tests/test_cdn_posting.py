@@ -65,7 +65,7 @@ def stack(tmp_path_factory):
         manage(env, "shell", "-c", SEED)
         origin = Gunicorn(env, folder, workers=2)
         cdn = Varnish(origin.port)
-        origin.env["VARNISH_URLS"] = f"http://127.0.0.1:{cdn.port}"
+        origin.env.update(cdn.purging_env())
         with origin, cdn:
             yield database, origin, cdn
 
@@ -76,7 +76,9 @@ def _origin_healthy(stack):
     origin healthy, whatever the test before did to them."""
     _, origin, cdn = stack
     wait_until(lambda: len(origin.worker_pids()) == 2 and answers(origin.port), 60, "workers")
-    wait_until(lambda: get(cdn.port, "/healthz").status == 200, 30, "Varnish's probe")
+    wait_until(
+        lambda: get(cdn.port, "/healthz", cdn.token_header).status == 200, 30, "Varnish's probe"
+    )
 
 
 def query(database: PostgresCluster, sql: str, *params) -> list[tuple]:

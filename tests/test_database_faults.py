@@ -133,7 +133,7 @@ def test_through_the_cdn_readers_keep_the_last_good_state_during_an_outage(stack
     # After the previous test's outage, Varnish's probe may still call the
     # origin sick (two good answers needed): Varnish then fetches nothing
     # from it, /healthz included.
-    wait_until(lambda: get(cdn.port, "/healthz").status == 200, 30, "the probe")
+    wait_until(lambda: get(cdn.port, "/healthz", cdn.token_header).status == 200, 30, "the probe")
     good = get(cdn.port, poll)
     assert good.status == 200
 
@@ -162,7 +162,7 @@ def test_an_origin_failing_before_the_probe_notices_still_gets_readers_the_stale
     # would be a flood of misses, which the CDN answers with 429).
     poll = "/entries/stale-copy/updates.json?since=1"
     source = "127.0.12.1"
-    wait_until(lambda: get(cdn.port, "/healthz").status == 200, 30, "the probe")
+    wait_until(lambda: get(cdn.port, "/healthz", cdn.token_header).status == 200, 30, "the probe")
     good = get(cdn.port, poll, source=source)
     assert good.status == 200 and good.headers["x-cache"] == "MISS"
     stored = time.monotonic()

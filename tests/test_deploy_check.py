@@ -6,6 +6,8 @@ import secrets
 import subprocess
 import sys
 
+import pytest
+
 from tests.servers import PROJECT
 
 
@@ -15,7 +17,9 @@ def production_env() -> dict:
         if line.strip() and not line.startswith("#"):
             name, _, value = line.partition("=")
             env[name] = value
+    # Secrets are left empty there, to be generated for each site.
     env["SECRET_KEY"] = secrets.token_urlsafe(50)
+    env["LIVEBLOG_PURGE_TOKEN"] = secrets.token_urlsafe(32)
     return env
 
 
@@ -55,3 +59,17 @@ def test_check_deploy_warns_when_site_url_is_missing():
 
     assert result.returncode == 1
     assert "(liveblog.W001) SITE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize("token", ["", "too-short-to-be-a-secret"])
+def test_check_deploy_warns_when_varnish_is_purged_without_a_long_enough_token(token):
+    result = check_deploy(LIVEBLOG_PURGE_TOKEN=token)
+
+    assert result.returncode == 1
+    assert "(liveblog.W002) LIVEBLOG_PURGE_TOKEN is unset" in result.stderr
+
+
+def test_without_varnish_to_purge_no_token_is_needed():
+    result = check_deploy(LIVEBLOG_PURGE_TOKEN="", VARNISH_URLS="")
+
+    assert result.returncode == 0, result.stderr

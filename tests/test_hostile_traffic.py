@@ -18,10 +18,12 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection, transaction
+from django.urls import reverse
 
 from entries.models import Entry
 from tests.checks import assert_shared
@@ -399,6 +401,64 @@ def test_slow_request_bodies_do_not_starve_readers(stack):
 
     assert [answer.status for answer in misses + direct] == [200] * 20
     assert all(still_sending)
+
+
+def send_a_large_body(port: int, path: str, size: int, source: str) -> str:
+    """POST `size` bytes, announced in Content-Length, as fast as the CDN
+    takes them: its answer's status line, or how the connection ended."""
+    chunk = b"x" * (1 << 20)
+    with socket.create_connection(
+        ("127.0.0.1", port), timeout=30, source_address=(source, 0)
+    ) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: live.example.com\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {size}\r\n\r\n".encode()
+        )
+        try:
+            for _ in range(size // len(chunk)):
+                sock.sendall(chunk)
+        except OSError:
+            pass  # it stopped reading: its answer, if any, is waiting
+        try:
+            return sock.recv(4096).split(b"\r\n", 1)[0].decode() or "closed"
+        except OSError as error:
+            return type(error).__name__
+
+
+def peak_memory(pid: int) -> int:
+    """A process's highest resident memory so far (VmHWM), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+def test_anonymous_large_posts_under_the_admin_are_refused_without_filling_the_cdns_memory(stack):
+    origin, _ = stack
+    size = 150 * (1 << 20)
+    paths = ["/admin/login/"] * 3 + [reverse("admin:updates_liveupdate_add")]
+    posted_before = len(origin.requests(r"^/admin/", method="POST"))
+    # A Varnish of its own: its memory's high-water mark is this test's.
+    with Varnish(origin.port) as cdn:
+        [child] = cdn.child_pids()
+        before = peak_memory(child)
+        with ThreadPoolExecutor(len(paths)) as pool:
+            answers = list(
+                pool.map(
+                    lambda n: send_a_large_body(cdn.port, paths[n], size, f"127.0.13.{n + 1}"),
+                    range(len(paths)),
+                )
+            )
+        grown = peak_memory(child) - before
+    print(f"\n4 anonymous 150 MB posts under the admin: varnishd's child grew {grown >> 20} MB")
+
+    # 413, or the connection closed on a client still sending; never passed on.
+    assert all(answer.startswith("HTTP/1.1 413") or "Reset" in answer or answer == "closed"
+               for answer in answers), answers  # fmt: skip
+    assert any(answer.startswith("HTTP/1.1 413") for answer in answers), answers
+    assert len(origin.requests(r"^/admin/", method="POST")) == posted_before
+    assert grown < 32 * (1 << 20)
 
 
 def test_a_page_a_poll_and_a_static_file_carry_the_security_headers_and_no_cookie(stack):

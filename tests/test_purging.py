@@ -207,6 +207,42 @@ def test_an_entry_change_purges_the_entry_and_the_listing(apis):
     assert all(batch == both for batch in apis.tags("fastly"))
 
 
+def test_going_live_purges_the_404s_kept_for_the_entrys_slug(apis):
+    draft = make_entry(status=Entry.Status.DRAFT, slug="embargoed")
+    draft.title = "Still embargoed"
+    draft.save()
+    assert purge.wait_until_idle(30)
+    # A draft's saves leave its 404s alone: they stay 404s.
+    assert purge.slug_tag("embargoed") not in sum(apis.tags("fastly"), [])
+    apis.received.clear()
+
+    draft.go_live()
+    assert purge.wait_until_idle(30)
+
+    for vendor in ("fastly", "cloudflare"):
+        assert purge.slug_tag("embargoed") in sum(apis.tags(vendor), [])
+
+
+def test_a_new_slug_for_a_published_entry_purges_that_slugs_404s(apis):
+    entry = make_entry(status=Entry.Status.LIVE, slug="keynote-draft-name")
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+
+    entry.slug = "keynote"
+    entry.save()
+    assert purge.wait_until_idle(30)
+
+    for vendor in ("fastly", "cloudflare"):
+        assert purge.slug_tag("keynote") in sum(apis.tags(vendor), [])
+
+
+def test_an_entry_created_live_purges_its_slugs_404s(apis):
+    make_entry(status=Entry.Status.LIVE, slug="announced-early")
+    assert purge.wait_until_idle(30)
+
+    assert purge.slug_tag("announced-early") in sum(apis.tags("fastly"), [])
+
+
 def test_edits_deletions_and_deleted_entries_purge_too(apis):
     entry = make_entry()
     update = make_update(entry)

@@ -112,6 +112,6 @@ def entry_feed(request, slug: str):
     """An entry's latest updates as Atom; drafts are 404 (no preview in feed readers)."""
     entry = Entry.objects.filter(slug=slug).first()
     if entry is None or not entry.is_published:
-        return entry_not_found(entry and entry.pk)
+        return entry_not_found(slug)
     response = UpdatesFeed()(request, entry=entry)
     return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))

@@ -60,7 +60,7 @@ def poll(request, slug: str):
     entry = entry_state(slug, at_least=since)
     # Drafts are 404 here for everyone; staff preview them under the admin.
     if entry is None or not entry.is_published:
-        return entry_not_found(entry and entry.pk, json=True)
+        return entry_not_found(slug, json=True)
 
     zone = entry.zone
     entry_url = entry.url
