@@ -156,9 +156,7 @@ def test_a_desk_edit_over_the_limit_is_refused_and_changes_nothing(staff_client)
     assert (update.content, update.revision) == ("Short.", 1)
 
 
-def test_an_update_stored_before_the_limits_can_still_be_pinned_and_marked(
-    staff_client, settings
-):
+def test_an_update_stored_before_the_limits_can_still_be_pinned_and_marked(staff_client, settings):
     entry = make_entry()
     update = make_update(entry, "[r]\n\n[r]: https://example.com/" + "x" * 400 + "\n" * 2)
     # Stored when the limit was larger (or before there was one).
