@@ -68,6 +68,20 @@ def hostile_files() -> dict[str, bytes]:
     files["WebP 16000 x 3100 RGBA"] = encoded(
         Image.new("RGBA", (16000, 3100), (200, 30, 30, 255)), "WEBP", lossless=True
     )
+    # The largest accepted (updates/photos.py MAX_DECODED_PIXELS), noisy so
+    # that encoding them costs what a real picture does.
+    noise = Image.merge(
+        "RGBA",
+        [Image.effect_noise((1500, 1000), 60).convert("L").resize((6000, 4000)) for _ in range(4)],
+    )
+    files["WebP 6000 x 4000 RGBA"] = encoded(noise, "WEBP", quality=80)
+    files["WebP 4032 x 3024 RGBA"] = encoded(noise.resize((4032, 3024)), "WEBP", quality=80)
+    del noise
+    gradient = Image.linear_gradient("L").resize((6000, 4000))
+    files["PNG 6000 x 4000 RGBA"] = encoded(
+        Image.merge("RGBA", [gradient, gradient.rotate(180), gradient, gradient]), "PNG"
+    )
+    del gradient
     files["PNG 1 x 50000000"] = encoded(Image.new("L", (1, 50_000_000)), "PNG", optimize=True)
     files["PNG 7071 x 7071 RGBA"] = encoded(
         Image.new("RGBA", (7071, 7071), (30, 200, 30, 128)), "PNG", optimize=True
@@ -136,11 +150,10 @@ def child_desk_post(path: str, count: str) -> None:
     settings.STORAGES["staticfiles"] = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
     }
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse
-
-    from django.contrib.auth import get_user_model
 
     from tests.factories import make_entry
 
@@ -217,33 +230,35 @@ def main() -> None:
         # Made in a child: a process's peak RSS counts its parent's at the
         # fork, so this one stays small.
         names, _ = run_child(["--make-files", str(folder)], folder)
-        files = {name: (folder / file).read_bytes() for name, file in names.items()}
+        # Paths only: the files are never read in this process.
+        files = {name: folder / file for name, file in names.items()}
         print(f"{'file':<30} {'bytes':>10} {'peak RSS':>9} {'time':>7}  outcome")
-        for name, data in files.items():
-            path = folder / "upload"
-            path.write_bytes(data)
+        for name, path in files.items():
             answer, peak = run_child(["--process", str(path)], folder)
             print(
-                f"{name:<30} {len(data):>10,} {peak:>6.0f} MB {answer['seconds']:>5.2f} s  "
-                f"{answer['outcome']}"
+                f"{name:<30} {path.stat().st_size:>10,} {peak:>6.0f} MB "
+                f"{answer['seconds']:>5.2f} s  {answer['outcome']}"
             )
         print()
         print("One desk post of ten files (each a byte different), in a fresh process:")
-        for name in ("WebP 16000 x 3100 RGBA", "PNG 7071 x 7071 RGBA", "phone JPEG 4000 x 3000"):
-            path = folder / "upload"
-            path.write_bytes(files[name])
+        for name in (
+            "WebP 16000 x 3100 RGBA",
+            "PNG 7071 x 7071 RGBA",
+            "WebP 4032 x 3024 RGBA",
+            "PNG 6000 x 4000 RGBA",
+            "phone JPEG 4000 x 3000",
+        ):
             (folder / "db.sqlite3").unlink(missing_ok=True)
-            answer, peak = run_child(["--desk-post", str(path), "10"], folder)
+            answer, peak = run_child(["--desk-post", str(files[name]), "10"], folder)
             print(
                 f"  10 x {name:<25} {peak:>6.0f} MB {answer['seconds']:>6.2f} s  "
                 f"{answer['outcome'][:100]}"
             )
         print()
-        path = folder / "upload"
-        path.write_bytes(files["phone JPEG 4000 x 3000"])
+        phone = files["phone JPEG 4000 x 3000"]
         (folder / "db.sqlite3").unlink(missing_ok=True)
-        answer, peak = run_child(["--phone-posts", str(path)], folder)
-        print(f"post_update of a 4000 x 3000 JPEG, {len(files['phone JPEG 4000 x 3000']):,} bytes")
+        answer, peak = run_child(["--phone-posts", str(phone)], folder)
+        print(f"post_update of a 4000 x 3000 JPEG, {phone.stat().st_size:,} bytes")
         print("  stored: " + ", ".join(answer["stored"]))
         print("  time to post (3 runs): " + ", ".join(f"{t:.2f} s" for t in answer["timings"]))
         print(f"  peak RSS {peak:.0f} MB")
