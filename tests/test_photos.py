@@ -102,7 +102,7 @@ def test_png_webp_and_the_first_frame_of_a_gif_are_accepted(media_root):
         (SimpleUploadedFile("IMG_0001.heic", HEIC), "HEIC photos are not accepted"),
         (SimpleUploadedFile("notes.jpg", b"just some text " * 100), "not a photo in a format"),
         (encoded(Image.new("RGB", (60, 40)), "BMP", "old.bmp"), "BMP images are not accepted"),
-        (png_claiming(10_000, 6_000), "too large (10000 × 6000): at most 50 megapixels"),
+        (png_claiming(10_000, 6_000), "too large (10000 × 6000): at most 24 megapixels for a PNG"),
         (SimpleUploadedFile("huge.jpg", b"\xff" * (20 * 1024 * 1024 + 1)), "at most 20 MB"),
     ],
     ids=["svg", "heic", "text", "bmp", "60-megapixels", "over-20-MB"],
