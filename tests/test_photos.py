@@ -14,7 +14,7 @@ from PIL import Image
 
 from tests.checks import assert_shared
 from tests.factories import make_entry, make_update
-from tests.images import HEIC, SVG, encoded, phone_jpeg, png_claiming
+from tests.images import HEIC, SVG, display_p3_profile, encoded, phone_jpeg, png_claiming
 from updates.changes import PhotoUpload, post_update
 from updates.models import LiveUpdate, Photo
 
@@ -102,7 +102,7 @@ def test_png_webp_and_the_first_frame_of_a_gif_are_accepted(media_root):
         (SimpleUploadedFile("IMG_0001.heic", HEIC), "HEIC photos are not accepted"),
         (SimpleUploadedFile("notes.jpg", b"just some text " * 100), "not a photo in a format"),
         (encoded(Image.new("RGB", (60, 40)), "BMP", "old.bmp"), "BMP images are not accepted"),
-        (png_claiming(10_000, 6_000), "too large (10000 × 6000): at most 50 megapixels"),
+        (png_claiming(10_000, 6_000), "too large (10000 × 6000): at most 24 megapixels for a PNG"),
         (SimpleUploadedFile("huge.jpg", b"\xff" * (20 * 1024 * 1024 + 1)), "at most 20 MB"),
     ],
     ids=["svg", "heic", "text", "bmp", "60-megapixels", "over-20-MB"],
@@ -322,3 +322,39 @@ def test_a_new_file_for_a_photo_in_the_stock_admin_replaces_the_old_files(
     names = {p.relative_to(media_root).as_posix() for p in stored_files(media_root)}
     assert names == {f["name"] for f in photo.files} and not names & old
     assert 'alt="The stage, closer"' in LiveUpdate.objects.get().fragment
+
+
+def test_a_long_screenshot_is_stored_no_taller_than_webp_allows(media_root):
+    # 1,000 × 20,000: its 960- and 1,000-wide sizes would be over WebP's 16,383.
+    screenshot = Image.linear_gradient("L").resize((1000, 20000))
+
+    photo = post_photo(make_entry(), encoded(screenshot, "PNG", "long.png")).photos.get()
+
+    assert [(f["width"], f["height"]) for f in photo.files] == [(480, 9600), (819, 16380)]
+    assert Image.open(media_root / photo.files[-1]["name"]).size == (819, 16380)
+
+
+def test_a_16_bit_greyscale_png_keeps_its_greys(media_root):
+    # Mid-grey in 16 bits is 32,896; clipped to 8 bits it was white.
+    grey = Image.new("I", (600, 400), 32896).convert("I;16")
+    upload = encoded(grey, "PNG", "scan.png")
+    assert Image.open(upload).mode == "I;16"
+
+    photo = post_photo(make_entry(), upload).photos.get()
+
+    stored = Image.open(media_root / photo.files[0]["name"]).convert("RGB")
+    assert all(abs(channel - 128) <= 2 for channel in stored.getpixel((100, 100)))
+
+
+def test_a_display_p3_photo_is_converted_to_srgb_before_its_profile_is_dropped(media_root):
+    # A saturated red in Display P3; in sRGB it needs more red, less green
+    # and blue (worked out by hand from the two spaces' primaries).
+    p3_red = Image.new("RGB", (600, 400), (220, 60, 50))
+    upload = encoded(p3_red, "PNG", "phone.png", icc_profile=display_p3_profile())
+
+    photo = post_photo(make_entry(), upload).photos.get()
+
+    stored = Image.open(media_root / photo.files[0]["name"])
+    assert "icc_profile" not in stored.info
+    red, green, blue = stored.convert("RGB").getpixel((100, 100))
+    assert abs(red - 241) <= 3 and abs(green - 30) <= 3 and abs(blue - 30) <= 3

@@ -3,7 +3,9 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 
+from liveblog.http import html_error
 from updates import changes, photos
+from updates.desk import MAX_PHOTOS
 from updates.models import LiveUpdate, Photo
 
 
@@ -37,7 +39,8 @@ class PhotoForm(forms.ModelForm):
                 # A new file for this photo: the old one's files go after commit.
                 photos.delete_files_after_commit(self.instance.key, self.instance.files)
             self.instance.key = processed.key
-            self.instance.files = photos.store(processed)
+            # In the admin's transaction, under the files' lock (photos.claim).
+            self.instance.files = photos.claim(processed)
         return super().save(commit)
 
 
@@ -45,6 +48,16 @@ class PhotoInline(admin.StackedInline):
     model = Photo
     form = PhotoForm
     extra = 1
+    # As many as the desk takes (updates/desk.py MAX_PHOTOS); Django's own
+    # limit would be 1,000 forms, each processed before any count is checked.
+    max_num = MAX_PHOTOS
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # absolute_max: a forged TOTAL_FORMS above it is refused before any
+        # photo form is built, let alone processed.
+        kwargs.setdefault("absolute_max", self.max_num)
+        kwargs.setdefault("validate_max", True)
+        return super().get_formset(request, obj, **kwargs)
 
 
 @admin.register(LiveUpdate)
@@ -60,6 +73,16 @@ class LiveUpdateAdmin(admin.ModelAdmin):
     formfield_overrides = {
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 14, "cols": 90})},
     }
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except photos.Busy as busy:
+            # Too many photos being processed at once in this process (issue
+            # 17): nothing was saved; the author sends the form again.
+            response = html_error(503, "503.html", str(busy))
+            response["Retry-After"] = str(photos.RETRY_AFTER_SECONDS)
+            return response
 
     def get_fields(self, request, obj=None):
         # A new update is stamped when it is saved, not when the form was

@@ -244,6 +244,9 @@ def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
         with transaction.atomic():
             update.save()
             if photos:
+                # Again under the files' lock: a deletion of the same file
+                # may have removed them since (updates/photos.py, issue 17).
+                stored = [photo_files.claim(result) for result in processed]
                 attach_photos(update, photos, processed, stored)
     except BaseException:
         # The files of a post that did not commit would be orphans.

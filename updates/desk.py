@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from entries.models import Entry
 from liveblog.http import json_error
-from updates import changes
+from updates import changes, photos
 from updates.models import LiveUpdate
 
 # What the desk shows on load; older updates are in the admin's list.
@@ -152,6 +152,14 @@ def validation_errors(error: ValidationError) -> JsonResponse:
     return response
 
 
+def photos_busy(busy: photos.Busy) -> JsonResponse:
+    """Too many photos being processed in this process (issue 17): nothing
+    was posted, and the desk may send the same composition again."""
+    response = json_error(503, str(busy))
+    response["Retry-After"] = str(photos.RETRY_AFTER_SECONDS)
+    return response
+
+
 @never_cache
 @require_POST
 def post(request, entry_id: int):
@@ -178,6 +186,8 @@ def post(request, entry_id: int):
             )
         except ValidationError as error:
             return validation_errors(error)
+        except photos.Busy as busy:
+            return photos_busy(busy)
         except IntegrityError:
             # The same composition, committed by a request a moment earlier.
             update = desk_updates(entry.pk).filter(idempotency_key=key).first()

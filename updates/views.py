@@ -2,11 +2,12 @@ from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.static import serve
 
-from liveblog.http import cache_publicly, entry_not_found, json_error, read_only
+from liveblog.http import cache_publicly, entry_not_found, json_error, read_only, tag
 from liveblog.purge import entry_tag
 from updates import paging
 from updates.changes import changes_since
 from updates.entry_state import entry_state
+from updates.photos import photo_tag
 
 # The largest value a PostgreSQL bigint (the revision column) holds.
 MAX_REVISION = paging.MAX_BIGINT
@@ -103,10 +104,14 @@ def poll(request, slug: str):
 @read_only()
 def media(request, name: str):
     """A stored photo size from MEDIA_ROOT. Its name never changes meaning
-    (updates/photos.py): browsers and the CDN may keep it for a year."""
+    (updates/photos.py): browsers may keep it for a year, and so may the CDN
+    until the photo is deleted, which purges its tag (issue 17)."""
+    # photos/<key>-<width>.webp, as the URL pattern allows.
+    tags = (photo_tag(name.removeprefix("photos/").partition("-")[0]),)
     try:
         response = serve(request, name, document_root=settings.MEDIA_ROOT)
     except Http404:
-        return json_error(404, "No such file.")
+        # Tagged too: posting the same file again purges the CDN's short-lived 404.
+        return tag(json_error(404, "No such file."), tags)
     response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
-    return response
+    return tag(response, tags)
