@@ -89,9 +89,7 @@ class Forwarder:
                 method, path, headers={"Host": "live.example.com", **(headers or {})}
             )
             response = connection.getresponse()
-            return Response(
-                response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-            )
+            return Response(response.status, response.getheaders(), response.read())
         finally:
             connection.close()
 
