@@ -53,6 +53,23 @@ def wait_until(check, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def settled(read, quiet: float = 1.0, timeout: float = 15):
+    """What `read()` returns once it has stayed the same for `quiet` seconds.
+
+    gunicorn logs a request just after answering it, and a request the CDN
+    sent again is logged later still: a count read at once may miss it.
+    """
+    deadline = time.monotonic() + timeout
+    value, since = read(), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, f"still changing after {timeout}s: {value!r}"
+        time.sleep(0.1)
+        latest = read()
+        if latest != value:
+            value, since = latest, time.monotonic()
+    return value
+
+
 class Headers(Mapping):
     """Every header line of an answer, in the order it came.
 
