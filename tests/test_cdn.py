@@ -17,6 +17,7 @@ import time
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.urls import reverse
@@ -297,7 +298,10 @@ def test_staff_previews_pass_the_cdn_under_the_admin_prefix_and_public_urls_igno
     _, cdn, _ = stack
     draft = make_entry(status=Entry.Status.DRAFT, title="Embargoed")
     make_update(draft, "Not yet")
-    client.force_login(django_user_model.objects.create_user("editor", is_staff=True))
+    editor = django_user_model.objects.create_user("editor", is_staff=True)
+    # A preview needs view (or change) on Entry, as the admin's change view.
+    editor.user_permissions.add(Permission.objects.get(codename="view_entry"))
+    client.force_login(editor)
     session = {"Cookie": f"_ga=1; sessionid={client.cookies['sessionid'].value}"}
     preview = reverse("entry_preview", kwargs={"slug": draft.slug})
 
