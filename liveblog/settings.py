@@ -307,6 +307,9 @@ if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# No script needs the CSRF cookie: the desk sends the token from its form
+# (static/liveblog/desk.js), so an injected script cannot read it either.
+CSRF_COOKIE_HTTPONLY = True
 # HSTS is opt-in: once sent, browsers refuse plain HTTP for that long.
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)

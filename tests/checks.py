@@ -13,7 +13,7 @@ def headers_of(response) -> dict[str, list[str]]:
     A Django response keeps its cookies apart from its headers; they are
     Set-Cookie lines here."""
     if isinstance(response, Response):
-        return {name: [value] for name, value in response.headers.items()}
+        return {name: response.headers.get_all(name) for name in response.headers}
     found: dict[str, list[str]] = {}
     for name, value in response.items():
         found.setdefault(name.lower(), []).append(value)

@@ -159,9 +159,7 @@ class AdminAuthor:
         ).encode()  # fmt: skip
         response = self.request("POST", reverse("admin:updates_liveupdate_add"), body)
         try:
-            return Response(
-                response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-            )
+            return Response(response.status, response.getheaders(), response.read())
         finally:
             response.connection.close()
 

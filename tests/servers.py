@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from tests.tools import missing
@@ -52,10 +53,66 @@ def wait_until(check, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def settled(read, quiet: float = 1.0, timeout: float = 15):
+    """What `read()` returns once it has stayed the same for `quiet` seconds.
+
+    gunicorn logs a request just after answering it, and a request the CDN
+    sent again is logged later still: a count read at once may miss it.
+    """
+    deadline = time.monotonic() + timeout
+    value, since = read(), time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, f"still changing after {timeout}s: {value!r}"
+        time.sleep(0.1)
+        latest = read()
+        if latest != value:
+            value, since = latest, time.monotonic()
+    return value
+
+
+class Headers(Mapping):
+    """Every header line of an answer, in the order it came.
+
+    A dict of lines keeps one per name: a second Vary, Set-Cookie or
+    Cache-Control line would hide the first, and a check could pass on
+    what it never saw. Names match in any case; `headers[name]` joins a
+    repeated field's values with ", " (RFC 9110, 5.3), and `get_all` gives
+    them line by line, as Set-Cookie needs.
+    """
+
+    def __init__(self, lines: Iterable[tuple[str, str]]):
+        self.lines = [(name.lower(), value) for name, value in lines]
+
+    def get_all(self, name: str) -> list[str]:
+        name = name.lower()
+        return [value for key, value in self.lines if key == name]
+
+    def __getitem__(self, name: str) -> str:
+        values = self.get_all(name)
+        if not values:
+            raise KeyError(name)
+        return ", ".join(values)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(name for name, _ in self.lines))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(name for name, _ in self.lines))
+
+    def __contains__(self, name) -> bool:
+        return isinstance(name, str) and bool(self.get_all(name))
+
+    def __repr__(self) -> str:
+        return f"Headers({self.lines!r})"
+
+
 class Response:
-    def __init__(self, status: int, headers: dict, body: bytes):
+    def __init__(
+        self, status: int, headers: Mapping[str, str] | Iterable[tuple[str, str]], body: bytes
+    ):
         self.status = status
-        self.headers = headers
+        # http.client's getheaders() (every line), or a mapping.
+        self.headers = Headers(headers.items() if isinstance(headers, Mapping) else headers)
         self.body = body
 
     def json(self):
@@ -84,9 +141,7 @@ def get(
     try:
         connection.request(method, path, body=body, headers={"Host": SITE, **(headers or {})})
         response = connection.getresponse()
-        return Response(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        )
+        return Response(response.status, response.getheaders(), response.read())
     finally:
         connection.close()
 
@@ -110,11 +165,7 @@ class Connection:
             try:
                 self.connection.request("GET", path, headers={"Host": SITE, **(headers or {})})
                 response = self.connection.getresponse()
-                return Response(
-                    response.status,
-                    {k.lower(): v for k, v in response.getheaders()},
-                    response.read(),
-                )
+                return Response(response.status, response.getheaders(), response.read())
             except (http.client.HTTPException, OSError):
                 # The server closed the idle connection: once more on a new one.
                 self.close()

@@ -4,13 +4,17 @@ The measuring itself needs wrk, gunicorn, Varnish and PostgreSQL and is not
 a test (issue 8); its report is plain arithmetic on the rounds, checked here.
 """
 
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
 from bench import run
+from tests.servers import PROJECT, SITE
 
 MACHINE = {"cpu": "Test CPU", "cores": 2, "versions": {"Python": "3"}, "idle_busy": [0.02, 0.05]}
 
@@ -120,3 +124,44 @@ def test_the_median_ignores_one_disturbed_round():
 
 def test_the_trivial_view_exists_only_while_the_bench_runs(client):
     assert client.get("/bench/trivial.json").status_code == 404
+
+
+# The settings as gunicorn loads them for `make bench` (bench/run.py sets
+# LIVEBLOG_BENCH=true in the servers' environment), in a fresh interpreter:
+# the URL patterns are fixed when liveblog.urls is first imported.
+ASK_TRIVIAL = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client, override_settings
+# The 404 page links static files, which no collectstatic has listed.
+storages = {**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+with override_settings(STORAGES=storages):
+    response = Client().get("/bench/trivial.json", headers={"Host": SITE})
+body = response.json() if response.status_code == 200 else None
+print(json.dumps([response.status_code, body, response.get("X-Content-Type-Options")]))
+"""
+
+
+def ask_the_trivial_view(tmp_path, bench: str) -> list:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="liveblog.settings",
+        DEBUG="false",
+        SECRET_KEY="insecure-key-for-tests-only",
+        ALLOWED_HOSTS=SITE,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        SECURE_SSL_REDIRECT="false",
+        LIVEBLOG_BENCH=bench,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", ASK_TRIVIAL.replace("SITE", repr(SITE))],
+        env=env, cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_while_the_bench_runs_the_trivial_view_answers_through_the_same_middleware(tmp_path):
+    assert ask_the_trivial_view(tmp_path, "true") == [200, {"status": "ok"}, "nosniff"]

@@ -299,7 +299,7 @@ def test_staff_previews_pass_the_cdn_under_the_admin_prefix_and_public_urls_igno
     draft = make_entry(status=Entry.Status.DRAFT, title="Embargoed")
     make_update(draft, "Not yet")
     editor = django_user_model.objects.create_user("editor", is_staff=True)
-    # Being staff is not enough to read drafts (tests/test_permissions.py).
+    # A preview needs view (or change) on Entry, as the admin's change view.
     editor.user_permissions.add(Permission.objects.get(codename="view_entry"))
     client.force_login(editor)
     session = {"Cookie": f"_ga=1; sessionid={client.cookies['sessionid'].value}"}
@@ -314,3 +314,47 @@ def test_staff_previews_pass_the_cdn_under_the_admin_prefix_and_public_urls_igno
     assert staff_preview.status == 200 and b"Embargoed" in staff_preview.body
     assert "no-store" in staff_preview.headers["cache-control"]
     assert anonymous_preview.status == 302
+
+
+def test_a_reader_revalidating_the_page_or_a_poll_gets_304_from_the_cache(stack):
+    _, cdn, _ = stack
+    entry = make_entry()
+    make_update(entry, "Revalidated")
+    source = "127.0.8.3"
+
+    for url in (entry.get_absolute_url(), f"{entry.poll_url()}?since=0"):
+        first = get(cdn.port, url, source=source)
+        etag = first.headers["etag"]
+        same = get(cdn.port, url, {"If-None-Match": etag}, source=source)
+        changed = get(cdn.port, url, {"If-None-Match": '"an-older-answer"'}, source=source)
+        # Purged without a change: the origin's answer has the same ETag.
+        purge_entry = {"xkey-purge": f"entry-{entry.pk}", **cdn.token_header}
+        assert get(cdn.port, "/", purge_entry, method="PURGE").status == 200
+        after_purge = get(cdn.port, url, {"If-None-Match": etag}, source=source)
+
+        assert first.status == 200 and changed.status == 200, url
+        assert changed.body == first.body, url
+        assert (same.status, same.body, same.headers["x-cache"]) == (304, b"", "HIT"), url
+        assert same.headers["etag"] == etag, url
+        assert (after_purge.status, after_purge.headers["x-cache"]) == (304, "MISS"), url
+
+
+def test_a_purge_without_tags_is_refused_and_a_purge_says_how_many_answers_it_removed(stack):
+    _, cdn, _ = stack
+    entry = make_entry()
+    make_update(entry)
+    urls = [entry.get_absolute_url(), f"{entry.poll_url()}?since=0", f"{entry.poll_url()}?since=1"]
+    source = "127.0.8.4"
+    for url in urls:
+        get(cdn.port, url, source=source)
+    purge_entry = {"xkey-purge": f"entry-{entry.pk}", **cdn.token_header}
+
+    untagged = get(cdn.port, "/", cdn.token_header, method="PURGE")
+    still = [get(cdn.port, url, source=source).headers["x-cache"] for url in urls]
+    purged = get(cdn.port, "/", purge_entry, method="PURGE")
+    again = get(cdn.port, "/", purge_entry, method="PURGE")
+
+    assert untagged.status == 400 and b"no xkey-purge header" in untagged.body
+    assert still == ["HIT"] * 3
+    assert purged.status == 200 and purged.headers["x-purged-objects"] == "3"
+    assert again.status == 200 and again.headers["x-purged-objects"] == "0"

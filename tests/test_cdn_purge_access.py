@@ -89,9 +89,7 @@ class Forwarder:
                 method, path, headers={"Host": "live.example.com", **(headers or {})}
             )
             response = connection.getresponse()
-            return Response(
-                response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-            )
+            return Response(response.status, response.getheaders(), response.read())
         finally:
             connection.close()
 
@@ -131,6 +129,13 @@ def test_a_reader_behind_a_forwarder_on_the_cdns_host_gets_no_health_answer(cdn)
     assert through_forwarder.status == 404
     # The load balancer's own check, with the token, still gets its answer.
     assert get(cdn.port, "/healthz", cdn.token_header).status == 200
+
+
+def test_an_address_outside_the_health_checkers_gets_no_health_answer_even_with_the_token(cdn):
+    stranger = get(cdn.port, "/healthz", cdn.token_header, source="127.0.8.3")
+
+    assert stranger.status == 404 and stranger.body == b"Not Found\n"
+    assert "no-store" in stranger.headers["cache-control"]
 
 
 def test_the_application_purges_with_its_token_and_nothing_else_does(cdn):

@@ -7,9 +7,12 @@ real servers, gunicorn behind Varnish, with the redirect on.
 
 import json
 import os
+import re
 import runpy
+import secrets
 import subprocess
 import sys
+from urllib.parse import urlencode
 
 import pytest
 
@@ -100,8 +103,16 @@ SCHEME_CLAIMS = {
     "X-Url-Scheme": "https",
     "Forwarded": "for=192.0.2.1;proto=https",
 }
-SEED = 'from entries.models import Entry; Entry.objects.create(title="Keynote", slug="keynote", status="live")'
+PASSWORD = secrets.token_urlsafe(16)
+SEED = f"""
+from django.contrib.auth import get_user_model
+from entries.models import Entry
+Entry.objects.create(title="Keynote", slug="keynote", status="live")
+get_user_model().objects.create_superuser("author", password={PASSWORD!r})
+"""
 PAGE = "/entries/keynote/"
+# What docs/deploy.md and .env.example give production.
+HSTS = "max-age=31536000; includeSubDomains; preload"
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +120,13 @@ def redirecting_origin(tmp_path_factory):
     require(VARNISHD, "apt-get install varnish")
     folder = tmp_path_factory.mktemp("https")
     env = production_environment(f"sqlite:///{folder}/db.sqlite3", folder / "static")
-    env.update(SECURE_SSL_REDIRECT="true", TRUST_X_FORWARDED_PROTO="true")
+    env.update(
+        SECURE_SSL_REDIRECT="true",
+        TRUST_X_FORWARDED_PROTO="true",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="true",
+        SECURE_HSTS_PRELOAD="true",
+    )
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
     manage(env, "shell", "-c", SEED)
@@ -160,6 +177,49 @@ def test_behind_a_trusted_terminator_https_and_plain_http_never_share_a_cached_a
     assert [answer.status for answer in https] == [200, 200]
     assert https[1].headers["x-cache"] == "HIT"
     assert is_the_redirect(plain) and is_the_redirect(http)
+
+
+def cookie_attributes(answers) -> dict[str, set[str]]:
+    """Each cookie the answers set: its name → its attribute names, lower case."""
+    found = {}
+    for answer in answers:
+        for line in answer.headers.get_all("Set-Cookie"):
+            name, *attributes = (part.strip() for part in line.split(";"))
+            found[name.split("=", 1)[0]] = {part.split("=", 1)[0].lower() for part in attributes}
+    return found
+
+
+@pytest.mark.servers
+def test_signing_in_over_https_through_the_cdn_sets_secure_httponly_cookies_and_hsts(
+    redirecting_origin,
+):
+    https = {"X-Forwarded-Proto": "https"}
+    with Varnish(redirecting_origin.port, tls_terminators=("127.0.0.1",)) as cdn:
+        pages = [get(cdn.port, PAGE, https) for _ in range(2)]
+        plain = get(cdn.port, PAGE)
+        form = get(cdn.port, "/admin/login/", https)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', form.body)[1].decode()
+        csrf = re.search(r"csrftoken=([^;]+)", form.headers["set-cookie"])[1]
+        fields = {"csrfmiddlewaretoken": token, "username": "author", "password": PASSWORD,
+                  "next": "/admin/"}  # fmt: skip
+        signed_in = get(
+            cdn.port, "/admin/login/",
+            {**https, "Cookie": f"csrftoken={csrf}", "Origin": f"https://{SITE}",
+             "Content-Type": "application/x-www-form-urlencoded"},
+            method="POST", body=urlencode(fields).encode(),
+        )  # fmt: skip
+
+    assert [page.status for page in pages] == [200, 200] and pages[1].headers["x-cache"] == "HIT"
+    assert signed_in.status == 302, signed_in.body[:300]
+    # Signing in sets a session cookie and a new CSRF token, both kept from
+    # scripts and from plain HTTP.
+    cookies = cookie_attributes([form, signed_in])
+    assert set(cookies) == {"csrftoken", "sessionid"}
+    assert all({"secure", "httponly"} <= attributes for attributes in cookies.values()), cookies
+    assert cookie_attributes([signed_in]).keys() == {"csrftoken", "sessionid"}
+    for answer in (*pages, form, signed_in):
+        assert answer.headers["strict-transport-security"] == HSTS
+    assert is_the_redirect(plain) and "strict-transport-security" not in plain.headers
 
 
 def test_gunicorn_trusts_exactly_the_one_scheme_header_docs_deploy_md_names():
