@@ -68,6 +68,7 @@ def test_a_deleted_photo_is_404_at_the_cdn_once_purged_and_back_when_posted_agai
 
     with Gunicorn(env, tmp_path, workers=1) as origin, Varnish(origin.port) as cdn:
         settings.VARNISH_URLS = [f"http://127.0.0.1:{cdn.port}"]
+        settings.LIVEBLOG_PURGE_TOKEN = cdn.purge_token
         upload = phone_jpeg(1000, 800)
         with django_capture_on_commit_callbacks(execute=True):
             update = post_update(make_entry(), "", photos=[PhotoUpload(upload, "The stage")])
