@@ -300,7 +300,13 @@ def test_staff_previews_pass_the_cdn_under_the_admin_prefix_and_public_urls_igno
     make_update(draft, "Not yet")
     editor = django_user_model.objects.create_user("editor", is_staff=True)
     # A preview needs view (or change) on Entry, as the admin's change view.
-    editor.user_permissions.add(Permission.objects.get(codename="view_entry"))
+    # Made here: the content types put back above dropped the permissions.
+    view_entry, _ = Permission.objects.get_or_create(
+        codename="view_entry",
+        content_type=ContentType.objects.get_for_model(Entry),
+        defaults={"name": "Can view entry"},
+    )
+    editor.user_permissions.add(view_entry)
     client.force_login(editor)
     session = {"Cookie": f"_ga=1; sessionid={client.cookies['sessionid'].value}"}
     preview = reverse("entry_preview", kwargs={"slug": draft.slug})
