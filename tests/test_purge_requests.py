@@ -22,7 +22,10 @@ class VarnishStandIn(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), PurgeHandler)
         self.status = status
         self.received: list[tuple[str, str, str]] = []  # method, path, xkey-purge
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # shutdown() waits for the next poll: half a second by default, per test.
+        self.thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -22,6 +22,7 @@ from django.test import override_settings
 from entries.models import Entry
 from liveblog import purge
 from tests.factories import make_entry, make_update
+from tests.tools import PURGE_TIME_SCALE
 from updates.changes import post_update
 from updates.models import LiveUpdate
 
@@ -30,8 +31,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "token-0123456789abcdef"
 SERVICE = "SU1Z0isxPaozGVKXdv0eY"
 ZONE = "023e105f4ecef8ad9ca31a8372d0c353"
-# docs/deploy.md, Purging: the waits before the three retries of a failed purge.
-RETRY_DELAYS = [0.25, 0.5, 1.0]
+# docs/deploy.md, Purging: the waits before the three retries of a failed
+# purge (shrunk alike in `make mutation`, tests/tools.py).
+RETRY_DELAYS = [delay * PURGE_TIME_SCALE for delay in (0.25, 0.5, 1.0)]
 
 
 class VendorApis(ThreadingHTTPServer):
@@ -56,7 +58,10 @@ class VendorApis(ThreadingHTTPServer):
         self.release = threading.Event()
         self.release.set()
         self.holding = threading.Event()
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # shutdown() waits for the next poll: half a second by default, per test.
+        self.thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
