@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_entry, make_update
-from updates.changes import changes_since, post_updates, set_flags
+from tests.images import phone_jpeg
+from updates.changes import PhotoUpload, changes_since, post_update, post_updates, set_flags
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +116,17 @@ def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client
         " Goal for the home side</a></li>"
     ) in html
     assert "Nothing much</a>" not in html
+
+
+def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    entry = make_entry()
+    photo = post_update(entry, "", photos=[PhotoUpload(phone_jpeg(), "The stage")], key_event=True)
+
+    html = page(client, entry)
+
+    assert f'<a href="#update-{photo.pk}"><time' in html
+    assert "</time> Update</a></li>" in html
 
 
 def test_without_key_events_or_a_pin_their_places_are_hidden(client):
