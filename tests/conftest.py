@@ -53,6 +53,16 @@ def _purge_delays():
 
 
 @pytest.fixture(autouse=True)
+def _own_purger():
+    """Each test that purges starts its own purger thread: the previous
+    test's (idle, blocked on its condition for good) sends nothing more, and
+    `make mutation` sees which tests run the thread's loop, not only the
+    first one that started it."""
+    yield
+    purge._the_queue = None
+
+
+@pytest.fixture(autouse=True)
 def _forget_remembered_pages():
     """Rolled-back test databases hand out the same ids and revisions again."""
     paging.forget_pages()

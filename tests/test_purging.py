@@ -342,6 +342,86 @@ def test_the_author_does_not_wait_for_a_slow_cdn(apis):
     apis.release.set()
 
 
+def test_waiting_for_the_purger_counts_a_purge_still_on_its_way(apis, monkeypatch):
+    """Every test here waits with wait_until_idle: it must not return while
+    the CDN still holds the last purge, with nothing else pending."""
+    # The follow-up then falls on the first purge's moment: one purge only.
+    monkeypatch.setattr(purge, "FOLLOW_UP_MARGIN", 0)
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+    apis.release.clear()
+    apis.holding.clear()
+
+    post_update(entry, "Held at the CDN")
+    assert apis.holding.wait(10)
+
+    assert not purge.wait_until_idle(0.2)
+    apis.release.set()
+    assert purge.wait_until_idle(30)
+    assert len(apis.tags("fastly")) == 1
+
+
+def test_commits_made_while_a_purge_is_on_its_way_are_covered_by_one_more(apis):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+    apis.release.clear()
+    apis.holding.clear()
+
+    post_update(entry, "Kick-off")
+    assert apis.holding.wait(10)
+    for number in range(10):
+        post_update(entry, f"Goal {number}")
+    apis.release.set()
+    assert purge.wait_until_idle(30)
+
+    # The held purge, then one for all ten (perhaps a last follow-up): not ten.
+    fastly = apis.tags("fastly")
+    assert 2 <= len(fastly) <= 3, fastly
+    assert all(batch == [f"entry-{entry.pk}"] for batch in fastly)
+
+
+def test_one_purger_thread_sends_every_purge_and_outlives_an_idle_moment(apis):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    purger = purge._queue().thread
+
+    for number in range(3):
+        apis.received.clear()
+        post_update(entry, f"Goal {number}")
+        assert purge.wait_until_idle(30)
+        assert apis.tags("fastly"), number
+
+    assert purger.is_alive()
+    assert purge._queue().thread is purger
+
+
+def test_an_unexpected_failure_is_logged_with_its_tags_and_later_purges_still_go_out(
+    apis, caplog, monkeypatch
+):
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+    purge_everywhere = purge.purge_everywhere
+
+    def fails_once(tags):
+        monkeypatch.setattr(purge, "purge_everywhere", purge_everywhere)
+        raise RuntimeError("a bug in a backend")
+
+    monkeypatch.setattr(purge, "purge_everywhere", fails_once)
+    with caplog.at_level(logging.ERROR, logger="liveblog.purge"):
+        post_update(entry, "Kick-off")
+        assert purge.wait_until_idle(30)
+        post_update(entry, "Goal")
+        assert purge.wait_until_idle(30)
+
+    (failure,) = caplog.records
+    assert failure.getMessage() == f"Purging ['entry-{entry.pk}'] failed unexpectedly."
+    assert failure.exc_info and "a bug in a backend" in str(failure.exc_info[1])
+    assert apis.tags("fastly"), "later purges went out"
+
+
 def test_the_vendor_stand_in_refuses_what_the_vendors_would(apis):
     """The checks above would pass for any request if the stand-in accepted everything."""
     wrong_token = purge.Fastly(apis.url, "wrong", SERVICE)
