@@ -55,6 +55,7 @@ class VendorApis(ThreadingHTTPServer):
         self.received: list[dict] = []
         self.problems: list[str] = []
         self.failing = False  # answer every valid request with the vendor's error
+        self.fastly_forgets = False  # Fastly answers 200 without the last key's purge id
         self.release = threading.Event()
         self.release.set()
         self.holding = threading.Event()
@@ -102,6 +103,8 @@ class VendorHandler(BaseHTTPRequestHandler):
         self.server.holding.set()
         self.server.release.wait(30)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        # As sent: http.server turns a leading "//" into "/", an API would not.
+        self.path = self.requestline.split()[1]
         if self.path.startswith("/service/"):
             self.fastly(body)
         elif self.path.startswith("/client/v4/zones/"):
@@ -126,7 +129,8 @@ class VendorHandler(BaseHTTPRequestHandler):
         self.server.received.append({"vendor": "fastly", "tags": keys, "at": time.monotonic()})
         if self.server.failing:
             return self.answer(503, {"msg": "Service unavailable"})
-        self.answer(200, {key: f"{n}-1391560174-974124" for n, key in enumerate(keys)})
+        answered = keys[:-1] if self.server.fastly_forgets else keys
+        self.answer(200, {key: f"{n}-1391560174-974124" for n, key in enumerate(answered)})
 
     def cloudflare(self, body: bytes):
         def error(code, message):
@@ -395,6 +399,9 @@ def test_one_purger_thread_sends_every_purge_and_outlives_an_idle_moment(apis):
 
     assert purger.is_alive()
     assert purge._queue().thread is purger
+    # Named in tracebacks and thread dumps; a daemon, or a worker or a
+    # management command could not exit while it waits for work.
+    assert (purger.name, purger.daemon) == ("cdn-purger", True)
 
 
 def test_an_unexpected_failure_is_logged_with_its_tags_and_later_purges_still_go_out(
@@ -453,3 +460,65 @@ def test_varnish_urls_name_one_purger_each():
 
     assert found == ["Varnish at http://127.0.0.1:6081/", "Varnish at http://10.0.0.2/"]
     assert re.fullmatch(r"entry-\d+", purge.entry_tag(7))
+
+
+def test_a_fastly_answer_without_every_keys_purge_id_is_a_failure():
+    with VendorApis() as apis:
+        apis.fastly_forgets = True
+        fastly = purge.Fastly(apis.url, TOKEN, SERVICE)
+
+        with pytest.raises(purge.PurgeFailed, match=r"unexpected answer \{'entry-1': "):
+            fastly.purge(["entry-1", "entry-2"])
+
+
+def test_api_urls_given_with_a_trailing_slash_reach_the_documented_paths():
+    with VendorApis() as apis:
+        purge.Fastly(f"{apis.url}/", TOKEN, SERVICE).purge(["entry-1"])
+        purge.Cloudflare(f"{apis.url}/client/v4/", TOKEN, ZONE).purge(["entry-1"])
+
+    assert apis.problems == []
+    assert apis.tags("fastly") == apis.tags("cloudflare") == [["entry-1"]]
+
+
+def test_the_follow_up_purge_waits_out_the_memo_and_the_margin(apis, settings, monkeypatch):
+    """Only a lower bound, which a slow machine cannot break: not a timing test."""
+    # Short, but each longer than a post takes, in make mutation as well.
+    settings.LIVEBLOG_POLL_MEMO_SECONDS = 0.1
+    monkeypatch.setattr(purge, "FOLLOW_UP_MARGIN", 0.1)
+    entry = make_entry()
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+
+    before_commit = time.monotonic()
+    post_update(entry, "Kick-off")
+    assert purge.wait_until_idle(30)
+
+    # (At once and then, or once, when the entry's last purge was too recent.)
+    fastly = [request["at"] for request in apis.received if request["vendor"] == "fastly"]
+    assert fastly
+    assert (
+        fastly[-1] >= before_commit + settings.LIVEBLOG_POLL_MEMO_SECONDS + purge.FOLLOW_UP_MARGIN
+    )
+
+
+def test_past_max_pending_tags_new_ones_are_dropped_with_a_warning_and_known_ones_kept(
+    apis, caplog, monkeypatch
+):
+    monkeypatch.setattr(purge, "MAX_PENDING", 3)
+    # The follow-up then falls on the first purge's moment: nothing stays pending.
+    monkeypatch.setattr(purge, "FOLLOW_UP_MARGIN", 0)
+    apis.release.clear()
+    purge.purge_after_commit(["entry-a"])
+    assert apis.holding.wait(10)
+
+    with caplog.at_level(logging.WARNING, logger="liveblog.purge"):
+        purge.purge_after_commit(["entry-b", "entry-c", "entry-d", "entry-e", "entry-b", "entry-f"])
+    apis.release.set()
+    assert purge.wait_until_idle(30)
+
+    assert [record.getMessage() for record in caplog.records] == [
+        f"Too many purges pending; {tag} left to expire by itself."
+        for tag in ("entry-e", "entry-f")
+    ]
+    purged = {tag for batch in apis.tags("fastly") for tag in batch}
+    assert purged == {"entry-a", "entry-b", "entry-c", "entry-d"}
