@@ -189,13 +189,19 @@ def test_nothing_is_queued_when_no_cdn_is_configured(django_capture_on_commit_ca
     assert callbacks == []
 
 
-def test_a_new_update_purges_its_entry_at_fastly_and_cloudflare_as_documented(apis):
+def test_a_new_update_purges_its_entry_at_fastly_and_cloudflare_as_documented(apis, caplog):
     entry = make_entry()
     assert purge.wait_until_idle(30)
     apis.received.clear()
 
-    post_update(entry, "Kick-off")
-    assert purge.wait_until_idle(30)
+    with caplog.at_level(logging.DEBUG, logger="liveblog.purge"):
+        post_update(entry, "Kick-off")
+        assert purge.wait_until_idle(30)
+
+    # Each purge is logged at DEBUG, naming the tags and the CDN.
+    assert f"Purged entry-{entry.pk} at Fastly ({apis.url}/service/{SERVICE}/purge)." in [
+        record.getMessage() for record in caplog.records
+    ]
 
     # At once and again a moment later (the two may coalesce; see below).
     tag = f"entry-{entry.pk}"
@@ -309,7 +315,11 @@ def test_a_failing_cdn_is_retried_then_logged_and_the_author_never_notices(apis,
     assert len(apis.tags("cloudflare")) == len(fastly)
     failures = [record.getMessage() for record in caplog.records]
     assert len(failures) == 2 * len(purges), failures
-    assert any("Fastly" in message and "503" in message for message in failures)
+    assert (
+        f"Purging entry-{entry.pk} at Fastly ({apis.url}/service/{SERVICE}/purge) failed 4 times"
+        ' (503 {"msg": "Service unavailable"}); readers get the change when their cached'
+        " copies expire."
+    ) in failures
     assert any(
         "Cloudflare" in message and "Authentication error" in message for message in failures
     )
@@ -522,3 +532,12 @@ def test_past_max_pending_tags_new_ones_are_dropped_with_a_warning_and_known_one
     ]
     purged = {tag for batch in apis.tags("fastly") for tag in batch}
     assert purged == {"entry-a", "entry-b", "entry-c", "entry-d"}
+
+
+def test_a_cdn_that_never_answers_is_given_up_on_after_the_timeout(apis, monkeypatch):
+    monkeypatch.setattr(purge, "TIMEOUT", 0.5)
+    apis.release.clear()
+
+    with pytest.raises(TimeoutError):
+        purge.Fastly(apis.url, TOKEN, SERVICE).purge(["entry-1"])
+    apis.release.set()
