@@ -275,3 +275,19 @@ def test_a_time_zone_change_rerenders_photos_and_bylines_in_queries_that_do_not_
     for n, update in enumerate(LiveUpdate.objects.filter(entry=entry).in_page_order()):
         assert f'alt="Slide {n} on screen"' in update.fragment
         assert f'<span class="update-byline">{("ada", "bob")[n % 2]}</span>' in update.fragment
+
+
+def test_deleting_an_update_answers_as_django_does_and_a_second_delete_does_nothing():
+    update = make_update(make_entry())
+
+    assert update.delete() == (1, {"updates.LiveUpdate": 1})
+    assert update.delete() == (0, {})
+
+
+def test_an_update_is_named_by_its_text_on_one_line_cut_to_sixty_characters():
+    entry = make_entry()
+    sixty = "x" * 60
+
+    assert str(make_update(entry, "Doors\n\nopen")) == "Doors open"
+    assert str(make_update(entry, sixty)) == sixty
+    assert str(make_update(entry, sixty + "yz")) == sixty + "…"

@@ -129,6 +129,36 @@ def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp
     assert "</time> Update</a></li>" in html
 
 
+def test_a_poll_lists_key_events_oldest_first_with_long_first_lines_cut_to_100(client):
+    entry = make_entry()
+    kick_off = make_update(
+        entry, "Kick-off", published=datetime(2026, 5, 1, 19, 0, tzinfo=UTC), key_event=True
+    )
+    long = "A long run down the left wing, " * 5
+    goal = make_update(
+        entry, long, published=datetime(2026, 5, 1, 19, 12, tzinfo=UTC), key_event=True
+    )
+
+    key_events = poll(client, entry)["key_events"]
+
+    assert key_events == (
+        f'<li><a href="#update-{kick_off.pk}"><time datetime="2026-05-01T19:00:00+00:00">'
+        "19:00</time> Kick-off</a></li>"
+        f'<li><a href="#update-{goal.pk}"><time datetime="2026-05-01T19:12:00+00:00">'
+        f"19:12</time> {long[:99]}…</a></li>"
+    )
+
+
+def test_the_pinned_copy_is_the_fragment_without_its_id(client):
+    entry = make_entry()
+    update = make_update(entry, "Doors open", pinned=True)
+    fragment = LiveUpdate.objects.get(pk=update.pk).fragment
+
+    pinned = poll(client, entry)["pinned"]
+
+    assert pinned == fragment.replace(f' id="update-{update.pk}"', "")
+
+
 def test_without_key_events_or_a_pin_their_places_are_hidden(client):
     entry = make_entry()
     make_update(entry)
