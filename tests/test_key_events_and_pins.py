@@ -57,6 +57,48 @@ def test_pinning_another_update_unpins_the_first_and_both_take_revisions(client)
     assert changed[second.pk]["pinned"] is True
 
 
+def test_pinning_takes_one_revision_per_changed_update_and_leaves_other_entries_alone(client):
+    entry, elsewhere = make_entry(), make_entry()
+    first, second, _third = (make_update(entry, text) for text in ("First", "Second", "Third"))
+    pinned_elsewhere = make_update(elsewhere, "Pinned elsewhere", pinned=True)
+    set_flags(first, pinned=True)
+    before = revision_of(entry)
+
+    set_flags(second, pinned=True)
+
+    assert revision_of(entry) == before + 2
+    changed = {item["id"] for item in poll(client, entry, since=before)["updates"]}
+    assert changed == {first.pk, second.pk}
+    assert LiveUpdate.objects.get(pk=pinned_elsewhere.pk).pinned
+
+
+def test_editing_the_pinned_update_takes_one_revision_and_keeps_it_pinned():
+    entry = make_entry()
+    update = make_update(entry, "Doors open at nine", pinned=True)
+    before = revision_of(entry)
+
+    update.content = "Doors open at half past nine"
+    update.save()
+
+    assert revision_of(entry) == before + 1
+    assert LiveUpdate.objects.get(pk=update.pk).pinned
+
+
+def test_posting_in_bulk_by_two_authors_gives_every_update_its_byline(django_user_model):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+
+    post_updates(entry, [LiveUpdate(content="By Ada", author=ada)])
+    post_updates(entry, [LiveUpdate(content="By Bob", author=bob)])
+    post_updates(entry, [LiveUpdate(content="Ada again", author=ada)])
+
+    fragments = {u.content: u.fragment for u in LiveUpdate.objects.all()}
+    assert '<span class="update-byline">ada</span>' in fragments["By Ada"]
+    assert '<span class="update-byline">bob</span>' in fragments["By Bob"]
+    assert '<span class="update-byline">ada</span>' in fragments["Ada again"]
+
+
 def test_the_database_refuses_two_pinned_updates_in_one_entry():
     from django.db import IntegrityError, transaction
 
