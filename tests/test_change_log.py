@@ -290,4 +290,4 @@ def test_an_update_is_named_by_its_text_on_one_line_cut_to_sixty_characters():
 
     assert str(make_update(entry, "Doors\n\nopen")) == "Doors open"
     assert str(make_update(entry, sixty)) == sixty
-    assert str(make_update(entry, sixty + "yz")) == sixty + "…"
+    assert str(make_update(entry, sixty + "y")) == sixty + "…"
