@@ -243,6 +243,18 @@ def test_editing_the_text_says_edited_but_flags_do_not(client):
     assert item["edited"] is not None
 
 
+def test_the_poll_gives_the_edit_time_in_the_entrys_time_zone(client):
+    entry = make_entry(timezone="Asia/Kolkata")
+    update = make_update(entry, "Score 1-0")
+
+    update.content = "Score 2-0"
+    update.save()
+
+    (item,) = poll(client, entry, since=0)["updates"]
+    assert item["edited"].endswith("+05:30")
+    assert item["published"].endswith("+05:30")
+
+
 def test_bylines_appear_on_every_update_once_a_second_author_posts(django_user_model):
     ada = django_user_model.objects.create_user("ada", first_name="Ada", last_name="Lovelace")
     bob = django_user_model.objects.create_user("bob")
