@@ -541,3 +541,10 @@ def test_a_cdn_that_never_answers_is_given_up_on_after_the_timeout(apis, monkeyp
     with pytest.raises(TimeoutError):
         purge.Fastly(apis.url, TOKEN, SERVICE).purge(["entry-1"])
     apis.release.set()
+
+
+def test_a_vendor_with_a_token_but_no_service_or_zone_is_not_purged():
+    with override_settings(FASTLY_API_TOKEN=TOKEN, CLOUDFLARE_API_TOKEN=TOKEN):
+        assert purge.backends() == []
+    with override_settings(FASTLY_SERVICE_ID=SERVICE, CLOUDFLARE_ZONE_ID=ZONE):
+        assert purge.backends() == []
