@@ -5,8 +5,9 @@ from django.conf import settings
 from django.test import override_settings
 
 from entries import remembered, sharing
+from liveblog import purge
 from tests.browser import CHROMIUM, Chromium, Reader
-from tests.tools import missing
+from tests.tools import PURGE_TIME_SCALE, missing
 from updates import entry_state, paging
 
 
@@ -37,6 +38,30 @@ def _test_environment():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _purge_delays():
+    """The purger's waits (retry backoff, spacing, follow-up margin), scaled
+    by PURGE_TIME_SCALE: `make mutation` shrinks them, or every mutant the
+    purge tests cover would wait out real retries (docs/mutation.md)."""
+    names = ("FIRST_BACKOFF", "PURGE_SPACING", "FOLLOW_UP_MARGIN", "GRANULARITY")
+    documented = {name: getattr(purge, name) for name in names}
+    for name, seconds in documented.items():
+        setattr(purge, name, seconds * PURGE_TIME_SCALE)
+    yield
+    for name, seconds in documented.items():
+        setattr(purge, name, seconds)
+
+
+@pytest.fixture(autouse=True)
+def _own_purger():
+    """Each test that purges starts its own purger thread: the previous
+    test's (idle, blocked on its condition for good) sends nothing more, and
+    `make mutation` sees which tests run the thread's loop, not only the
+    first one that started it."""
+    yield
+    purge._the_queue = None
+
+
 @pytest.fixture(autouse=True)
 def _forget_remembered_pages():
     """Rolled-back test databases hand out the same ids and revisions again."""
@@ -55,6 +80,8 @@ def pytest_runtest_setup(item):
     """
     if item.get_closest_marker("postgres") and not using_postgres():
         missing("needs PostgreSQL: set DATABASE_URL=postgres://… (as .ci/run does)")
+    if item.get_closest_marker("timing") and PURGE_TIME_SCALE != 1:
+        pytest.skip("measures the documented delays, which LIVEBLOG_TEST_FAST_PURGES shrinks")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.utils import timezone
 from entries.models import Entry
 from tests.factories import NO_PHOTOS, make_entry, make_update
 from updates.changes import lock_entry, post_update, post_updates, rerender_fragments
-from updates.models import LiveUpdate
+from updates.models import LiveUpdate, Photo
 
 pytestmark = pytest.mark.django_db
 
@@ -251,3 +251,43 @@ def test_a_time_zone_change_gives_every_visible_update_its_own_new_revision():
     assert rerendered == 2
     assert revisions == [5, 6]
     assert revision_of(entry) == 6
+
+
+@pytest.mark.parametrize("size", [2, 6])
+def test_a_time_zone_change_rerenders_photos_and_bylines_in_queries_that_do_not_grow(
+    size, django_assert_num_queries, django_user_model
+):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry(timezone="UTC")
+    for n in range(size):
+        update = make_update(entry, f"Slide {n}", author=(ada, bob)[n % 2])
+        Photo.objects.create(
+            update=update, alt=f"Slide {n} on screen", key=f"{n:064}",
+            files=[{"name": f"photos/slide-{n}.jpg", "width": 640, "height": 480}],
+        )  # fmt: skip
+
+    # As many at 2 updates as at 6: the updates are read with their authors
+    # and photos at once, and written back in one bulk update.
+    with django_assert_num_queries(8):
+        rerender_fragments(entry.pk)
+
+    for n, update in enumerate(LiveUpdate.objects.filter(entry=entry).in_page_order()):
+        assert f'alt="Slide {n} on screen"' in update.fragment
+        assert f'<span class="update-byline">{("ada", "bob")[n % 2]}</span>' in update.fragment
+
+
+def test_deleting_an_update_answers_as_django_does_and_a_second_delete_does_nothing():
+    update = make_update(make_entry())
+
+    assert update.delete() == (1, {"updates.LiveUpdate": 1})
+    assert update.delete() == (0, {})
+
+
+def test_an_update_is_named_by_its_text_on_one_line_cut_to_sixty_characters():
+    entry = make_entry()
+    sixty = "x" * 60
+
+    assert str(make_update(entry, "Doors\n\nopen")) == "Doors open"
+    assert str(make_update(entry, sixty)) == sixty
+    assert str(make_update(entry, sixty + "y")) == sixty + "…"

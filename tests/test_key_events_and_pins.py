@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_entry, make_update
-from updates.changes import changes_since, post_updates, set_flags
+from tests.images import phone_jpeg
+from updates.changes import PhotoUpload, changes_since, post_update, post_updates, set_flags
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,48 @@ def test_pinning_another_update_unpins_the_first_and_both_take_revisions(client)
     assert changed[first.pk]["pinned"] is False
     assert "Pinned" not in changed[first.pk]["html"]
     assert changed[second.pk]["pinned"] is True
+
+
+def test_pinning_takes_one_revision_per_changed_update_and_leaves_other_entries_alone(client):
+    entry, elsewhere = make_entry(), make_entry()
+    first, second, _third = (make_update(entry, text) for text in ("First", "Second", "Third"))
+    pinned_elsewhere = make_update(elsewhere, "Pinned elsewhere", pinned=True)
+    set_flags(first, pinned=True)
+    before = revision_of(entry)
+
+    set_flags(second, pinned=True)
+
+    assert revision_of(entry) == before + 2
+    changed = {item["id"] for item in poll(client, entry, since=before)["updates"]}
+    assert changed == {first.pk, second.pk}
+    assert LiveUpdate.objects.get(pk=pinned_elsewhere.pk).pinned
+
+
+def test_editing_the_pinned_update_takes_one_revision_and_keeps_it_pinned():
+    entry = make_entry()
+    update = make_update(entry, "Doors open at nine", pinned=True)
+    before = revision_of(entry)
+
+    update.content = "Doors open at half past nine"
+    update.save()
+
+    assert revision_of(entry) == before + 1
+    assert LiveUpdate.objects.get(pk=update.pk).pinned
+
+
+def test_posting_in_bulk_by_two_authors_gives_every_update_its_byline(django_user_model):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+
+    post_updates(entry, [LiveUpdate(content="By Ada", author=ada)])
+    post_updates(entry, [LiveUpdate(content="By Bob", author=bob)])
+    post_updates(entry, [LiveUpdate(content="Ada again", author=ada)])
+
+    fragments = {u.content: u.fragment for u in LiveUpdate.objects.all()}
+    assert '<span class="update-byline">ada</span>' in fragments["By Ada"]
+    assert '<span class="update-byline">bob</span>' in fragments["By Bob"]
+    assert '<span class="update-byline">ada</span>' in fragments["Ada again"]
 
 
 def test_the_database_refuses_two_pinned_updates_in_one_entry():
@@ -117,6 +160,47 @@ def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client
     assert "Nothing much</a>" not in html
 
 
+def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    entry = make_entry()
+    photo = post_update(entry, "", photos=[PhotoUpload(phone_jpeg(), "The stage")], key_event=True)
+
+    html = page(client, entry)
+
+    assert f'<a href="#update-{photo.pk}"><time' in html
+    assert "</time> Update</a></li>" in html
+
+
+def test_a_poll_lists_key_events_oldest_first_with_long_first_lines_cut_to_100(client):
+    entry = make_entry()
+    kick_off = make_update(
+        entry, "Kick-off", published=datetime(2026, 5, 1, 19, 0, tzinfo=UTC), key_event=True
+    )
+    long = "A long run down the left wing, " * 5
+    goal = make_update(
+        entry, long, published=datetime(2026, 5, 1, 19, 12, tzinfo=UTC), key_event=True
+    )
+
+    key_events = poll(client, entry)["key_events"]
+
+    assert key_events == (
+        f'<li><a href="#update-{kick_off.pk}"><time datetime="2026-05-01T19:00:00+00:00">'
+        "19:00</time> Kick-off</a></li>"
+        f'<li><a href="#update-{goal.pk}"><time datetime="2026-05-01T19:12:00+00:00">'
+        f"19:12</time> {long[:99]}…</a></li>"
+    )
+
+
+def test_the_pinned_copy_is_the_fragment_without_its_id(client):
+    entry = make_entry()
+    update = make_update(entry, "Doors open", pinned=True)
+    fragment = LiveUpdate.objects.get(pk=update.pk).fragment
+
+    pinned = poll(client, entry)["pinned"]
+
+    assert pinned == fragment.replace(f' id="update-{update.pk}"', "")
+
+
 def test_without_key_events_or_a_pin_their_places_are_hidden(client):
     entry = make_entry()
     make_update(entry)
@@ -157,6 +241,18 @@ def test_editing_the_text_says_edited_but_flags_do_not(client):
     assert f'Edited <time datetime="{edited_at}">' in update.fragment
     (item,) = poll(client, entry, since=0)["updates"]
     assert item["edited"] is not None
+
+
+def test_the_poll_gives_the_edit_time_in_the_entrys_time_zone(client):
+    entry = make_entry(timezone="Asia/Kolkata")
+    update = make_update(entry, "Score 1-0")
+
+    update.content = "Score 2-0"
+    update.save()
+
+    (item,) = poll(client, entry, since=0)["updates"]
+    assert item["edited"].endswith("+05:30")
+    assert item["published"].endswith("+05:30")
 
 
 def test_bylines_appear_on_every_update_once_a_second_author_posts(django_user_model):

@@ -154,6 +154,19 @@ def test_a_bad_cursor_is_400_on_the_page_and_the_json(client, query):
     if "since" not in query:
         assert page.status_code == 400
         assert "before" in page.content.decode()
+        assert json.json()["error"] == (
+            "The 'before' parameter must be a cursor <published unix seconds>-<update id>."
+        )
+
+
+def test_a_cursor_naming_the_largest_possible_id_is_a_valid_empty_page(client):
+    entry = make_entry()
+    poll_url = reverse("updates:poll", kwargs={"slug": entry.slug})
+
+    response = client.get(f"{poll_url}?before=1-{2**63 - 1}")
+
+    assert response.status_code == 200
+    assert response.json()["updates"] == []
 
 
 def test_a_time_zone_change_rerenders_every_update_at_new_revisions(client):

@@ -249,6 +249,12 @@ def test_deleting_an_entry_removes_its_photos_files(media_root, django_capture_o
     assert stored_files(media_root) == []
 
 
+def test_a_photo_is_named_by_its_alt_text_cut_to_sixty_characters():
+    alt = "The keynote stage from the back of the hall, with the slide about the roadmap"
+
+    assert str(Photo(alt=alt)) == alt[:60]
+
+
 def test_the_stock_admin_adds_a_photo_with_its_alt_text_in_an_inline(staff_client, media_root):
     entry = make_entry()
     form = {

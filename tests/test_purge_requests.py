@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.test import override_settings
 
+from entries.models import Entry
 from liveblog import purge
 from tests.factories import make_entry
 
@@ -22,7 +23,10 @@ class VarnishStandIn(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), PurgeHandler)
         self.status = status
         self.received: list[tuple[str, str, str]] = []  # method, path, xkey-purge
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # shutdown() waits for the next poll: half a second by default, per test.
+        self.thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -71,3 +75,13 @@ def test_deleting_an_entry_purges_its_answers_and_the_listing_together():
 
     assert varnish.received, "nothing was purged"
     assert {xkey for _, _, xkey in varnish.received} == {f"entry-{entry_id} index"}
+
+
+def test_deleting_entries_from_the_admin_list_purges_each_ones_answers_and_the_listing():
+    first, second = make_entry(), make_entry()
+    with VarnishStandIn() as varnish, override_settings(VARNISH_URLS=[varnish.url]):
+        Entry.objects.filter(pk__in=[first.pk, second.pk]).delete()
+        assert purge.wait_until_idle(30)
+
+    purged = {tag for _, _, xkey in varnish.received for tag in xkey.split()}
+    assert purged == {f"entry-{first.pk}", f"entry-{second.pk}", "index"}

@@ -93,6 +93,9 @@ def test_ctrl_c_stops_it_cleanly_without_a_traceback(tmp_path):
     process = subprocess.Popen(
         [*manage, "simulate_live", "--every", "0.2"],
         cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # Run from a background job (`make mutation &`), the suite inherits an
+        # ignored SIGINT, and so would the command: Ctrl+C as in a terminal.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 30

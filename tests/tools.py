@@ -9,6 +9,13 @@ import os
 
 import pytest
 
+from liveblog.settings import env_bool
+
+# `make mutation` sets LIVEBLOG_TEST_FAST_PURGES=true: the purger's waits
+# (retries, spacing, follow-up) shrink fifty-fold in the in-process tests,
+# which then compare against the documented delays times this scale.
+PURGE_TIME_SCALE = 0.02 if env_bool("LIVEBLOG_TEST_FAST_PURGES", False) else 1.0
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("true", "1")
