@@ -50,7 +50,7 @@ def main() -> None:
 
 
 def run(folder: Path, env: dict, manage) -> None:
-    from tests.test_import_export import long_transcript
+    from tests.transcripts import long_transcript
 
     manage("migrate", "--noinput")
     startup = manage("check")

@@ -3,7 +3,7 @@
 import io
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from entries.models import Entry
 from tests.factories import make_entry, make_update
 from tests.servers import PROJECT
+from tests.transcripts import long_transcript
 from updates import transcript
 from updates.models import LiveUpdate
 
@@ -43,26 +44,6 @@ def transcript_file(tmp_path, text: str, name="notes.md"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def long_transcript(count: int) -> str:
-    """Canonical notes of `count` updates a minute apart, with images, quotes, code and lists."""
-    kinds = [
-        "Doors open, {n} people in already.",
-        "![The stage, update {n}](https://example.com/photos/{n}.jpg)\n\nThe stage is set.",
-        "> We shipped more this year than ever. ({n})\n\nA big claim.",
-        "The demo, part {n}:\n\n```python\nclass Entry(models.Model):\n    pass\n```",
-        "Three points:\n\n1. Speed\n2. Safety\n3. [Docs](https://example.com/{n})",
-        "```\n**10:00** a marker inside code stays code ({n})\n```",
-    ]
-    start = datetime(2026, 6, 1, 9, 0)
-    parts = ["Our notes from the *keynote*."]
-    for n in range(count):
-        clock = start + timedelta(minutes=n)
-        text = kinds[n % len(kinds)].format(n=n)
-        separator = "\n" if text.startswith("```") else " "
-        parts.append(f"**{clock:%H:%M}**{separator}{text}")
-    return "\n\n".join(parts) + "\n"
 
 
 def test_each_marker_starts_an_update_at_that_local_time_spanning_paragraphs(tmp_path):
