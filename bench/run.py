@@ -1,8 +1,8 @@
 """`make bench`: what the origin costs, measured with wrk against real servers.
 
 Starts a throwaway PostgreSQL 15, gunicorn (production settings, 2 workers)
-and Varnish with deploy/varnish.vcl, all on 127.0.0.1, with the helpers the
-deployment tests use (tests/servers.py); seeds entries of 10, 200, 1,000 and
+and Varnish with deploy/varnish.vcl, all on 127.0.0.1, as the deployment
+tests start them (tests/servers.py's start_stack); seeds entries of 10, 200, 1,000 and
 10,000 updates through the change log; then measures each target with wrk
 in interleaved rounds and takes medians. Ratios between rows of one run are
 what count: the machine is shared, so absolute figures move between runs.
@@ -389,18 +389,14 @@ def report(info: dict, results: dict, extra: dict) -> str:
 def main() -> None:
     install_missing_tools()
     sys.path.insert(0, str(PROJECT))
-    from tests.servers import Gunicorn, PostgresCluster, Varnish, get, manage
-    from tests.servers import production_environment as environment
+    from tests.servers import Gunicorn, get, start_stack
 
     folder = Path(tempfile.mkdtemp(prefix="liveblog-bench-"))
     try:
-        with PostgresCluster() as postgres:
-            postgres.create_database("liveblog")
-            env = environment(postgres.url(), folder / "static")
-            env.update(LIVEBLOG_BENCH="true", GUNICORN_MAX_REQUESTS="0", LOG_LEVEL="WARNING")
-            manage(env, "migrate", "--verbosity", "0")
-            manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-            os.environ.update(env)
+        env = {"LIVEBLOG_BENCH": "true", "GUNICORN_MAX_REQUESTS": "0", "LOG_LEVEL": "WARNING"}
+        with start_stack(folder, env=env) as stack:
+            gunicorn, varnish = stack.origin, stack.cdn
+            os.environ.update(stack.env)
             os.environ["DJANGO_SETTINGS_MODULE"] = "liveblog.settings"
             import django
 
@@ -430,16 +426,16 @@ def main() -> None:
             }
             # The same, remembering nothing: what a poll and a page cost the
             # first time (or with the memos turned off).
-            cold_env = {**env, "LIVEBLOG_POLL_MEMO_SECONDS": "0", "LIVEBLOG_PAGE_MEMO_SIZE": "0"}
+            cold_env = {
+                **stack.env,
+                "LIVEBLOG_POLL_MEMO_SECONDS": "0",
+                "LIVEBLOG_PAGE_MEMO_SIZE": "0",
+            }
             (folder / "cold").mkdir()
             cold_paths = {f"{name}-cold": paths[name] for name in COLD}
             for name in COLD:
                 extra["queries"][f"{name}-cold"] = extra["queries"][name].split(" / ")[0]
-            with (
-                Gunicorn(env, folder) as gunicorn,
-                Gunicorn(cold_env, folder / "cold") as cold,
-                Varnish(gunicorn.port) as varnish,
-            ):
+            with Gunicorn(cold_env, folder / "cold") as cold:
                 everything = [(gunicorn.port, paths), (cold.port, cold_paths)]
                 for port, named in everything:
                     for name, path in named.items():

@@ -19,8 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests import servers  # noqa: E402
-from tests.servers import Connection, Gunicorn, PostgresCluster, Varnish, manage  # noqa: E402
+from tests.servers import PROJECT, Connection, start_stack  # noqa: E402
 
 SEED = """
 from entries.models import Entry
@@ -71,34 +70,28 @@ def main():
 
 
 def measure(folder: Path):
-    shipped = (servers.PROJECT / "deploy" / "varnish.vcl").read_text()
+    shipped = (PROJECT / "deploy" / "varnish.vcl").read_text()
     assert 'set bereq.http.Connection = "close";' in shipped
-    with PostgresCluster() as db:
-        db.create_database("liveblog")
-        env = servers.production_environment(db.url(), folder / "static")
-        env["LIVEBLOG_POLL_MEMO_SECONDS"] = "0"
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput")
-        manage(env, "shell", "-c", SEED)
-        with Gunicorn(env, folder, workers=2) as origin:
-            closing = Varnish(origin.port)
-            reusing = Varnish(origin.port)
-            reusing.vcl.write_text(
-                reusing.vcl.read_text().replace('set bereq.http.Connection = "close";', "")
-            )
-            with closing, reusing:
-                results = {"close": ([], []), "reuse": ([], [])}
-                start = 0
-                for _ in range(ROUNDS):
-                    for name, cdn in (("close", closing), ("reuse", reusing)):
-                        for clients in (1, CLIENTS):
-                            times, rate = misses(cdn.port, PER_ROUND, clients, start)
-                            start += PER_ROUND
-                            results[name][clients > 1].append((times, rate))
-                reused = {
-                    n: c.counter("MAIN.backend_reuse")
-                    for n, c in (("close", closing), ("reuse", reusing))
-                }
+    env = {"LIVEBLOG_POLL_MEMO_SECONDS": "0"}
+    with start_stack(folder, seed=SEED, env=env) as stack:
+        closing = stack.cdn
+        reusing = stack.another_cdn()
+        reusing.vcl.write_text(
+            reusing.vcl.read_text().replace('set bereq.http.Connection = "close";', "")
+        )
+        with reusing:
+            results = {"close": ([], []), "reuse": ([], [])}
+            start = 0
+            for _ in range(ROUNDS):
+                for name, cdn in (("close", closing), ("reuse", reusing)):
+                    for clients in (1, CLIENTS):
+                        times, rate = misses(cdn.port, PER_ROUND, clients, start)
+                        start += PER_ROUND
+                        results[name][clients > 1].append((times, rate))
+            reused = {
+                n: c.counter("MAIN.backend_reuse")
+                for n, c in (("close", closing), ("reuse", reusing))
+            }
     for name, (alone, together) in results.items():
         lat = sorted(t for times, _ in alone for t in times)
         rates = [rate for _, rate in together]
@@ -110,4 +103,5 @@ def measure(folder: Path):
         )
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -2,11 +2,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from entries import remembered, sharing
+from entries.models import Entry
 from liveblog import purge
 from tests.browser import CHROMIUM, Chromium, Reader
+from tests.factories import make_entry, make_update
+from tests.servers import database_url
 from tests.tools import PURGE_TIME_SCALE, missing
 from updates import entry_state, paging
 
@@ -82,6 +87,68 @@ def pytest_runtest_setup(item):
         missing("needs PostgreSQL: set DATABASE_URL=postgres://… (as .ci/run does)")
     if item.get_closest_marker("timing") and PURGE_TIME_SCALE != 1:
         pytest.skip("measures the documented delays, which LIVEBLOG_TEST_FAST_PURGES shrinks")
+
+
+@pytest.fixture(scope="session")
+def test_database_url(django_db_setup, django_db_blocker) -> str:
+    """The test database's URL, for real servers that share it
+    (tests/servers.py's start_stack): they read what a test writes."""
+    with django_db_blocker.unblock():
+        return database_url(connection.settings_dict)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    """Photo files in a folder of the test's own (modules that store photos
+    use it with `pytest.mark.usefixtures("media_root")`)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def public_route_names() -> set[str]:
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        # The admin and the staff previews under its prefix are not public.
+        if str(pattern.pattern).startswith(settings.ADMIN_URL):
+            continue
+        inner = pattern.url_patterns if isinstance(pattern, URLResolver) else [pattern]
+        for route in inner:
+            assert isinstance(route, URLPattern)
+            prefix = f"{pattern.namespace}:" if isinstance(pattern, URLResolver) else ""
+            names.add(prefix + route.name)
+    return names
+
+
+@pytest.fixture
+def public_urls() -> dict[str, list[str]]:
+    """URLs of every public route, by route name: a live entry ("keynote")
+    and an ended one ("final"), each with an update."""
+    entry = make_entry(slug="keynote")
+    make_update(entry)
+    ended = make_entry(slug="final", status=Entry.Status.ENDED)
+    make_update(ended)
+    urls = {
+        "entries:index": ["/"],
+        "entries:detail": [entry.get_absolute_url(), ended.get_absolute_url()],
+        "updates:poll": [
+            entry.poll_url(),
+            entry.poll_url() + "?since=0",
+            entry.poll_url() + "?since=1",
+            ended.poll_url() + "?since=1",
+        ],
+        "updates:feed": [
+            reverse("updates:feed", kwargs={"slug": entry.slug}),
+            reverse("updates:feed", kwargs={"slug": ended.slug}),
+        ],
+        "healthz": [reverse("healthz")],
+        "favicon": ["/favicon.ico"],
+        # Photo files are public and cacheable too (tests/test_photos.py);
+        # a missing one answers 404 here.
+        "media": ["/media/photos/" + "0" * 64 + "-480.webp"],
+    }
+    # A new public route must be added here, so this walk stays complete.
+    assert set(urls) == public_route_names()
+    return urls
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 Each listens on 127.0.0.1 on a free port, keeps its files in a temporary
 folder, and is stopped when its `with` block ends. Nothing here talks to
-anything but loopback.
+anything but loopback. `start_stack` starts the three together, as
+production runs them; the server tests, `make bench` and scripts/ all use it.
 """
 
 import http.client
@@ -18,6 +19,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.tools import missing
@@ -35,6 +38,13 @@ def require(path: Path, install: str) -> None:
     """Skip locally, fail in CI, when a server binary is missing."""
     if not path.exists():
         missing(f"needs {path} ({install})")
+
+
+def require_varnish() -> None:
+    """Skip locally, fail in CI, without varnishd and the VMODs the VCL imports."""
+    require(VARNISHD, "apt-get install varnish")
+    if VSTHROTTLE is None or XKEY is None:
+        missing("needs vsthrottle and xkey (apt-get install varnish-modules)")
 
 
 def free_port() -> int:
@@ -415,9 +425,7 @@ class Varnish:
         tls_terminators: tuple[str, ...] = (),
         purge_token: str | None = None,
     ):
-        require(VARNISHD, "apt-get install varnish")
-        if VSTHROTTLE is None or XKEY is None:
-            missing("needs vsthrottle and xkey (apt-get install varnish-modules)")
+        require_varnish()
         self.port = free_port()
         # Its own folder right under /tmp: its worker process drops root.
         self.folder = Path(tempfile.mkdtemp(prefix="liveblog-test-varnish-"))
@@ -507,3 +515,86 @@ class Varnish:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Stack:
+    """The servers `start_stack` started: `database` is the PostgreSQL
+    cluster of their own (None when they share a database given by URL),
+    `cdn` None when started without one, `env` the application's
+    environment (for manage.py, or another gunicorn like this one)."""
+
+    database: PostgresCluster | None
+    origin: Gunicorn
+    cdn: Varnish | None
+    env: dict
+    folder: Path
+
+    def another_cdn(self, **options) -> Varnish:
+        """A Varnish of its own in front of the same origin, to use in a `with`
+        block: Varnish's options (first_byte_timeout, tls_terminators,
+        purge_token), for a test that changes or measures its CDN."""
+        return Varnish(self.origin.port, **options)
+
+
+@contextmanager
+def start_stack(
+    folder: Path,
+    *,
+    database_url: str | None = None,
+    migrate: bool | None = None,
+    seed: str = "",
+    collectstatic: bool = True,
+    workers: int = 2,
+    cdn: bool = True,
+    purging: bool = False,
+    env: dict | None = None,
+    first_byte_timeout: str | None = None,
+    tls_terminators: tuple[str, ...] = (),
+) -> Iterator[Stack]:
+    """PostgreSQL, gunicorn with the production settings and Varnish with
+    deploy/varnish.vcl in front of it, started in `folder` and stopped
+    when the block ends.
+
+    Without `database_url` the servers get a PostgreSQL cluster of their
+    own, migrated, that a test may stop; with one (the test database, so
+    that the servers read what a test writes) they share it, and it is
+    migrated only if `migrate` says so. `seed` is Python run by
+    `manage.py shell` before the servers start. With `purging` the
+    application purges this Varnish after each commit, with its token.
+    `env` adds to or overrides the production environment (an HTTPS
+    setting, MEDIA_ROOT, a memo turned off).
+    """
+    # Before anything is started: without Varnish there is nothing to test.
+    require_varnish()
+    with ExitStack() as started:
+        database = None
+        if database_url is None:
+            database = started.enter_context(PostgresCluster())
+            database.create_database("liveblog")
+            database_url = database.url()
+            migrate = True if migrate is None else migrate
+        environment = {
+            **production_environment(database_url, folder / "static"),
+            **(env or {}),
+        }
+        if migrate:
+            manage(environment, "migrate", "--noinput")
+        if collectstatic:
+            manage(environment, "collectstatic", "--noinput")
+        if seed:
+            manage(environment, "shell", "-c", seed)
+        origin = Gunicorn(environment, folder, workers=workers)
+        varnish = None
+        if cdn:
+            varnish = Varnish(
+                origin.port, first_byte_timeout=first_byte_timeout, tls_terminators=tls_terminators
+            )
+            if purging:
+                # From 127.0.0.1, which the VCL's purgers ACL lists.
+                environment.update(varnish.purging_env())
+                origin.env.update(varnish.purging_env())
+        started.enter_context(origin)
+        if varnish is not None:
+            started.enter_context(varnish)
+        yield Stack(database, origin, varnish, environment, folder)

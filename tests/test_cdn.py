@@ -19,7 +19,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.urls import reverse
 
 from entries.models import Entry
@@ -27,14 +26,8 @@ from tests.factories import make_entry, make_update
 from tests.readers import AdminAuthor, check_phase, delays, distribution, run_readers
 from tests.servers import (
     SITE,
-    VARNISHD,
-    Gunicorn,
-    Varnish,
-    database_url,
     get,
-    manage,
-    production_environment,
-    require,
+    start_stack,
     wait_until,
 )
 
@@ -49,44 +42,39 @@ pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.django_db(t
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, django_db_setup, django_db_blocker):
-    # Before anything is started: without Varnish there is nothing to test.
-    require(VARNISHD, "apt-get install varnish")
-    folder = tmp_path_factory.mktemp("cdn")
+def stack(tmp_path_factory, test_database_url):
+    env = {
+        # The same key as this process, so sessions made here are valid there.
+        "SECRET_KEY": settings.SECRET_KEY,
+        # The Chromium reader asks for the page by address (its host is 127.0.0.1).
+        "ALLOWED_HOSTS": f"{SITE},127.0.0.1",
+    }
+    with start_stack(
+        tmp_path_factory.mktemp("cdn"), database_url=test_database_url, purging=True, env=env
+    ) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def content_types(stack, django_db_blocker):
     with django_db_blocker.unblock():
-        database = connection.settings_dict
-    # The servers read and write the test database this test writes to.
-    env = production_environment(database_url(database), folder / "static")
-    # The same key as this process, so sessions made here are valid there.
-    env["SECRET_KEY"] = settings.SECRET_KEY
-    # The Chromium reader asks for the page by address (its host is 127.0.0.1).
-    env["ALLOWED_HOSTS"] = f"{SITE},127.0.0.1"
-    manage(env, "collectstatic", "--noinput")
-    origin = Gunicorn(env, folder, workers=2)
-    cdn = Varnish(origin.port)
-    # The application purges this Varnish after each commit, from 127.0.0.1
-    # (in the VCL's purgers ACL), with its token.
-    origin.env.update(cdn.purging_env())
-    with django_db_blocker.unblock():
-        content_types = list(ContentType.objects.all())
-    with origin, cdn:
-        yield origin, cdn, content_types
+        return list(ContentType.objects.all())
 
 
 @pytest.fixture(autouse=True)
-def _same_content_types(stack):
+def _same_content_types(content_types):
     """Each test's database is emptied afterwards, content types included,
     and made again with new ids; the servers' admin remembers the first ids
     (it logs every save with one), so those are put back."""
-    ContentType.objects.exclude(pk__in=[kind.pk for kind in stack[2]]).delete()
-    ContentType.objects.bulk_create(stack[2], ignore_conflicts=True)
+    ContentType.objects.exclude(pk__in=[kind.pk for kind in content_types]).delete()
+    ContentType.objects.bulk_create(content_types, ignore_conflicts=True)
     ContentType.objects.clear_cache()
 
 
 @pytest.fixture
 def author(stack, client, django_user_model):
     """An author signed in to the admin, posting through the CDN."""
-    _, cdn, _ = stack
+    cdn = stack.cdn
     user = django_user_model.objects.create_user("author", is_staff=True, is_superuser=True)
     client.force_login(user)
     return AdminAuthor(cdn.port, client.cookies["sessionid"].value, source=AUTHOR_ADDRESS)
@@ -106,7 +94,7 @@ def within_bounds(values: list[float]) -> bool:
 def test_readers_get_each_post_within_a_poll_interval_and_the_origin_load_ignores_their_number(
     stack, author
 ):
-    origin, cdn, _ = stack
+    origin, cdn = stack.origin, stack.cdn
     gaps = random_gaps(8, seed=10)
     phases = {
         readers: run_readers(
@@ -143,7 +131,7 @@ def test_no_answer_read_before_a_commit_survives_the_purges(stack, author):
     """A worker may answer from the entry state it read up to a second before
     the commit, and the CDN store that answer after the first purge: the
     second purge, once the memo has expired, must remove it."""
-    origin, cdn, _ = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry(title="Memo race")
     make_update(entry, "Before")
     url = f"{entry.poll_url()}?since={Entry.objects.get(pk=entry.pk).revision}"
@@ -192,7 +180,7 @@ def test_no_answer_read_before_a_commit_survives_the_purges(stack, author):
 def test_a_purge_storm_leaves_varnish_and_the_origin_healthy_and_every_reader_complete(
     stack, client, django_user_model
 ):
-    origin, cdn, _ = stack
+    origin, cdn = stack.origin, stack.cdn
     user = django_user_model.objects.create_user("storm", is_staff=True, is_superuser=True)
     client.force_login(user)
     # Straight to gunicorn: 50 posts in 10 s are more than the admin's
@@ -220,7 +208,7 @@ def test_a_purge_storm_leaves_varnish_and_the_origin_healthy_and_every_reader_co
 def test_a_chromium_reader_behind_varnish_sees_each_post_within_a_poll_interval(
     stack, author, browser
 ):
-    _, cdn, _ = stack
+    cdn = stack.cdn
     entry = make_entry(title="Seen in Chromium")
     make_update(entry, "Before the reader came")
     context = browser.new_context()
@@ -243,7 +231,7 @@ def test_a_chromium_reader_behind_varnish_sees_each_post_within_a_poll_interval(
 def test_only_the_purgers_acl_with_the_token_may_purge_and_a_purge_empties_every_variant_at_once(
     stack,
 ):
-    _, cdn, _ = stack
+    cdn = stack.cdn
     entry, other = make_entry(title="Purged"), make_entry(title="Left alone")
     make_update(entry, "One")
     make_update(other, "Two")
@@ -277,7 +265,7 @@ def test_only_the_purgers_acl_with_the_token_may_purge_and_a_purge_empties_every
 def test_readers_never_see_the_tags_and_the_applications_purges_are_not_limited_at_its_pace(
     stack,
 ):
-    _, cdn, _ = stack
+    cdn = stack.cdn
     entry = make_entry()
     make_update(entry)
 
@@ -295,7 +283,7 @@ def test_readers_never_see_the_tags_and_the_applications_purges_are_not_limited_
 def test_staff_previews_pass_the_cdn_under_the_admin_prefix_and_public_urls_ignore_sessions(
     stack, client, django_user_model
 ):
-    _, cdn, _ = stack
+    cdn = stack.cdn
     draft = make_entry(status=Entry.Status.DRAFT, title="Embargoed")
     make_update(draft, "Not yet")
     editor = django_user_model.objects.create_user("editor", is_staff=True)
@@ -323,7 +311,7 @@ def test_staff_previews_pass_the_cdn_under_the_admin_prefix_and_public_urls_igno
 
 
 def test_a_reader_revalidating_the_page_or_a_poll_gets_304_from_the_cache(stack):
-    _, cdn, _ = stack
+    cdn = stack.cdn
     entry = make_entry()
     make_update(entry, "Revalidated")
     source = "127.0.8.3"
@@ -346,7 +334,7 @@ def test_a_reader_revalidating_the_page_or_a_poll_gets_304_from_the_cache(stack)
 
 
 def test_a_purge_without_tags_is_refused_and_a_purge_says_how_many_answers_it_removed(stack):
-    _, cdn, _ = stack
+    cdn = stack.cdn
     entry = make_entry()
     make_update(entry)
     urls = [entry.get_absolute_url(), f"{entry.poll_url()}?since=0", f"{entry.poll_url()}?since=1"]

@@ -18,16 +18,11 @@ from django.db import connection, transaction
 from entries.models import Entry
 from liveblog import purge
 from tests.factories import make_entry, make_update
+from tests.helpers import waiting_on_a_lock
 from tests.servers import (
-    VARNISHD,
-    Gunicorn,
-    Varnish,
-    database_url,
     get,
-    manage,
-    production_environment,
-    require,
     settled,
+    start_stack,
     wait_until,
 )
 
@@ -35,25 +30,17 @@ pytestmark = [pytest.mark.servers, pytest.mark.postgres, pytest.mark.django_db(t
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, django_db_setup, django_db_blocker):
-    require(VARNISHD, "apt-get install varnish")
+def stack(tmp_path_factory, test_database_url):
     folder = tmp_path_factory.mktemp("errors")
-    with django_db_blocker.unblock():
-        database = connection.settings_dict
-    env = production_environment(database_url(database), folder / "static")
-    manage(env, "collectstatic", "--noinput")
-    origin = Gunicorn(env, folder, workers=2)
-    cdn = Varnish(origin.port)
-    origin.env.update(cdn.purging_env())
-    with origin, cdn:
-        yield origin, cdn
+    with start_stack(folder, database_url=test_database_url, purging=True) as stack:
+        yield stack
 
 
 @pytest.fixture
 def publishing(stack, settings):
     """This process purges the CDN after its commits as the servers do: the
     second purge waits for the servers' poll memo (1 s; the tests' is 0)."""
-    _, cdn = stack
+    cdn = stack.cdn
     settings.VARNISH_URLS = [f"http://127.0.0.1:{cdn.port}"]
     settings.LIVEBLOG_PURGE_TOKEN = cdn.purge_token
     settings.LIVEBLOG_POLL_MEMO_SECONDS = 1
@@ -68,7 +55,7 @@ def cached(cdn, url: str, source: str) -> bool:
 def test_a_404_just_before_a_draft_goes_live_becomes_its_page_poll_and_feed_at_once(
     stack, publishing
 ):
-    _, cdn = stack
+    cdn = stack.cdn
     draft = make_entry(status=Entry.Status.DRAFT, title="Embargoed")
     make_update(draft, "Ready to go")
     urls = [
@@ -97,7 +84,7 @@ def test_a_404_just_before_a_draft_goes_live_becomes_its_page_poll_and_feed_at_o
 def test_a_404_for_a_slug_no_entry_has_yet_becomes_the_entry_once_it_is_published(
     stack, publishing
 ):
-    _, cdn = stack
+    cdn = stack.cdn
     page, poll = "/entries/announced-early/", "/entries/announced-early/updates.json?since=0"
     source = "127.0.11.2"
     for url in (page, poll):
@@ -111,16 +98,6 @@ def test_a_404_for_a_slug_no_entry_has_yet_becomes_the_entry_once_it_is_publishe
     assert get(cdn.port, poll, source=source).json()["status"] == "live"
 
 
-def waiting_on_a_lock() -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity"
-            " WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return [pid for (pid,) in cursor.fetchall()]
-
-
 def answered_with_its_query_cancelled(cdn, url: str, source: str):
     """The CDN's answer when the origin's database cancels the query behind
     `url` (as statement_timeout, or an operator, would): a 503 from the origin."""
@@ -128,14 +105,14 @@ def answered_with_its_query_cancelled(cdn, url: str, source: str):
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE entries_entry IN ACCESS EXCLUSIVE MODE")
         answer = reader.submit(get, cdn.port, url, source=source)
-        for pid in wait_until(waiting_on_a_lock, 20, "the origin's query"):
+        for pid, _ in wait_until(waiting_on_a_lock, 20, "the origin's query"):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_cancel_backend(%s)", [pid])
         return answer.result(timeout=20)
 
 
 def test_400_405_and_503_answers_are_passed_on_and_never_stored(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry()
     make_update(entry, "Fine")
     source = "127.0.11.3"
@@ -181,7 +158,7 @@ def test_400_405_and_503_answers_are_passed_on_and_never_stored(stack):
 
 
 def test_a_response_without_cache_control_is_not_cached(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     # The favicon's redirect: Django's RedirectView sends no Cache-Control
     # (which Varnish's built-in rules would keep 2 minutes).
     direct = get(origin.port, "/favicon.ico")

@@ -27,18 +27,15 @@ from django.urls import reverse
 from PIL import Image
 
 from liveblog.purge import FOLLOW_UP_MARGIN
+from tests.helpers import waiting_on_a_lock
 from tests.readers import AdminAuthor
 from tests.servers import (
-    VARNISHD,
     Gunicorn,
     PostgresCluster,
-    Varnish,
     answers,
     get,
-    manage,
-    production_environment,
-    require,
     settled,
+    start_stack,
     wait_until,
 )
 
@@ -60,26 +57,15 @@ ORIGIN_MEMO_SECONDS = 1
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    require(VARNISHD, "apt-get install varnish")
-    folder = tmp_path_factory.mktemp("posting")
-    with PostgresCluster() as database:
-        database.create_database("liveblog")
-        env = production_environment(database.url(), folder / "static")
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput")
-        manage(env, "shell", "-c", SEED)
-        origin = Gunicorn(env, folder, workers=2)
-        cdn = Varnish(origin.port)
-        origin.env.update(cdn.purging_env())
-        with origin, cdn:
-            yield database, origin, cdn
+    with start_stack(tmp_path_factory.mktemp("posting"), seed=SEED, purging=True) as stack:
+        yield stack
 
 
 @pytest.fixture(autouse=True)
 def _origin_healthy(stack):
     """Each test starts with both workers up and Varnish's probe calling the
     origin healthy, whatever the test before did to them."""
-    _, origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     wait_until(lambda: len(origin.worker_pids()) == 2 and answers(origin.port), 60, "workers")
     wait_until(
         lambda: get(cdn.port, "/healthz", cdn.token_header).status == 200, 30, "Varnish's probe"
@@ -99,15 +85,6 @@ def saved(database, content: str) -> int:
     return query(database, "SELECT count(*) FROM updates_liveupdate WHERE content = %s", content)[
         0
     ][0]
-
-
-def waiting_on_a_lock(database) -> list[tuple[int, int]]:
-    """(backend pid, client port) of each session waiting for a lock."""
-    return query(
-        database,
-        "SELECT pid, client_port FROM pg_stat_activity"
-        " WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
-    )
 
 
 @contextmanager
@@ -131,7 +108,7 @@ def posts_logged(origin: Gunicorn) -> list[tuple[str, int]]:
 
 
 def test_an_author_signs_in_posts_through_the_cdn_and_readers_get_the_update_once(stack):
-    database, origin, cdn = stack
+    database, origin, cdn = stack.database, stack.origin, stack.cdn
     reader = "127.0.9.1"
     page, polls = "/entries/posted/", "/entries/posted/updates.json"
     revision = int(re.search(rb'data-revision="(\d+)"', get(cdn.port, page, source=reader).body)[1])
@@ -181,7 +158,7 @@ def test_a_post_answered_with_503_during_a_database_outage_reaches_the_origin_on
     """The author gets the origin's 503 and posts again when it is back. A
     retry on 5xx in the VCL (a common recipe for GETs) would post twice
     whenever the error came after the save."""
-    database, origin, cdn = stack
+    database, origin, cdn = stack.database, stack.origin, stack.cdn
     author = AdminAuthor.sign_in(cdn.port, "author", PASSWORD, source="127.0.9.3")
     target = entry_id(database, "outage")
     content = f"Posted during the outage {secrets.token_hex(4)}"
@@ -208,7 +185,7 @@ def test_a_post_answered_with_503_during_a_database_outage_reaches_the_origin_on
 
 
 def test_a_post_whose_worker_dies_before_answering_is_not_sent_to_the_origin_again(stack):
-    database, origin, cdn = stack
+    database, origin, cdn = stack.database, stack.origin, stack.cdn
     author = AdminAuthor.sign_in(cdn.port, "author", PASSWORD, source="127.0.9.4")
     target = entry_id(database, "dying-worker")
     content = f"Posted as the worker died {secrets.token_hex(4)}"
@@ -243,11 +220,11 @@ def test_a_post_slower_than_the_cdns_first_byte_timeout_is_saved_once(stack):
     """The origin goes on saving after Varnish has given up on it. Varnish 7.1
     does not resend on a timeout by itself, but a retry in
     vcl_backend_error (another common recipe) would: two updates."""
-    database, origin, _ = stack
+    database = stack.database
     target = entry_id(database, "slow-save")
     content = f"Saved slowly {secrets.token_hex(4)}"
 
-    with Varnish(origin.port, first_byte_timeout="2s") as impatient:
+    with stack.another_cdn(first_byte_timeout="2s") as impatient:
         author = AdminAuthor.sign_in(impatient.port, "author", PASSWORD, source="127.0.9.5")
         with ThreadPoolExecutor(1) as author_side, entry_locked(database, "slow-save"):
             author.open_form()
@@ -286,7 +263,7 @@ def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tu
 
 def test_a_photo_of_over_ten_megabytes_posted_from_the_desk_passes_the_cdn(stack):
     """A phone's full-size photo, well within the desk's 20 MB per photo."""
-    database, origin, cdn = stack
+    database, cdn = stack.database, stack.cdn
     author = AdminAuthor.sign_in(cdn.port, "author", PASSWORD, source="127.0.9.6")
     target = entry_id(database, "posted")
     photo = io.BytesIO()

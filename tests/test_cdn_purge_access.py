@@ -15,14 +15,9 @@ import pytest
 
 from liveblog import purge
 from tests.servers import (
-    VARNISHD,
-    Gunicorn,
     Response,
-    Varnish,
     get,
-    manage,
-    production_environment,
-    require,
+    start_stack,
 )
 
 pytestmark = pytest.mark.servers
@@ -32,19 +27,16 @@ PURGE_LIMIT = 200
 
 
 @pytest.fixture(scope="module")
-def origin(tmp_path_factory):
-    require(VARNISHD, "apt-get install varnish")
+def stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("purge-access")
-    env = production_environment(f"sqlite:///{folder}/db.sqlite3", folder / "static")
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput")
-    with Gunicorn(env, folder, workers=1) as origin:
-        yield origin
+    database = f"sqlite:///{folder}/db.sqlite3"
+    with start_stack(folder, database_url=database, migrate=True, workers=1, cdn=False) as stack:
+        yield stack
 
 
 @pytest.fixture
-def cdn(origin):
-    with Varnish(origin.port) as cdn:
+def cdn(stack):
+    with stack.another_cdn() as cdn:
         yield cdn
 
 
@@ -167,8 +159,8 @@ def test_purges_from_one_client_are_limited_and_the_rest_get_429(cdn):
 
 
 @pytest.mark.parametrize("token", ["", "only-31-characters-long-0123456"])
-def test_a_varnish_without_a_long_enough_token_refuses_every_purge_and_health_check(origin, token):
-    with Varnish(origin.port, purge_token=token) as cdn:
+def test_a_varnish_without_a_long_enough_token_refuses_every_purge_and_health_check(stack, token):
+    with stack.another_cdn(purge_token=token) as cdn:
         purged = get(cdn.port, "/", {"xkey-purge": "index", "X-Liveblog-Token": token},
                      method="PURGE")  # fmt: skip
         health = get(cdn.port, "/healthz", {"X-Liveblog-Token": token})

@@ -11,12 +11,8 @@ import time
 import pytest
 
 from tests.servers import (
-    Gunicorn,
-    PostgresCluster,
-    Varnish,
     get,
-    manage,
-    production_environment,
+    start_stack,
     wait_until,
 )
 
@@ -63,19 +59,12 @@ class Hammer:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("outage")
-    with PostgresCluster() as database:
-        database.create_database("liveblog")
-        env = production_environment(database.url(), folder / "static")
-        manage(env, "migrate", "--noinput")
-        manage(env, "collectstatic", "--noinput")
-        manage(env, "shell", "-c", SEED)
-        with Gunicorn(env, folder, workers=2) as origin, Varnish(origin.port) as cdn:
-            yield database, origin, cdn
+    with start_stack(tmp_path_factory.mktemp("outage"), seed=SEED) as stack:
+        yield stack
 
 
 def test_static_files_get_hashed_names_and_far_future_caching(stack):
-    _, origin, _ = stack
+    origin = stack.origin
     page = get(origin.port, "/entries/outage/").body.decode()
     script = re.search(r'<script src="(/static/liveblog/live\.[0-9a-f]{12}\.js)" defer>', page)
 
@@ -88,7 +77,7 @@ def test_static_files_get_hashed_names_and_far_future_caching(stack):
 
 
 def test_a_database_outage_gives_503s_and_recovery_needs_no_restart(stack):
-    database, origin, _ = stack
+    database, origin = stack.database, stack.origin
     poll = "/entries/outage/updates.json"
     before = get(origin.port, poll).json()
     workers = origin.worker_pids()
@@ -128,7 +117,7 @@ def test_a_database_outage_gives_503s_and_recovery_needs_no_restart(stack):
 
 
 def test_through_the_cdn_readers_keep_the_last_good_state_during_an_outage(stack):
-    database, origin, cdn = stack
+    database, cdn = stack.database, stack.cdn
     poll = "/entries/outage/updates.json?since=0"
     # After the previous test's outage, Varnish's probe may still call the
     # origin sick (two good answers needed): Varnish then fetches nothing
@@ -155,7 +144,7 @@ def test_through_the_cdn_readers_keep_the_last_good_state_during_an_outage(stack
 
 
 def test_an_origin_failing_before_the_probe_notices_still_gets_readers_the_stale_copy(stack):
-    database, origin, cdn = stack
+    database, origin, cdn = stack.database, stack.origin, stack.cdn
     # Its own entry and URL, whatever ran before: the database is up and
     # Varnish's probe calls the origin healthy (after an outage it needs two
     # good answers; waiting on /healthz, as polling the poll URL this fast

@@ -12,12 +12,7 @@ from tests.factories import make_entry, make_update
 from tests.images import phone_jpeg
 from updates.models import LiveUpdate
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def url(name, *args):

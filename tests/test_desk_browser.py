@@ -20,10 +20,9 @@ def author(django_user_model):
 
 
 @pytest.fixture
-def desk(browser, live_server, settings, client, author, tmp_path):
+def desk(browser, live_server, settings, client, author, media_root):
     """A signed-in author's tab; desk.open(entry) opens that entry's desk."""
     settings.LIVEBLOG_POLL_INTERVAL = 1
-    settings.MEDIA_ROOT = tmp_path / "media"
     # The live server speaks plain HTTP: cookies must not need HTTPS.
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     client.force_login(author)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from entries import remembered
 from entries.models import Entry
 from tests.factories import make_entry, make_update
+from tests.helpers import polled
 from updates import entry_state
 
 pytestmark = pytest.mark.django_db
@@ -35,19 +36,15 @@ def clock(monkeypatch):
     remembered.forget_all()
 
 
-def poll(client, entry, **params):
-    return client.get(reverse("updates:poll", kwargs={"slug": entry.slug}), params).json()
-
-
 def test_an_up_to_date_poll_within_the_second_takes_no_query(
     client, clock, django_assert_num_queries
 ):
     entry = make_entry()
     make_update(entry)
-    poll(client, entry, since=1)
+    polled(client, entry, since=1)
 
     with django_assert_num_queries(0):
-        body = poll(client, entry, since=1)
+        body = polled(client, entry, since=1)
 
     assert body["revision"] == 1
     assert body["updates"] == []
@@ -55,13 +52,13 @@ def test_an_up_to_date_poll_within_the_second_takes_no_query(
 
 def test_a_new_update_reaches_the_poll_once_the_second_is_over(client, clock):
     entry = make_entry()
-    first = poll(client, entry, since=0)
+    first = polled(client, entry, since=0)
     update = make_update(entry, "Goal")
 
     clock.now += 0.9
-    still = poll(client, entry, since=first["revision"])
+    still = polled(client, entry, since=first["revision"])
     clock.now += 0.2
-    after = poll(client, entry, since=still["revision"])
+    after = polled(client, entry, since=still["revision"])
 
     assert (still["revision"], still["updates"]) == (0, [])
     assert after["revision"] == 1
@@ -74,25 +71,25 @@ def test_a_reader_ahead_of_the_memo_is_answered_from_a_fresh_read(client, clock)
     # update 2 again.
     entry = make_entry()
     make_update(entry)
-    poll(client, entry, since=1)
+    polled(client, entry, since=1)
     second = make_update(entry)
 
-    body = poll(client, entry, since=2)
+    body = polled(client, entry, since=2)
 
     assert body["revision"] == 2
     assert body["updates"] == []
-    assert second.pk not in [item["id"] for item in poll(client, entry, since=2)["updates"]]
+    assert second.pk not in [item["id"] for item in polled(client, entry, since=2)["updates"]]
 
 
 def test_a_reader_behind_the_memo_gets_the_changes_up_to_it_once(client, clock):
     entry = make_entry()
     one = make_update(entry)
-    poll(client, entry, since=1)  # remembers revision 1
+    polled(client, entry, since=1)  # remembers revision 1
     two = make_update(entry)
 
-    behind = poll(client, entry, since=0)
+    behind = polled(client, entry, since=0)
     clock.now += 1.5
-    caught_up = poll(client, entry, since=behind["revision"])
+    caught_up = polled(client, entry, since=behind["revision"])
 
     assert [item["id"] for item in behind["updates"]] == [one.pk]
     assert behind["revision"] == 1

@@ -29,18 +29,13 @@ from django.urls import reverse
 from entries.models import Entry
 from tests.checks import assert_shared
 from tests.factories import make_entry, make_update
+from tests.helpers import waiting_on_a_lock
 from tests.readers import check_phase, run_readers
 from tests.servers import (
-    VARNISHD,
     Connection,
-    Gunicorn,
-    Varnish,
-    database_url,
     get,
-    manage,
-    production_environment,
-    require,
     settled,
+    start_stack,
     wait_until,
 )
 
@@ -54,15 +49,10 @@ ADMIN_LIMIT = 60
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory, django_db_setup, django_db_blocker):
-    require(VARNISHD, "apt-get install varnish")
+def stack(tmp_path_factory, test_database_url):
     folder = tmp_path_factory.mktemp("hostile")
-    with django_db_blocker.unblock():
-        database = connection.settings_dict
-    env = production_environment(database_url(database), folder / "static")
-    manage(env, "collectstatic", "--noinput")
-    with Gunicorn(env, folder, workers=2) as origin, Varnish(origin.port) as cdn:
-        yield origin, cdn
+    with start_stack(folder, database_url=test_database_url) as stack:
+        yield stack
 
 
 def hammer(port: int, source: str, requests: list[tuple[str, dict]], connections: int = 4):
@@ -145,7 +135,7 @@ BYPASSES = {
 def test_url_host_cookie_and_credential_variants_reach_the_origin_a_few_times_per_thousand(
     stack,
 ):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     counts = {}
     for number, (name, make_request) in enumerate(BYPASSES.items()):
         entry = make_entry(title=f"Bypass {number}")
@@ -177,7 +167,7 @@ POISONERS = {
 
 @pytest.mark.parametrize("header", POISONERS)
 def test_underscore_headers_cannot_change_what_other_readers_get(stack, header):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry(title="Not the index")
     make_update(entry, "Poison-free")
     page, poll = entry.get_absolute_url(), f"{entry.poll_url()}?since=0"
@@ -202,7 +192,7 @@ def test_underscore_headers_cannot_change_what_other_readers_get(stack, header):
 
 
 def test_a_client_sent_origin_failed_header_does_not_bring_back_what_was_withdrawn(stack):
-    _, cdn = stack
+    cdn = stack.cdn
     entry = make_entry(title="Withdrawn")
     make_update(entry, "Published too soon")
     page = entry.get_absolute_url()
@@ -221,20 +211,8 @@ def test_a_client_sent_origin_failed_header_does_not_bring_back_what_was_withdra
     assert b"Published too soon" not in sneaky.body
 
 
-def waiting_on_a_lock() -> int:
-    """Origin database sessions waiting for a table lock this test holds."""
-    with connection.cursor() as cursor:
-        # Statistics are a snapshot per transaction unless cleared.
-        cursor.execute("SELECT pg_stat_clear_snapshot()")
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
-
-
 def test_concurrent_requests_for_an_uncacheable_url_go_to_the_origin_side_by_side(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry()
     # A 400 (no-store), one of the answers Varnish must not keep, that the
     # origin gives only after reading the entry (a bad `since` is refused
@@ -261,7 +239,7 @@ def test_concurrent_requests_for_an_uncacheable_url_go_to_the_origin_side_by_sid
             client.start()
         # gunicorn has 2 workers of 4 threads; however the 8 connections
         # fall between the workers, at least 4 requests run at once.
-        waiting = wait_until(lambda: waiting_on_a_lock() >= 4 and waiting_on_a_lock(), 20, "4")
+        waiting = wait_until(lambda: (n := len(waiting_on_a_lock())) >= 4 and n, 20, "4")
     for client in clients:
         client.join(timeout=30)
 
@@ -272,7 +250,7 @@ def test_concurrent_requests_for_an_uncacheable_url_go_to_the_origin_side_by_sid
 
 
 def test_an_origin_error_without_a_stale_copy_is_fetched_once(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry()
     url = f"{entry.poll_url()}?since=3"
     retries = cdn.counter("MAIN.backend_retry")
@@ -292,7 +270,7 @@ def test_an_origin_error_without_a_stale_copy_is_fetched_once(stack):
 
 
 def test_a_flood_of_one_unknown_url_costs_the_origin_one_request(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     url = f"/entries/made-up-{random_hex()}/"
 
     answers = hammer(cdn.port, "127.0.3.4", [(url, {})] * 200)
@@ -303,7 +281,7 @@ def test_a_flood_of_one_unknown_url_costs_the_origin_one_request(stack):
 
 
 def test_made_up_urls_from_one_client_reach_the_origin_up_to_the_limit_and_then_get_429(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry(title="Popular")
     cached_page = entry.get_absolute_url()
     assert get(cdn.port, cached_page, source="127.0.4.9").status == 200
@@ -341,7 +319,7 @@ def test_made_up_urls_from_one_client_reach_the_origin_up_to_the_limit_and_then_
 
 
 def test_300_readers_behind_one_address_get_no_429_and_every_update(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
 
     result = run_readers(cdn, origin, readers=300, source="127.0.5.1")
 
@@ -384,7 +362,7 @@ class SlowBody(threading.Thread):
 
 
 def test_slow_request_bodies_do_not_starve_readers(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry()
     make_update(entry, "For the patient")
     # Through the CDN, which reads bodies in full before passing them on,
@@ -445,12 +423,12 @@ def peak_memory(pid: int) -> int:
 
 
 def test_anonymous_large_posts_under_the_admin_are_refused_without_filling_the_cdns_memory(stack):
-    origin, _ = stack
+    origin = stack.origin
     size = 150 * (1 << 20)
     paths = ["/admin/login/"] * 3 + [reverse("admin:updates_liveupdate_add")]
     posted_before = len(origin.requests(r"^/admin/", method="POST"))
     # A Varnish of its own: its memory's high-water mark is this test's.
-    with Varnish(origin.port) as cdn:
+    with stack.another_cdn() as cdn:
         [child] = cdn.child_pids()
         before = peak_memory(child)
         with ThreadPoolExecutor(len(paths)) as pool:
@@ -472,7 +450,7 @@ def test_anonymous_large_posts_under_the_admin_are_refused_without_filling_the_c
 
 
 def test_a_page_a_poll_and_a_static_file_carry_the_security_headers_and_no_cookie(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry()
     make_update(entry, "Headers")
     page = get(cdn.port, entry.get_absolute_url(), source="127.0.7.1").body.decode()
@@ -513,7 +491,7 @@ def admin_sign_in(port: int, username: str, password: str, source: str):
 def test_admin_guesses_lock_out_one_username_from_one_address_and_are_logged_with_it(
     stack, django_user_model
 ):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     for name in ("editor", "colleague"):
         django_user_model.objects.create_user(name, password="right-password", is_staff=True)
 
@@ -532,7 +510,7 @@ def test_admin_guesses_lock_out_one_username_from_one_address_and_are_logged_wit
 
 
 def test_the_cdn_limits_login_attempts_per_client_before_the_origin_hashes_them(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     before = len(origin.requests(r"^/admin/login/", method="POST"))
 
     answers = [admin_sign_in(cdn.port, f"guess{n}", "wrong", "127.0.8.3") for n in range(14)]
@@ -559,7 +537,7 @@ def answer_to_headers_alone(port: int, head: str, source: str) -> tuple[str, byt
 
 
 def test_a_body_over_ten_megabytes_outside_the_admin_gets_413_before_it_is_read(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry()
     limit = 10 * (1 << 20)
     poll = f"{entry.poll_url()}?since=0"
@@ -589,7 +567,7 @@ def test_a_body_over_ten_megabytes_outside_the_admin_gets_413_before_it_is_read(
 
 
 def test_the_admin_takes_sixty_requests_per_client_per_ten_seconds_and_then_429(stack):
-    origin, cdn = stack
+    origin, cdn = stack.origin, stack.cdn
     entry = make_entry()
     form = reverse("admin:login")
     before = len(origin.requests(rf"^{re.escape(form)}$"))

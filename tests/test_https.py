@@ -19,13 +19,8 @@ import pytest
 from tests.servers import (
     PROJECT,
     SITE,
-    VARNISHD,
-    Gunicorn,
-    Varnish,
     get,
-    manage,
-    production_environment,
-    require,
+    start_stack,
 )
 
 # /favicon.ico needs no database, so the fresh interpreter needs none either;
@@ -116,22 +111,27 @@ HSTS = "max-age=31536000; includeSubDomains; preload"
 
 
 @pytest.fixture(scope="module")
-def redirecting_origin(tmp_path_factory):
-    require(VARNISHD, "apt-get install varnish")
+def stack(tmp_path_factory):
+    """The origin with the redirect on; each test puts a Varnish of its own
+    in front of it (stack.another_cdn), as some play the TLS terminator."""
     folder = tmp_path_factory.mktemp("https")
-    env = production_environment(f"sqlite:///{folder}/db.sqlite3", folder / "static")
-    env.update(
-        SECURE_SSL_REDIRECT="true",
-        TRUST_X_FORWARDED_PROTO="true",
-        SECURE_HSTS_SECONDS="31536000",
-        SECURE_HSTS_INCLUDE_SUBDOMAINS="true",
-        SECURE_HSTS_PRELOAD="true",
-    )
-    manage(env, "migrate", "--noinput")
-    manage(env, "collectstatic", "--noinput")
-    manage(env, "shell", "-c", SEED)
-    with Gunicorn(env, folder, workers=1) as origin:
-        yield origin
+    env = {
+        "SECURE_SSL_REDIRECT": "true",
+        "TRUST_X_FORWARDED_PROTO": "true",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SECURE_HSTS_PRELOAD": "true",
+    }
+    with start_stack(
+        folder,
+        database_url=f"sqlite:///{folder}/db.sqlite3",
+        migrate=True,
+        seed=SEED,
+        workers=1,
+        cdn=False,
+        env=env,
+    ) as stack:
+        yield stack
 
 
 def is_the_redirect(response) -> bool:
@@ -141,9 +141,9 @@ def is_the_redirect(response) -> bool:
 @pytest.mark.servers
 @pytest.mark.parametrize("header", SCHEME_CLAIMS)
 def test_a_client_claiming_https_through_the_cdn_is_redirected_and_nothing_is_cached_for_others(
-    redirecting_origin, header
+    stack, header
 ):
-    with Varnish(redirecting_origin.port) as cdn:
+    with stack.another_cdn() as cdn:
         claims = [get(cdn.port, PAGE, {header: SCHEME_CLAIMS[header]}) for _ in range(2)]
         plain = get(cdn.port, PAGE)
 
@@ -153,13 +153,11 @@ def test_a_client_claiming_https_through_the_cdn_is_redirected_and_nothing_is_ca
 
 @pytest.mark.servers
 @pytest.mark.parametrize("header", ["X-Forwarded-Ssl", "X-Forwarded-Protocol"])
-def test_gunicorn_believes_no_scheme_header_but_x_forwarded_proto_from_its_proxy(
-    redirecting_origin, header
-):
+def test_gunicorn_believes_no_scheme_header_but_x_forwarded_proto_from_its_proxy(stack, header):
     # Straight from 127.0.0.1, which FORWARDED_ALLOW_IPS trusts: as a CDN
     # that lets the header through would send it.
-    claim = get(redirecting_origin.port, PAGE, {header: SCHEME_CLAIMS[header]})
-    https = get(redirecting_origin.port, PAGE, {"X-Forwarded-Proto": "https"})
+    claim = get(stack.origin.port, PAGE, {header: SCHEME_CLAIMS[header]})
+    https = get(stack.origin.port, PAGE, {"X-Forwarded-Proto": "https"})
 
     assert is_the_redirect(claim), claim.status
     assert https.status == 200
@@ -167,9 +165,9 @@ def test_gunicorn_believes_no_scheme_header_but_x_forwarded_proto_from_its_proxy
 
 @pytest.mark.servers
 def test_behind_a_trusted_terminator_https_and_plain_http_never_share_a_cached_answer(
-    redirecting_origin,
+    stack,
 ):
-    with Varnish(redirecting_origin.port, tls_terminators=("127.0.0.1",)) as cdn:
+    with stack.another_cdn(tls_terminators=("127.0.0.1",)) as cdn:
         https = [get(cdn.port, PAGE, {"X-Forwarded-Proto": "https"}) for _ in range(2)]
         plain = get(cdn.port, PAGE)
         http = get(cdn.port, PAGE, {"X-Forwarded-Proto": "http"})
@@ -191,10 +189,10 @@ def cookie_attributes(answers) -> dict[str, set[str]]:
 
 @pytest.mark.servers
 def test_signing_in_over_https_through_the_cdn_sets_secure_httponly_cookies_and_hsts(
-    redirecting_origin,
+    stack,
 ):
     https = {"X-Forwarded-Proto": "https"}
-    with Varnish(redirecting_origin.port, tls_terminators=("127.0.0.1",)) as cdn:
+    with stack.another_cdn(tls_terminators=("127.0.0.1",)) as cdn:
         pages = [get(cdn.port, PAGE, https) for _ in range(2)]
         plain = get(cdn.port, PAGE)
         form = get(cdn.port, "/admin/login/", https)

@@ -20,7 +20,7 @@ from tests.images import phone_jpeg
 from updates import changes
 from updates.models import LiveUpdate, Photo
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 ROLES = {
     # Reads entries and updates in the admin, changes nothing.
@@ -45,11 +45,6 @@ ROLES = {
         "delete_liveupdate",
     ],
 }
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

@@ -13,28 +13,17 @@ import pytest
 from django.db import connection, transaction
 
 from tests.factories import make_entry
+from tests.helpers import waiting_on_a_lock
 from tests.images import phone_jpeg
 from updates import photos
 from updates.changes import PhotoUpload, lock_entry, post_update
 from updates.models import Photo
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-def waiting_for_a_lock() -> bool:
-    """Whether another session waits for a row lock (the entry's)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0] > 0
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("media_root"),
+]
 
 
 def test_a_photo_posted_while_the_same_file_is_deleted_keeps_its_files(media_root):
@@ -70,7 +59,7 @@ def test_a_photo_posted_while_the_same_file_is_deleted_keeps_its_files(media_roo
     poster = threading.Thread(target=post_the_same_file)
     poster.start()
     deadline = time.monotonic() + 10
-    while not waiting_for_a_lock():
+    while not waiting_on_a_lock():
         assert time.monotonic() < deadline, "the post never waited for the entry"
         time.sleep(0.02)
 
@@ -123,7 +112,7 @@ def test_a_deletion_that_decides_while_the_same_file_is_being_posted_waits_for_t
     deleter = threading.Thread(target=delete)
     deleter.start()
     deadline = time.monotonic() + 10
-    while not waiting_for_a_lock():
+    while not waiting_on_a_lock():
         assert time.monotonic() < deadline, "the deletion never waited for the files' lock"
         time.sleep(0.02)
     assert all((media_root / name).is_file() for name in names)

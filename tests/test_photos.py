@@ -18,13 +18,7 @@ from tests.images import HEIC, SVG, display_p3_profile, encoded, phone_jpeg, png
 from updates.changes import PhotoUpload, post_update
 from updates.models import LiveUpdate, Photo
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
 def stored_files(root: Path) -> list[Path]:

@@ -9,13 +9,10 @@ from django.utils import timezone
 from entries.models import Entry
 from tests.checks import assert_shared
 from tests.factories import make_entry, make_update
+from tests.helpers import poll
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
-
-
-def poll(client, entry, **params):
-    return client.get(reverse("updates:poll", kwargs={"slug": entry.slug}), params)
 
 
 def test_without_since_it_returns_the_whole_current_state(client):

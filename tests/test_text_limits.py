@@ -22,14 +22,9 @@ from tests.test_settings import load_settings
 from updates.models import LiveUpdate, Photo
 from updates.rendering import render_markdown
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 LIMIT = 256 * 1024
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def desk(name, *args):
