@@ -6,6 +6,8 @@ Every value can be changed from the environment; docs/deploy.md lists them.
 import multiprocessing
 import os
 
+from liveblog.environment import env_int, trusted_proxies
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Threaded workers: every request is short (two queries for a poll), and the
 # CDN in front keeps the request rate per URL at about one per 10 seconds, but
@@ -16,12 +18,13 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # (the requests are CPU-bound, so the extra threads mostly wait): the
 # protection costs no throughput.
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+threads = env_int("GUNICORN_THREADS", 4)
+timeout = env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+# 0: workers are never recycled (`make bench`).
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 5000, minimum=0)
 max_requests_jitter = 500
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
@@ -43,7 +46,8 @@ access_log_format = (
 # gets them past the proxy rewrite the path Django sees (and a cache store
 # the wrong page under a URL); headers with an underscore are dropped
 # altogether.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The same list Django trusts for X-Forwarded-For (liveblog/settings.py).
+forwarded_allow_ips = ",".join(trusted_proxies())
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 forwarder_headers = ""
 header_map = "drop"

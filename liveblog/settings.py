@@ -14,31 +14,9 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
+from liveblog.environment import env_bool, env_float, env_int, env_list, trusted_proxies
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if raw.lower() == "true":
-        return True
-    if raw.lower() == "false":
-        return False
-    raise ImproperlyConfigured(f"{name} must be 'true' or 'false', got {raw!r}.")
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.isdigit() and int(raw) > 0):
-        raise ImproperlyConfigured(f"{name} must be a whole number above 0, got {raw!r}.")
-    return int(raw)
-
-
-def env_list(name: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -128,7 +106,7 @@ if not DEBUG and not os.environ.get("DATABASE_URL"):
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("CONN_MAX_AGE", 60, minimum=0),
         conn_health_checks=True,
     )
 }
@@ -170,9 +148,10 @@ AXES_SENSITIVE_PARAMETERS = []
 # No start-up banner; lockouts are still logged with username and address.
 AXES_VERBOSE = False
 # The proxies (the CDN's or TLS terminator's addresses) whose X-Forwarded-For
-# names the client: the same list gunicorn trusts. Its last entry is the
-# address the proxy saw (deploy/varnish.vcl rewrites the header so).
-FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS") or ["127.0.0.1", "::1"]
+# names the client: the same list gunicorn trusts (gunicorn.conf.py reads it
+# from liveblog/environment.py too). Its last entry is the address the proxy
+# saw (deploy/varnish.vcl rewrites the header so).
+FORWARDED_ALLOW_IPS = trusted_proxies()
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -261,18 +240,12 @@ LIVEBLOG_MAX_UPDATE_HTML_BYTES = env_int("LIVEBLOG_MAX_UPDATE_HTML_BYTES", 256 *
 # How long a worker may answer polls and pages from the entry it last read
 # (updates/entry_state.py, entries/remembered.py): a commit reaches the origin's answers at most
 # this much later. 0 reads the entry on every poll. At most 1.
-try:
-    LIVEBLOG_POLL_MEMO_SECONDS = float(os.environ.get("LIVEBLOG_POLL_MEMO_SECONDS", "1"))
-except ValueError:
-    LIVEBLOG_POLL_MEMO_SECONDS = -1.0
-if not 0 <= LIVEBLOG_POLL_MEMO_SECONDS <= 1:
-    raise ImproperlyConfigured(
-        "LIVEBLOG_POLL_MEMO_SECONDS must be a number of seconds from 0 to 1, got "
-        f"{os.environ.get('LIVEBLOG_POLL_MEMO_SECONDS')!r}."
-    )
+LIVEBLOG_POLL_MEMO_SECONDS = env_float(
+    "LIVEBLOG_POLL_MEMO_SECONDS", 1.0, minimum=0, maximum=1, unit="seconds"
+)
 # How many pages of update fragments a worker keeps, by entry revision
 # (updates/paging.py); 0 reads them for every page.
-LIVEBLOG_PAGE_MEMO_SIZE = int(os.environ.get("LIVEBLOG_PAGE_MEMO_SIZE", "32"))
+LIVEBLOG_PAGE_MEMO_SIZE = env_int("LIVEBLOG_PAGE_MEMO_SIZE", 32, minimum=0)
 
 # Purging the CDN after every change readers see (liveblog/purge.py,
 # docs/deploy.md): any of these, or none (answers then simply expire).
@@ -311,7 +284,7 @@ SESSION_COOKIE_HTTPONLY = True
 # (static/liveblog/desk.js), so an injected script cannot read it either.
 CSRF_COOKIE_HTTPONLY = True
 # HSTS is opt-in: once sent, browsers refuse plain HTTP for that long.
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 

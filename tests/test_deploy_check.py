@@ -45,11 +45,19 @@ def test_check_deploy_reports_nothing_in_production():
 
 
 def test_the_example_environment_names_every_variable_settings_read():
-    settings_source = (PROJECT / "liveblog" / "settings.py").read_text()
-    gunicorn_source = (PROJECT / "gunicorn.conf.py").read_text()
+    sources = "".join(
+        path.read_text()
+        for path in (
+            PROJECT / "liveblog" / "settings.py",
+            PROJECT / "liveblog" / "environment.py",
+            PROJECT / "gunicorn.conf.py",
+        )
+    )
 
-    read = set(re.findall(r'env(?:_bool|_list|_int)?\("([A-Z_]+)"', settings_source))
-    read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_source + gunicorn_source))
+    read = set(re.findall(r'env(?:_bool|_list|_int|_float)?\(\s*"([A-Z_]+)"', sources))
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', sources))
+    # The numbers of both files, and the proxies they share, are read by helpers.
+    assert {"LIVEBLOG_POLL_MEMO_SECONDS", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"} <= read
 
     assert read <= set(production_env())
 

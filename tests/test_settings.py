@@ -175,3 +175,89 @@ def test_an_s3_bucket_alone_leaves_the_rest_to_boto3_and_the_bucket_policy():
 
 def test_without_a_bucket_photos_are_files_under_media_root():
     assert media_storage() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+PRINT_NAMED = (
+    "import json, sys; from django.conf import settings as s; "
+    "print(json.dumps({name: getattr(s, name) for name in sys.argv[1:]}))"
+)
+PRINT_GUNICORN = (
+    "import json, runpy, sys; config = runpy.run_path('gunicorn.conf.py'); "
+    "print(json.dumps({name: config[name] for name in sys.argv[1:]}))"
+)
+
+
+def read_in_a_fresh_process(program: str, names: list[str], **env) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", program, *names],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "liveblog.settings", "SECRET_KEY": "k", **env},
+        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("LIVEBLOG_PAGE_MEMO_SIZE", "many"),
+        ("LIVEBLOG_PAGE_MEMO_SIZE", "-1"),
+        ("CONN_MAX_AGE", "a minute"),
+        ("SECURE_HSTS_SECONDS", "-1"),
+        ("SECURE_HSTS_SECONDS", "1e6"),
+    ],
+)
+def test_a_number_setting_it_cannot_read_stops_it_with_a_message_naming_the_variable(name, value):
+    result = load_settings(SECRET_KEY="k", DATABASE_URL="sqlite:///db.sqlite3", **{name: value})
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name} must be a whole number from 0, got '{value}'" in (
+        result.stderr
+    )
+
+
+def test_a_poll_memo_it_cannot_read_names_the_variable_and_the_range():
+    result = load_settings(
+        SECRET_KEY="k", DATABASE_URL="sqlite:///db.sqlite3", LIVEBLOG_POLL_MEMO_SECONDS="nan"
+    )
+
+    assert result.returncode != 0
+    assert (
+        "ImproperlyConfigured: LIVEBLOG_POLL_MEMO_SECONDS must be a number of seconds "
+        "from 0 to 1, got 'nan'" in result.stderr
+    )
+
+
+def test_zero_is_a_meaningful_value_for_the_memo_size_connection_age_and_hsts():
+    names = ["LIVEBLOG_PAGE_MEMO_SIZE", "SECURE_HSTS_SECONDS", "LIVEBLOG_POLL_MEMO_SECONDS"]
+    zero = dict.fromkeys([*names, "CONN_MAX_AGE"], "0")
+
+    values = read_in_a_fresh_process(PRINT_NAMED, [*names, "DATABASES"], **zero)
+
+    assert [values[name] for name in names] == [0, 0, 0.0]
+    assert values["DATABASES"]["default"]["CONN_MAX_AGE"] == 0
+
+
+@pytest.mark.parametrize("name", ["WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_MAX_REQUESTS"])
+def test_gunicorn_stops_with_a_message_naming_a_number_it_cannot_read(name):
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_GUNICORN, "workers"],
+        env={**os.environ, name: "two"},
+        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name} must be a whole number" in result.stderr
+
+
+@pytest.mark.parametrize("proxies", [None, "10.0.0.7", "10.0.0.7, 10.0.0.8"])
+def test_gunicorn_and_django_trust_the_same_proxies(proxies, monkeypatch):
+    if proxies is None:
+        monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    else:
+        monkeypatch.setenv("FORWARDED_ALLOW_IPS", proxies)
+
+    django = read_in_a_fresh_process(PRINT_NAMED, ["FORWARDED_ALLOW_IPS"])
+    gunicorn = read_in_a_fresh_process(PRINT_GUNICORN, ["forwarded_allow_ips"])
+
+    assert django["FORWARDED_ALLOW_IPS"] == gunicorn["forwarded_allow_ips"].split(",")

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from liveblog.settings import env_bool
+from liveblog.environment import env_bool
 
 # `make mutation` sets LIVEBLOG_TEST_FAST_PURGES=true: the purger's waits
 # (retries, spacing, follow-up) shrink fifty-fold in the in-process tests,
