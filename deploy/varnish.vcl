@@ -13,8 +13,10 @@ vcl 4.1;
 # - the application purges an entry's cached answers (every URL variant at
 #   once, by tag) the moment they change, and only it may.
 # docs/deploy.md explains each rule and its equivalent on other CDNs.
-# tests/test_cdn.py and tests/test_hostile_traffic.py run this file, with
-# the backend port replaced.
+# The server tests run this file (tests/servers.py's start_stack), with the
+# backend port replaced. The graces, the desk's body limit and the admin
+# prefix repeat settings this file cannot read: change them together
+# (tests/test_vcl_agrees_with_settings.py fails otherwise).
 
 import directors;
 import std;
