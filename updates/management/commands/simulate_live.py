@@ -40,8 +40,9 @@ CODE = [
 def plausible_update(number: int, rng: random.Random) -> str:
     """Mostly text, sometimes a quote, now and then some code."""
     roll = rng.random()
-    # Key events (issue #6) do not exist yet: once they do, post one here
-    # now and then (roll < 0.05, say) through the same post_update call.
+    # No key events (post_update(..., key_event=True), issue 7): a key event
+    # is what an author picks out at the desk, and filler would crowd the
+    # page's key-events list.
     if roll < 0.15:
         return rng.choice(QUOTES)
     if roll < 0.25:
