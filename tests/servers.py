@@ -590,6 +590,8 @@ def start_stack(
             varnish = Varnish(
                 origin.port, first_byte_timeout=first_byte_timeout, tls_terminators=tls_terminators
             )
+            # Its folder exists already: gone even if the origin fails to start.
+            started.callback(shutil.rmtree, varnish.folder, ignore_errors=True)
             if purging:
                 # From 127.0.0.1, which the VCL's purgers ACL lists.
                 environment.update(varnish.purging_env())
