@@ -85,7 +85,10 @@ class Entry(models.Model):
 
     def save(self, *args, **kwargs):
         self.title, self.intro = xml_safe(self.title), xml_safe(self.intro)
-        self.intro_html = render_markdown(self.intro)
+        # Rendered only when the intro changed: an intro stored before the
+        # HTML limit (issue 17) must not stop the entry going live or ending.
+        if not self.intro_html or self.intro != getattr(self, "_loaded_intro", None):
+            self.intro_html = render_markdown(self.intro)
         now = timezone.now()
         if self.status != self.Status.DRAFT and self.coverage_start is None:
             self.coverage_start = now
@@ -116,6 +119,7 @@ class Entry(models.Model):
                 or before["slug"] != self.slug
             )
             super().save(*args, **kwargs)
+            self._loaded_intro = self.intro
             # Title, intro, status and time zone show on its page, its
             # polls and in the listing.
             purge.entry_changed(
@@ -132,6 +136,14 @@ class Entry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("entries:detail", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        entry = super().from_db(db, field_names, values)
+        # What the intro was when read, cleaned as save() cleans it.
+        if "intro" in entry.__dict__:
+            entry._loaded_intro = xml_safe(entry.intro)
+        return entry
 
     def clean(self):
         super().clean()

@@ -1,7 +1,7 @@
 """Every admin action, desk endpoint and the draft preview checks its model permission.
 
 Being staff only lets someone into the admin; what they may do there is
-the model permissions Django gives them. Four roles a newsroom hands out,
+the model permissions Django gives them. Five roles a newsroom hands out,
 each tried on every action: the action must happen when the role has the
 permission the stock admin would ask for, and be refused (403, nothing
 written) when it has not. Desk endpoints refuse in JSON, which the desk
@@ -25,8 +25,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 ROLES = {
     # Reads entries and updates in the admin, changes nothing.
     "view-only": ["view_entry", "view_liveupdate", "view_photo"],
-    # Posts updates with photos, touches nothing already posted.
+    # Posts updates with photos (the stock add form), sees nothing posted.
     "add-only": ["add_liveupdate", "add_photo"],
+    # Posts with photos on the desk and watches its stream, changes nothing.
+    "add and view": ["add_liveupdate", "add_photo", "view_liveupdate"],
     # Runs the entry and corrects updates, deletes nothing.
     "change without delete": [
         "view_entry",
@@ -185,10 +187,10 @@ def preview_a_draft(client):
 ACTIONS = {
     go_live_action: {"change without delete", "no photo permissions"},
     end_coverage_action: {"change without delete", "no photo permissions"},
-    open_the_desk: {"add-only", "change without delete", "no photo permissions"},
-    read_the_desk_stream: {"add-only", "change without delete", "no photo permissions"},
-    post_text: {"add-only", "change without delete", "no photo permissions"},
-    post_a_photo: {"add-only", "change without delete"},
+    open_the_desk: {"add and view", "change without delete", "no photo permissions"},
+    read_the_desk_stream: {"add and view", "change without delete", "no photo permissions"},
+    post_text: {"add-only", "add and view", "change without delete", "no photo permissions"},
+    post_a_photo: {"add-only", "add and view", "change without delete"},
     go_live_from_the_desk: {"change without delete", "no photo permissions"},
     end_coverage_from_the_desk: {"change without delete", "no photo permissions"},
     edit_text: {"change without delete", "no photo permissions"},

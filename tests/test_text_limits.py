@@ -165,6 +165,53 @@ def test_an_update_stored_before_the_limits_can_still_be_pinned_and_marked(staff
     assert update.pinned and update.key_event and update.revision == 3
 
 
+def test_an_entry_whose_intro_was_stored_before_the_limits_can_still_go_live_and_end(
+    staff_client, settings
+):
+    entry = make_entry(
+        status=Entry.Status.DRAFT, intro="[r]\n\n[r]: https://example.com/" + "x" * 400
+    )
+    settings.LIVEBLOG_MAX_UPDATE_HTML_BYTES = 100
+    changelist = reverse("admin:entries_entry_changelist")
+
+    live = staff_client.post(changelist, {"action": "go_live", "_selected_action": [entry.pk]})
+    ended = staff_client.post(
+        changelist, {"action": "end_coverage", "_selected_action": [entry.pk]}
+    )
+
+    assert (live.status_code, ended.status_code) == (302, 302)
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.ENDED
+
+
+def test_pinning_an_update_stored_with_a_control_character_does_not_mark_it_edited(
+    staff_client,
+):
+    entry = make_entry()
+    update = make_update(entry, "Line")
+    # Stored before text was cleaned when saved.
+    LiveUpdate.objects.filter(pk=update.pk).update(content="Line\x0bbreak")
+
+    response = staff_client.post(desk("_flags", entry.pk, update.pk), {"pinned": "1"})
+
+    assert response.status_code == 200
+    update.refresh_from_db()
+    assert update.pinned and update.edited is None
+
+
+def test_an_alt_text_of_control_characters_alone_is_refused(staff_client):
+    entry = make_entry()
+
+    response = staff_client.post(
+        desk("_post", entry.pk),
+        {"key": "composition-ctl", "photo-0": phone_jpeg(), "alt-0": "\x01\x02 \x1b"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"photo-0": ["Describe the photo in its alt text."]}
+    assert not Photo.objects.exists()
+
+
 def test_the_limit_follows_the_setting(staff_client, settings):
     settings.LIVEBLOG_MAX_UPDATE_CHARS = 100
     entry = make_entry()

@@ -101,6 +101,15 @@ class LiveUpdateAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
+        # Every new file's lock at once, in one order, before any form takes
+        # its own (photos.claim): two saves of the same files in another
+        # order would otherwise deadlock.
+        photos.lock_files(
+            f.processed.key
+            for formset in formsets
+            for f in formset.forms
+            if hasattr(f, "processed")
+        )
         super().save_related(request, form, formsets, change)
         if any(formset.has_changed() for formset in formsets):
             # In the transaction that took the update's revision (the admin's

@@ -23,7 +23,7 @@ Taking revisions also registers the purge of the entry's cached answers for
 after the commit (liveblog/purge.py), so the CDN hears of every change.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -246,6 +246,9 @@ def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
             if photos:
                 # Again under the files' lock: a deletion of the same file
                 # may have removed them since (updates/photos.py, issue 17).
+                # All keys at once, in one order: two posts of the same files
+                # in another order would otherwise deadlock.
+                photo_files.lock_files(result.key for result in processed)
                 stored = [photo_files.claim(result) for result in processed]
                 attach_photos(update, photos, processed, stored)
     except BaseException:
@@ -274,6 +277,10 @@ def process_photos(photos) -> list:
 
     errors = {}
     processed = []
+    # Cleaned first: an alt text of control characters alone is no description.
+    photos = [
+        replace(photo, alt=xml_safe(photo.alt), caption=xml_safe(photo.caption)) for photo in photos
+    ]
     for index, photo in enumerate(photos):
         try:
             if not photo.alt.strip():

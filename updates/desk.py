@@ -42,9 +42,11 @@ def can(request, action: str, model: str = "liveupdate") -> bool:
     return request.user.has_perm(f"updates.{action}_{model}")
 
 
-def require(request, action: str) -> None:
-    if not can(request, action):
-        raise PermissionDenied
+def may_watch(request) -> bool:
+    """Post, and see what is already posted: what the desk page and its
+    stream show. Adding alone is what the stock add form allows, which
+    shows nothing already posted; seeing needs view (or change) as well."""
+    return can(request, "add") and (can(request, "view") or can(request, "change"))
 
 
 def forbidden(what: str) -> JsonResponse:
@@ -83,7 +85,8 @@ def count_of(entry_id: int) -> int:
 @never_cache
 def desk(request, admin_site, entry_id: int):
     """The desk page: compose box, entry controls, the latest updates."""
-    require(request, "add")
+    if not may_watch(request):
+        raise PermissionDenied
     entry = get_object_or_404(Entry, pk=entry_id)
     updates = list(desk_updates(entry.pk)[:STREAM_SIZE])
     context = {
@@ -104,8 +107,8 @@ def desk(request, admin_site, entry_id: int):
 @require_GET
 def stream(request, entry_id: int):
     """What changed since a revision, as desk items; drafts included."""
-    if not can(request, "add"):
-        return forbidden("post updates")
+    if not may_watch(request):
+        return forbidden("see the posted updates")
     entry = Entry.objects.filter(pk=entry_id).values("pk", "revision", "status").first()
     if entry is None:
         return json_error(404, "No such entry.")

@@ -190,7 +190,10 @@ class LiveUpdate(models.Model):
     def from_db(cls, db, field_names, values):
         update = super().from_db(db, field_names, values)
         # What the text was when read: save() stamps `edited` when it changes.
-        update._loaded_content = update.__dict__.get("content")
+        # Cleaned as save() cleans it: text stored before xml_safe is not
+        # "changed" (nor stamped edited) by a pin.
+        if "content" in update.__dict__:
+            update._loaded_content = xml_safe(update.content)
         return update
 
     def validate_constraints(self, exclude=None):
