@@ -72,7 +72,7 @@ acl tls_terminators {
 }
 
 sub vcl_init {
-    # Only for its key(): SHA-256 of a string as a number (see
+    # Only for its key(): a 32-bit number taken from a string's SHA-256 (see
     # liveblog_check_token). It never picks a backend.
     new token_digest = directors.shard();
 }
@@ -89,6 +89,7 @@ sub vcl_recv {
         unset req.http.X-Liveblog-Retry-After;
         unset req.http.X-Liveblog-Purged;
         unset req.http.X-Liveblog-Token-Valid;
+        unset req.http.X-Liveblog-Counted;
         call liveblog_find_client;
         call liveblog_check_token;
     }
@@ -116,6 +117,9 @@ sub vcl_recv {
                 fallback=60) + 1;
             return (synth(429, "Too Many Requests"));
         }
+        # Counted before the body is read: a client past its allowance gets
+        # its 429 without Varnish holding up to 201 MB of it first.
+        call liveblog_count_origin_request;
         call liveblog_buffer_body;
         return (pass);
     }
@@ -125,6 +129,7 @@ sub vcl_recv {
     unset req.http.Authorization;
     if (req.method != "GET" && req.method != "HEAD") {
         # The origin answers 405; never cached, never retried.
+        call liveblog_count_origin_request;
         call liveblog_buffer_body;
         return (pass);
     }
@@ -173,7 +178,7 @@ sub liveblog_purge {
 sub liveblog_check_token {
     # X-Liveblog-Token-Valid is set when the client sent the purge token.
     # VCL has no constant-time comparison: the strings are compared only
-    # when their SHA-256 digests agree (as numbers), so how long a wrong
+    # when 32 bits of their SHA-256 digests agree, so how long a wrong
     # guess takes tells nothing about how much of the token it got right.
     if (req.http.X-Liveblog-Token && std.getenv("LIVEBLOG_PURGE_TOKEN") ~ "^.{32,}$"
         && token_digest.key(req.http.X-Liveblog-Token)
@@ -351,13 +356,22 @@ sub vcl_miss {
     call liveblog_limit_origin_requests;
 }
 
-sub vcl_pass {
+sub liveblog_count_origin_request {
     call liveblog_limit_origin_requests;
+    set req.http.X-Liveblog-Counted = "1";
+}
+
+sub vcl_pass {
+    # Passes decided in vcl_recv were counted there, before their body.
+    if (!req.http.X-Liveblog-Counted) {
+        call liveblog_limit_origin_requests;
+    }
 }
 
 sub vcl_backend_fetch {
     unset bereq.http.X-Liveblog-Client;
     unset bereq.http.X-Liveblog-Token-Valid;
+    unset bereq.http.X-Liveblog-Counted;
     # A new connection to the origin for every request. When a connection
     # Varnish reuses closes before any answer (a worker that died, or timed
     # out, mid-request), Varnish sends the request again by itself, a POST
@@ -445,8 +459,10 @@ sub vcl_synth {
     }
     set resp.http.Cache-Control = "no-store";
     set resp.http.X-Content-Type-Options = "nosniff";
-    if (resp.status == 413) {
-        # The rest of the body is never read: this answer ends the connection.
+    if (resp.status == 413
+        || (resp.status == 429 && (req.http.Content-Length || req.http.Transfer-Encoding))) {
+        # The rest of the body is never read (Varnish would otherwise read
+        # and drop it before answering): this answer ends the connection.
         set resp.http.Connection = "close";
     }
     if (resp.status == 429) {

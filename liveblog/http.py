@@ -1,6 +1,7 @@
 """Small response helpers shared by the reader-facing views."""
 
-from functools import wraps
+import ipaddress
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -56,11 +57,29 @@ def client_address(request) -> str:
     anything there.
     """
     peer = request.META.get("REMOTE_ADDR", "")
-    trusted = settings.FORWARDED_ALLOW_IPS
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and ("*" in trusted or peer in trusted):
+    if forwarded and is_trusted_proxy(peer, tuple(settings.FORWARDED_ALLOW_IPS)):
         return forwarded.split(",")[-1].strip()
     return peer
+
+
+@lru_cache(maxsize=64)
+def is_trusted_proxy(peer: str, trusted: tuple[str, ...]) -> bool:
+    """Whether `peer` is one of FORWARDED_ALLOW_IPS: addresses or networks
+    (10.0.0.0/8), as gunicorn reads the same variable, or `*`."""
+    if "*" in trusted:
+        return True
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    for entry in trusted:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue  # not an address: gunicorn ignores it too
+    return False
 
 
 def cache_publicly(response, *, ended: bool = False, tags: tuple[str, ...] = ()):

@@ -449,6 +449,25 @@ def test_anonymous_large_posts_under_the_admin_are_refused_without_filling_the_c
     assert grown < 32 * (1 << 20)
 
 
+def test_a_client_past_the_admin_allowance_is_refused_before_its_body_is_read(stack):
+    source = "127.0.13.9"
+    hammer(stack.cdn.port, source, [(reverse("admin:login"), {})] * ADMIN_LIMIT)
+    # Any session cookie opens the large buffer on the photo URLs.
+    with socket.create_connection(
+        ("127.0.0.1", stack.cdn.port), timeout=5, source_address=(source, 0)
+    ) as sock:
+        sock.sendall(
+            f"POST {reverse('admin:updates_liveupdate_add')} HTTP/1.1\r\n"
+            "Host: live.example.com\r\nCookie: sessionid=made-up\r\n"
+            f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {150 << 20}\r\n\r\n"
+            .encode()
+        )  # fmt: skip
+        # Not a byte of the body: the answer comes anyway, at once.
+        status_line = sock.recv(4096).split(b"\r\n", 1)[0]
+
+    assert status_line == b"HTTP/1.1 429 Too Many Requests"
+
+
 def test_a_page_a_poll_and_a_static_file_carry_the_security_headers_and_no_cookie(stack):
     origin, cdn = stack.origin, stack.cdn
     entry = make_entry()

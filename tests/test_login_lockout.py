@@ -80,3 +80,14 @@ def test_the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_pro
 
     assert client_address(behind_cdn) == "198.51.100.7"  # from 127.0.0.1, the CDN
     assert client_address(direct) == "203.0.113.5"
+
+
+def test_a_trusted_proxy_network_is_read_as_gunicorn_reads_it(settings):
+    # gunicorn takes networks in FORWARDED_ALLOW_IPS; so must the lockout.
+    settings.FORWARDED_ALLOW_IPS = ["10.0.0.0/8", "not-an-address"]
+    factory = RequestFactory()
+    inside = factory.get("/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    outside = factory.get("/", REMOTE_ADDR="11.1.2.3", HTTP_X_FORWARDED_FOR="198.51.100.7")
+
+    assert client_address(inside) == "198.51.100.7"
+    assert client_address(outside) == "11.1.2.3"
