@@ -212,6 +212,26 @@ def test_an_alt_text_of_control_characters_alone_is_refused(staff_client):
     assert not Photo.objects.exists()
 
 
+def test_a_desk_post_renders_its_markdown_once(staff_client, monkeypatch):
+    from updates import rendering
+
+    renders = []
+    original = rendering._markdown.render
+    monkeypatch.setattr(
+        rendering._markdown, "render", lambda *args: renders.append(1) or original(*args)
+    )
+    entry = make_entry()
+
+    response = staff_client.post(
+        desk("_post", entry.pk), {"content": "Rendered *once* " + "x" * 9, "key": "render-01"}
+    )
+
+    assert response.status_code == 201
+    assert "<em>once</em>" in LiveUpdate.objects.get().html
+    # Validated (clean) and saved: one render between them.
+    assert len(renders) == 1
+
+
 def test_the_limit_follows_the_setting(staff_client, settings):
     settings.LIVEBLOG_MAX_UPDATE_CHARS = 100
     entry = make_entry()

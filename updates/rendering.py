@@ -1,5 +1,7 @@
 """Markdown to safe HTML, done once when content is saved, never per request."""
 
+from functools import lru_cache
+
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -102,10 +104,17 @@ def render_markdown(source: str) -> str:
     Raises ValidationError when the HTML would be over
     LIVEBLOG_MAX_UPDATE_HTML_BYTES: every page and poll would carry it.
     """
-    limit = settings.LIVEBLOG_MAX_UPDATE_HTML_BYTES
+    return _render(source or "", settings.LIVEBLOG_MAX_UPDATE_HTML_BYTES)
+
+
+# A write validates (clean) and then saves the same text: the second
+# render is this memo's, not markdown-it's (up to a second of CPU for the
+# worst text the limits accept). A refusal is an exception, never kept.
+@lru_cache(maxsize=8)
+def _render(source: str, limit: int) -> str:
     try:
         # Characters are never more than UTF-8 bytes: over in characters is over.
-        html = _markdown.render(source or "", {"budget": limit, "table_budget": limit})
+        html = _markdown.render(source, {"budget": limit, "table_budget": limit})
     except _TooLarge:
         raise too_large(limit) from None
     html = nh3.clean(
