@@ -1,14 +1,21 @@
 """Key events, the pinned update, "Edited" and bylines (issue 7): each is a
 change with its revision, stored in the fragment, and at the top of the page."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
 from tests.factories import make_entry, make_update
 from tests.images import phone_jpeg
-from updates.changes import PhotoUpload, changes_since, post_update, post_updates, set_flags
+from updates.changes import (
+    PhotoUpload,
+    changes_since,
+    edit_update,
+    post_update,
+    post_updates,
+    set_flags,
+)
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +89,40 @@ def test_editing_the_pinned_update_takes_one_revision_and_keeps_it_pinned():
 
     assert revision_of(entry) == before + 1
     assert LiveUpdate.objects.get(pk=update.pk).pinned
+
+
+def test_pinning_from_a_copy_read_before_another_authors_edit_keeps_the_edit(client):
+    # Two authors at the desk: one pins the update while the other fixes its
+    # text. The pin must not write the old text back.
+    entry = make_entry()
+    update = make_update(entry, "Doors open at nine")
+    read_before_the_edit = LiveUpdate.objects.get(pk=update.pk)
+    edit_update(update, "Doors open at half past nine")
+    edited = update.edited - timedelta(minutes=5)  # the edit was a while ago
+    LiveUpdate.objects.filter(pk=update.pk).update(edited=edited)
+
+    set_flags(read_before_the_edit, pinned=True)
+
+    (item,) = poll(client, entry, since=0)["updates"]
+    assert "half past nine" in item["html"]
+    assert item["pinned"] is True
+    # Pinning is not an edit: the reader still sees when the text changed.
+    assert datetime.fromisoformat(item["edited"]) == edited
+    assert LiveUpdate.objects.get(pk=update.pk).content == "Doors open at half past nine"
+
+
+def test_pinning_from_a_copy_read_before_another_author_deleted_it_leaves_it_deleted(client):
+    entry = make_entry()
+    update = make_update(entry, "Doors open at nine")
+    read_before_the_delete = LiveUpdate.objects.get(pk=update.pk)
+    update.delete()
+    deleted_at = revision_of(entry)
+
+    set_flags(read_before_the_delete, pinned=True, key_event=True)
+
+    assert revision_of(entry) == deleted_at
+    assert poll(client, entry, since=0)["deleted"] == [update.pk]
+    assert not LiveUpdate.all_objects.get(pk=update.pk).pinned
 
 
 def test_posting_in_bulk_by_two_authors_gives_every_update_its_byline(django_user_model):
@@ -273,6 +314,23 @@ def test_bylines_appear_on_every_update_once_a_second_author_posts(django_user_m
     # Open pages receive the re-rendered fragments through the feed.
     batch = changes_since(entry.__class__.objects.get(pk=entry.pk), before, limit=10)
     assert len(batch.updates) == 3
+
+
+def test_a_photo_posted_to_an_entry_with_bylines_shows_its_authors_name(
+    django_user_model, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+    make_update(entry, "By Ada", author=ada)
+    make_update(entry, "By Bob", author=bob)
+
+    photo = post_update(entry, "", author=ada, photos=[PhotoUpload(phone_jpeg(), "The stage")])
+
+    fragment = LiveUpdate.objects.get(pk=photo.pk).fragment
+    assert "<figure" in fragment
+    assert '<span class="update-byline">ada</span>' in fragment
 
 
 def test_a_single_author_has_no_byline(django_user_model):
