@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from entries.models import Entry
 from tests.factories import NO_PHOTOS, make_entry, make_update
-from updates.changes import lock_entry, post_update, post_updates, rerender_fragments
+from updates.changes import (
+    lock_entry,
+    post_update,
+    post_updates,
+    refresh_fragment,
+    rerender_fragments,
+)
 from updates.models import LiveUpdate, Photo
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +181,18 @@ def test_taking_a_revision_outside_a_transaction_is_refused():
     assert str(refused.value) == "lock_entry() needs a transaction."
 
     assert revision_of(entry) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rendering_a_fragment_again_outside_a_transaction_is_refused():
+    # Only the transaction that took the update's revision may render it
+    # again without a new one (photos attached after the row).
+    update = make_update(make_entry())
+
+    with pytest.raises(transaction.TransactionManagementError) as refused:
+        refresh_fragment(update)
+
+    assert str(refused.value) == "refresh_fragment() needs a transaction."
 
 
 def test_an_edit_racing_a_delete_does_not_bring_the_update_back():
