@@ -166,6 +166,19 @@ def test_the_fragment_shows_a_figure_with_sizes_alt_caption_and_a_link_to_the_la
     assert large["url"].startswith("/media/photos/")
 
 
+@pytest.mark.parametrize(
+    ("width", "shown"), [(400, 400), (700, 700), (1200, 960)], ids=["one", "two", "three"]
+)
+def test_browsers_without_srcset_get_the_middle_size_or_the_photo_itself(width, shown):
+    # A photo narrower than a size is stored only up to its own width: one,
+    # two or three sizes. The plain src is the second when there is one.
+    update = post_photo(make_entry(), phone_jpeg(width, width * 3 // 4))
+    update.refresh_from_db()
+
+    assert '<img src="/media/photos/' in update.fragment
+    assert f'width="{shown}" height="{shown * 3 // 4}" alt=' in update.fragment
+
+
 def test_the_page_and_the_poll_show_the_photo_from_one_revision(client):
     entry = make_entry()
     make_update(entry, "Before")
