@@ -369,6 +369,40 @@ def test_the_stock_change_form_pins_with_a_checkbox_and_unpins_the_other(staff_c
     assert (first.pinned, second.pinned, second.key_event) == (False, True, True)
 
 
+def test_posting_a_pinned_update_unpins_the_other(client):
+    # What the desk and the commands call: the pinned update's constraint
+    # is save()'s to keep (it unpins the other), never refused as invalid.
+    entry = make_entry()
+    first = make_update(entry, "First", pinned=True)
+
+    second = post_update(entry, "Second", pinned=True)
+
+    assert poll(client, entry, since=0)["pinned"].count("Second") == 1
+    assert [u.pk for u in LiveUpdate.objects.filter(pinned=True)] == [second.pk]
+    assert not LiveUpdate.objects.get(pk=first.pk).pinned
+
+
+def test_the_stock_add_form_posts_a_pinned_update_and_unpins_the_other(staff_client):
+    entry = make_entry()
+    first = make_update(entry, "First", pinned=True)
+
+    response = staff_client.post(
+        reverse("admin:updates_liveupdate_add"),
+        {
+            "entry": entry.pk,
+            "content": "Second",
+            "pinned": "on",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert not first.pinned
+    assert LiveUpdate.objects.get(content="Second").pinned
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_a_pin_and_a_key_event_reach_an_open_page_and_leave_it(reader):

@@ -198,6 +198,19 @@ def test_the_admin_update_form_refuses_an_update_over_the_limit(staff_client):
     assert not LiveUpdate.all_objects.exists()
 
 
+def test_the_admin_update_form_refuses_text_that_renders_too_large(staff_client):
+    entry = make_entry()
+
+    response = staff_client.post(
+        reverse("admin:updates_liveupdate_add"),
+        {"entry": entry.pk, "content": hostile_markdown.repeated_reference(18_000), **NO_PHOTOS},
+    )
+
+    assert response.status_code == 200
+    assert "more than 256 KB of HTML" in response.content.decode()
+    assert not LiveUpdate.all_objects.exists()
+
+
 def entry_form(**fields) -> dict:
     return {"title": "Keynote", "slug": "keynote", "status": "draft", "timezone": "UTC", **fields}
 
