@@ -258,6 +258,19 @@ def test_posting_in_bulk_renders_each_update_and_takes_one_revision_each():
         assert update.html in update.fragment
 
 
+def test_an_update_posted_in_bulk_can_be_edited_from_what_post_updates_returned():
+    entry = make_entry()
+    (posted,) = post_updates(entry, [LiveUpdate(content="Tpyo")])
+
+    posted.content = "Typo fixed"
+    posted.save()
+
+    stored = LiveUpdate.objects.get(pk=posted.pk)
+    assert stored.html == "<p>Typo fixed</p>"
+    assert "Typo fixed" in stored.fragment
+    assert stored.revision == 2
+
+
 def test_a_time_zone_change_gives_every_visible_update_its_own_new_revision():
     entry = make_entry(timezone="UTC")
     updates = [make_update(entry, f"Update {n}") for n in range(3)]
