@@ -139,6 +139,32 @@ def test_a_composition_committed_by_another_request_a_moment_earlier_is_answered
     assert LiveUpdate.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("view", "change", "form"),
+    [("_edit", "edit_update", {"content": "Fixed"}), ("_flags", "set_flags", {"pinned": "1"})],
+    ids=["edit", "pin"],
+)
+def test_a_change_to_an_update_another_author_deleted_a_moment_earlier_is_a_404(
+    staff_client, monkeypatch, view, change, form
+):
+    # Both read the update; the other author's delete commits first.
+    entry = make_entry()
+    update = make_update(entry, "Tpyo")
+    make_the_change = getattr(changes, change)
+
+    def change_just_after_a_delete(update, *args, **kwargs):
+        LiveUpdate.objects.get(pk=update.pk).delete()
+        return make_the_change(update, *args, **kwargs)
+
+    monkeypatch.setattr(changes, change, change_just_after_a_delete)
+    response = staff_client.post(url(view, entry.pk, update.pk), form)
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "This update has just been deleted; nothing was saved."}
+    assert not LiveUpdate.objects.exists()
+    assert Entry.objects.get(pk=entry.pk).revision == 2
+
+
 def test_the_database_refuses_a_second_update_with_the_same_key():
     from django.db import IntegrityError
 
