@@ -271,6 +271,18 @@ def test_an_update_posted_in_bulk_can_be_edited_from_what_post_updates_returned(
     assert stored.revision == 2
 
 
+def test_an_update_posted_in_bulk_and_marked_from_what_post_updates_returned_is_not_edited():
+    entry = make_entry()
+    (posted,) = post_updates(entry, [LiveUpdate(content="Kick-off")])
+
+    posted.key_event = True
+    posted.save()
+
+    stored = LiveUpdate.objects.get(pk=posted.pk)
+    assert stored.key_event and stored.edited is None
+    assert "Edited" not in stored.fragment
+
+
 def test_a_time_zone_change_gives_every_visible_update_its_own_new_revision():
     entry = make_entry(timezone="UTC")
     updates = [make_update(entry, f"Update {n}") for n in range(3)]

@@ -333,6 +333,26 @@ def test_a_photo_posted_to_an_entry_with_bylines_shows_its_authors_name(
     assert '<span class="update-byline">ada</span>' in fragment
 
 
+def test_an_edit_in_an_entry_with_bylines_keeps_the_byline_and_takes_one_revision(
+    django_user_model,
+):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+    first = make_update(entry, "By Ada", author=ada)
+    make_update(entry, "By Bob", author=bob)
+    before = revision_of(entry)
+
+    first.content = "By Ada, corrected"
+    first.save()
+    make_update(entry, "Bob again", author=bob)
+
+    assert revision_of(entry) == before + 2
+    fragments = {u.content: u.fragment for u in LiveUpdate.objects.all()}
+    assert '<span class="update-byline">ada</span>' in fragments["By Ada, corrected"]
+    assert '<span class="update-byline">bob</span>' in fragments["Bob again"]
+
+
 def test_a_single_author_has_no_byline(django_user_model):
     ada = django_user_model.objects.create_user("ada")
     entry = make_entry()
