@@ -158,6 +158,27 @@ def test_saving_a_stale_entry_never_winds_its_revision_back():
     assert make_update(entry).revision == 3
 
 
+def test_saving_an_entry_read_before_a_second_author_posted_keeps_the_bylines(
+    django_user_model,
+):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+    stale = Entry.objects.get(pk=entry.pk)
+    make_update(entry, "By Ada", author=ada)
+    make_update(entry, "By Bob", author=bob)
+    before = revision_of(entry)
+
+    stale.title = "Renamed while two authors posted"
+    stale.save()
+    third = make_update(entry, "Ada again", author=ada)
+
+    assert Entry.objects.get(pk=entry.pk).bylines
+    # Only the new update takes a revision: the others keep their bylines.
+    assert (third.revision, revision_of(entry)) == (before + 1, before + 1)
+    assert '<span class="update-byline">ada</span>' in third.fragment
+
+
 def test_a_failed_write_gives_back_its_revision():
     entry = make_entry()
     make_update(entry)
