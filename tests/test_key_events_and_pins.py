@@ -201,6 +201,21 @@ def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client
     assert "Nothing much</a>" not in html
 
 
+def test_key_events_are_listed_by_their_time_even_when_posted_out_of_order(client):
+    entry = make_entry()
+    second = make_update(
+        entry, "Second goal", published=datetime(2026, 5, 1, 19, 40, tzinfo=UTC), key_event=True
+    )
+    # Posted afterwards about an earlier moment.
+    first = make_update(
+        entry, "First goal", published=datetime(2026, 5, 1, 19, 12, tzinfo=UTC), key_event=True
+    )
+
+    html = page(client, entry)
+
+    assert html.index(f'href="#update-{first.pk}"') < html.index(f'href="#update-{second.pk}"')
+
+
 def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     entry = make_entry()
@@ -351,6 +366,21 @@ def test_an_edit_in_an_entry_with_bylines_keeps_the_byline_and_takes_one_revisio
     fragments = {u.content: u.fragment for u in LiveUpdate.objects.all()}
     assert '<span class="update-byline">ada</span>' in fragments["By Ada, corrected"]
     assert '<span class="update-byline">bob</span>' in fragments["Bob again"]
+
+
+def test_authors_of_other_entries_and_posts_without_an_author_bring_no_bylines(
+    django_user_model,
+):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    elsewhere = make_entry()
+    make_update(elsewhere, "By Bob, elsewhere", author=bob)
+    entry = make_entry()
+    make_update(entry, "From the command line")  # post_update: no author
+
+    make_update(entry, "By Ada", author=ada)
+
+    assert not LiveUpdate.objects.filter(entry=entry, fragment__contains="update-byline").exists()
 
 
 def test_a_single_author_has_no_byline(django_user_model):
