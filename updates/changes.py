@@ -240,7 +240,10 @@ def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
     processed = process_photos(photos)
     stored = []
     try:
-        stored = [photo_files.store(result) for result in processed]
+        for result in processed:
+            # One by one: a failure on the second photo must still find the
+            # first one's files below.
+            stored.append(photo_files.store(result))
         with transaction.atomic():
             update.save()
             if photos:
