@@ -194,6 +194,21 @@ def test_a_post_the_database_refuses_after_its_photos_were_stored_leaves_no_file
     assert stored_files(media_root) == []
 
 
+def test_a_refused_post_of_a_photo_another_update_shows_keeps_that_updates_files(media_root):
+    entry = make_entry()
+    shown = post_photo(entry, phone_jpeg())
+    files = stored_files(media_root)
+    make_update(entry, "Posted a moment earlier", idempotency_key="composition-2")
+
+    with pytest.raises(IntegrityError):
+        post_update(
+            entry, "", photos=[PhotoUpload(phone_jpeg(), "Again")], idempotency_key="composition-2"
+        )
+
+    assert files and stored_files(media_root) == files
+    assert shown.photos.get().files
+
+
 def test_a_storage_failure_reaches_the_caller_and_leaves_no_files(media_root, monkeypatch):
     store = photo_files.store
 
