@@ -72,7 +72,7 @@ screenshots: $(INSTALLED)
 
 # Mutation testing of the modules that decide what readers get (docs/mutation.md);
 # the survivors: `$(BIN)/mutmut results`, then `$(BIN)/mutmut show NAME`. Fails when
-# any module is below 90 % killed. LIVEBLOG_TEST_FAST_PURGES shrinks the purger's
+# any module kills under 90 % of its mutants not listed there as equivalent. LIVEBLOG_TEST_FAST_PURGES shrinks the purger's
 # retry and spacing waits in the tests; MUTATION_CHILDREN tests that many mutants
 # at once, at the lowest priority (the machine may be shared).
 MUTATION_CHILDREN ?= 2

@@ -144,6 +144,18 @@ def test_editing_an_update_in_the_admin_takes_the_next_revision(staff_client):
     assert (update.content, update.revision) == ("Typo fixed", 2)
 
 
+def test_view_on_site_opens_the_update_at_its_place_on_the_entry_page(staff_client):
+    entry = make_entry(slug="keynote")
+    update = make_update(entry)
+
+    page = staff_client.get(reverse("admin:updates_liveupdate_change", args=[update.pk]))
+    link = re.search(r'<a href="([^"]+)" class="viewsitelink">', page.content.decode())[1]
+    opened = staff_client.get(link)
+
+    assert opened.status_code == 302
+    assert opened["Location"].endswith(f"/entries/keynote/#update-{update.pk}")
+
+
 def test_an_updates_entry_cannot_be_changed_once_posted(staff_client):
     entry, other = make_entry(), make_entry()
     update = make_update(entry, "Posted to the first entry")

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from entries.models import Entry
 from tests.factories import NO_PHOTOS, make_entry, make_update
-from updates.changes import lock_entry, post_update, post_updates, rerender_fragments
+from updates.changes import (
+    lock_entry,
+    post_update,
+    post_updates,
+    refresh_fragment,
+    rerender_fragments,
+)
 from updates.models import LiveUpdate, Photo
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +158,27 @@ def test_saving_a_stale_entry_never_winds_its_revision_back():
     assert make_update(entry).revision == 3
 
 
+def test_saving_an_entry_read_before_a_second_author_posted_keeps_the_bylines(
+    django_user_model,
+):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+    stale = Entry.objects.get(pk=entry.pk)
+    make_update(entry, "By Ada", author=ada)
+    make_update(entry, "By Bob", author=bob)
+    before = revision_of(entry)
+
+    stale.title = "Renamed while two authors posted"
+    stale.save()
+    third = make_update(entry, "Ada again", author=ada)
+
+    assert Entry.objects.get(pk=entry.pk).bylines
+    # Only the new update takes a revision: the others keep their bylines.
+    assert (third.revision, revision_of(entry)) == (before + 1, before + 1)
+    assert '<span class="update-byline">ada</span>' in third.fragment
+
+
 def test_a_failed_write_gives_back_its_revision():
     entry = make_entry()
     make_update(entry)
@@ -175,6 +202,18 @@ def test_taking_a_revision_outside_a_transaction_is_refused():
     assert str(refused.value) == "lock_entry() needs a transaction."
 
     assert revision_of(entry) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rendering_a_fragment_again_outside_a_transaction_is_refused():
+    # Only the transaction that took the update's revision may render it
+    # again without a new one (photos attached after the row).
+    update = make_update(make_entry())
+
+    with pytest.raises(transaction.TransactionManagementError) as refused:
+        refresh_fragment(update)
+
+    assert str(refused.value) == "refresh_fragment() needs a transaction."
 
 
 def test_an_edit_racing_a_delete_does_not_bring_the_update_back():
@@ -238,6 +277,31 @@ def test_posting_in_bulk_renders_each_update_and_takes_one_revision_each():
     for n, update in enumerate(stored):
         assert update.html == f"<p><strong>Bulk</strong> {n}</p>"
         assert update.html in update.fragment
+
+
+def test_an_update_posted_in_bulk_can_be_edited_from_what_post_updates_returned():
+    entry = make_entry()
+    (posted,) = post_updates(entry, [LiveUpdate(content="Tpyo")])
+
+    posted.content = "Typo fixed"
+    posted.save()
+
+    stored = LiveUpdate.objects.get(pk=posted.pk)
+    assert stored.html == "<p>Typo fixed</p>"
+    assert "Typo fixed" in stored.fragment
+    assert stored.revision == 2
+
+
+def test_an_update_posted_in_bulk_and_marked_from_what_post_updates_returned_is_not_edited():
+    entry = make_entry()
+    (posted,) = post_updates(entry, [LiveUpdate(content="Kick-off")])
+
+    posted.key_event = True
+    posted.save()
+
+    stored = LiveUpdate.objects.get(pk=posted.pk)
+    assert stored.key_event and stored.edited is None
+    assert "Edited" not in stored.fragment
 
 
 def test_a_time_zone_change_gives_every_visible_update_its_own_new_revision():

@@ -10,6 +10,7 @@ from django.urls import reverse
 from entries.models import Entry
 from tests.factories import make_entry, make_update
 from tests.images import phone_jpeg
+from updates import changes
 from updates.models import LiveUpdate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -108,6 +109,55 @@ def test_the_same_composition_posted_twice_makes_one_update(staff_client):
     assert first.json()["id"] == second.json()["id"]
     assert LiveUpdate.objects.count() == 1
     assert Entry.objects.get(pk=entry.pk).revision == 1
+
+
+def test_a_composition_committed_by_another_request_a_moment_earlier_is_answered_with_it(
+    staff_client, monkeypatch
+):
+    # A retry racing the first request: both find no update with the key,
+    # the first commits, and the second's insert meets the constraint.
+    entry = make_entry()
+    post_update = changes.post_update
+    earlier = []
+
+    def post_just_after_another_request(entry, content, **fields):
+        earlier.append(make_update(entry, content, idempotency_key=fields["idempotency_key"]))
+        return post_update(entry, content, **fields)
+
+    monkeypatch.setattr(changes, "post_update", post_just_after_another_request)
+    response = staff_client.post(
+        url("_post", entry.pk), {"content": "Once", "key": "composition-7"}
+    )
+
+    assert response.status_code == 201
+    assert response.json()["id"] == earlier[0].pk
+    assert LiveUpdate.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("view", "change", "form"),
+    [("_edit", "edit_update", {"content": "Fixed"}), ("_flags", "set_flags", {"pinned": "1"})],
+    ids=["edit", "pin"],
+)
+def test_a_change_to_an_update_another_author_deleted_a_moment_earlier_is_a_404(
+    staff_client, monkeypatch, view, change, form
+):
+    # Both read the update; the other author's delete commits first.
+    entry = make_entry()
+    update = make_update(entry, "Tpyo")
+    make_the_change = getattr(changes, change)
+
+    def change_just_after_a_delete(update, *args, **kwargs):
+        LiveUpdate.objects.get(pk=update.pk).delete()
+        return make_the_change(update, *args, **kwargs)
+
+    monkeypatch.setattr(changes, change, change_just_after_a_delete)
+    response = staff_client.post(url(view, entry.pk, update.pk), form)
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "This update has just been deleted; nothing was saved."}
+    assert not LiveUpdate.objects.exists()
+    assert Entry.objects.get(pk=entry.pk).revision == 2
 
 
 def test_the_database_refuses_a_second_update_with_the_same_key():

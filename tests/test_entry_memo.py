@@ -96,6 +96,25 @@ def test_a_reader_behind_the_memo_gets_the_changes_up_to_it_once(client, clock):
     assert [item["id"] for item in caught_up["updates"]] == [two.pk]
 
 
+def test_a_reader_behind_the_memo_whose_changes_have_all_moved_on_is_told_to_wait(client, clock):
+    # The remembered revision 1 belonged to the update edited since (now at
+    # revision 2): nothing is at or below 1 any more, and the answer is
+    # "revision 1, nothing yet", not an error.
+    entry = make_entry()
+    update = make_update(entry, "Kick-off")
+    poll(client, entry, since=1)  # remembers revision 1
+    update.content = "Kick-off at last"
+    update.save()
+
+    behind = poll(client, entry, since=0)
+    clock.now += 1.5
+    caught_up = poll(client, entry, since=behind["revision"])
+
+    assert (behind["revision"], behind["updates"], behind["deleted"]) == (1, [], [])
+    assert [item["id"] for item in caught_up["updates"]] == [update.pk]
+    assert caught_up["revision"] == 2
+
+
 def test_unknown_slugs_are_not_remembered(client, clock):
     client.get(reverse("updates:poll", kwargs={"slug": "nothing-here"}))
 

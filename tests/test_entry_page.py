@@ -180,6 +180,23 @@ def test_a_page_served_again_at_the_same_revision_reuses_its_fragments_but_never
     assert "First, corrected" in edited
 
 
+def test_the_page_memo_forgets_the_page_served_longest_ago_first(
+    client, django_assert_num_queries, settings
+):
+    settings.LIVEBLOG_PAGE_MEMO_SIZE = 4  # two pages: each its updates and its highlights
+    entries = [make_entry() for _ in range(3)]
+    for entry in entries:
+        make_update(entry, "First")
+        get_page(client, entry)
+
+    with django_assert_num_queries(1):
+        get_page(client, entries[2])
+    with django_assert_num_queries(1):
+        get_page(client, entries[1])
+    with django_assert_num_queries(3):
+        get_page(client, entries[0])
+
+
 def test_with_no_page_memo_every_page_is_read_from_the_database(
     client, django_assert_num_queries, settings
 ):

@@ -159,6 +159,14 @@ def test_other_methods_are_405(client):
 # Characters XML 1.0 does not allow: a vertical tab (Word's line break), an
 # escape, a NUL, and the two non-characters Django's writer lets through.
 NOT_XML = ["\x0b", "\x1b", "\x00", "\ufffe", "\uffff"]
+
+
+def code_point(character: str) -> str:
+    # Not ascii(): its backslash makes the test id one that pytest cannot find
+    # again in a process that has collected before (mutmut's runs).
+    return f"U+{ord(character):04X}"
+
+
 # Each field, where the feed shows it and what that is without the character.
 WHERE_SHOWN = {
     "update text": (f"{ATOM}entry/{ATOM}content", "<p>Goal</p>"),
@@ -184,7 +192,7 @@ def store_unsafe(field: str, character: str, entry, update) -> None:
 
 
 @pytest.mark.parametrize("field", WHERE_SHOWN)
-@pytest.mark.parametrize("character", NOT_XML, ids=ascii)
+@pytest.mark.parametrize("character", NOT_XML, ids=code_point)
 def test_characters_xml_does_not_allow_never_break_the_feed(
     client, django_user_model, field, character
 ):
@@ -207,7 +215,7 @@ def test_characters_xml_does_not_allow_never_break_the_feed(
     assert "".join(feed.findtext(path).split()) == shown
 
 
-@pytest.mark.parametrize("character", NOT_XML, ids=ascii)
+@pytest.mark.parametrize("character", NOT_XML, ids=code_point)
 def test_an_author_pasting_such_characters_gets_a_feed_that_parses(client, character):
     entry = make_entry(title=f"Ma{character}tch", intro=f"Kick{character}-off")
     make_update(entry, f"Go{character}al")

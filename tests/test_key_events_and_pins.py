@@ -1,14 +1,21 @@
 """Key events, the pinned update, "Edited" and bylines (issue 7): each is a
 change with its revision, stored in the fragment, and at the top of the page."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
 
 from tests.factories import make_entry, make_update
 from tests.images import phone_jpeg
-from updates.changes import PhotoUpload, changes_since, post_update, post_updates, set_flags
+from updates.changes import (
+    PhotoUpload,
+    changes_since,
+    edit_update,
+    post_update,
+    post_updates,
+    set_flags,
+)
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +89,40 @@ def test_editing_the_pinned_update_takes_one_revision_and_keeps_it_pinned():
 
     assert revision_of(entry) == before + 1
     assert LiveUpdate.objects.get(pk=update.pk).pinned
+
+
+def test_pinning_from_a_copy_read_before_another_authors_edit_keeps_the_edit(client):
+    # Two authors at the desk: one pins the update while the other fixes its
+    # text. The pin must not write the old text back.
+    entry = make_entry()
+    update = make_update(entry, "Doors open at nine")
+    read_before_the_edit = LiveUpdate.objects.get(pk=update.pk)
+    edit_update(update, "Doors open at half past nine")
+    edited = update.edited - timedelta(minutes=5)  # the edit was a while ago
+    LiveUpdate.objects.filter(pk=update.pk).update(edited=edited)
+
+    set_flags(read_before_the_edit, pinned=True)
+
+    (item,) = poll(client, entry, since=0)["updates"]
+    assert "half past nine" in item["html"]
+    assert item["pinned"] is True
+    # Pinning is not an edit: the reader still sees when the text changed.
+    assert datetime.fromisoformat(item["edited"]) == edited
+    assert LiveUpdate.objects.get(pk=update.pk).content == "Doors open at half past nine"
+
+
+def test_pinning_from_a_copy_read_before_another_author_deleted_it_leaves_it_deleted(client):
+    entry = make_entry()
+    update = make_update(entry, "Doors open at nine")
+    read_before_the_delete = LiveUpdate.objects.get(pk=update.pk)
+    update.delete()
+    deleted_at = revision_of(entry)
+
+    set_flags(read_before_the_delete, pinned=True, key_event=True)
+
+    assert revision_of(entry) == deleted_at
+    assert poll(client, entry, since=0)["deleted"] == [update.pk]
+    assert not LiveUpdate.all_objects.get(pk=update.pk).pinned
 
 
 def test_posting_in_bulk_by_two_authors_gives_every_update_its_byline(django_user_model):
@@ -158,6 +199,21 @@ def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client
         " Goal for the home side</a></li>"
     ) in html
     assert "Nothing much</a>" not in html
+
+
+def test_key_events_are_listed_by_their_time_even_when_posted_out_of_order(client):
+    entry = make_entry()
+    second = make_update(
+        entry, "Second goal", published=datetime(2026, 5, 1, 19, 40, tzinfo=UTC), key_event=True
+    )
+    # Posted afterwards about an earlier moment.
+    first = make_update(
+        entry, "First goal", published=datetime(2026, 5, 1, 19, 12, tzinfo=UTC), key_event=True
+    )
+
+    html = page(client, entry)
+
+    assert html.index(f'href="#update-{first.pk}"') < html.index(f'href="#update-{second.pk}"')
 
 
 def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp_path):
@@ -275,6 +331,58 @@ def test_bylines_appear_on_every_update_once_a_second_author_posts(django_user_m
     assert len(batch.updates) == 3
 
 
+def test_a_photo_posted_to_an_entry_with_bylines_shows_its_authors_name(
+    django_user_model, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+    make_update(entry, "By Ada", author=ada)
+    make_update(entry, "By Bob", author=bob)
+
+    photo = post_update(entry, "", author=ada, photos=[PhotoUpload(phone_jpeg(), "The stage")])
+
+    fragment = LiveUpdate.objects.get(pk=photo.pk).fragment
+    assert "<figure" in fragment
+    assert '<span class="update-byline">ada</span>' in fragment
+
+
+def test_an_edit_in_an_entry_with_bylines_keeps_the_byline_and_takes_one_revision(
+    django_user_model,
+):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    entry = make_entry()
+    first = make_update(entry, "By Ada", author=ada)
+    make_update(entry, "By Bob", author=bob)
+    before = revision_of(entry)
+
+    first.content = "By Ada, corrected"
+    first.save()
+    make_update(entry, "Bob again", author=bob)
+
+    assert revision_of(entry) == before + 2
+    fragments = {u.content: u.fragment for u in LiveUpdate.objects.all()}
+    assert '<span class="update-byline">ada</span>' in fragments["By Ada, corrected"]
+    assert '<span class="update-byline">bob</span>' in fragments["Bob again"]
+
+
+def test_authors_of_other_entries_and_posts_without_an_author_bring_no_bylines(
+    django_user_model,
+):
+    ada = django_user_model.objects.create_user("ada")
+    bob = django_user_model.objects.create_user("bob")
+    elsewhere = make_entry()
+    make_update(elsewhere, "By Bob, elsewhere", author=bob)
+    entry = make_entry()
+    make_update(entry, "From the command line")  # post_update: no author
+
+    make_update(entry, "By Ada", author=ada)
+
+    assert not LiveUpdate.objects.filter(entry=entry, fragment__contains="update-byline").exists()
+
+
 def test_a_single_author_has_no_byline(django_user_model):
     ada = django_user_model.objects.create_user("ada")
     entry = make_entry()
@@ -309,6 +417,40 @@ def test_the_stock_change_form_pins_with_a_checkbox_and_unpins_the_other(staff_c
     second.refresh_from_db()
     first.refresh_from_db()
     assert (first.pinned, second.pinned, second.key_event) == (False, True, True)
+
+
+def test_posting_a_pinned_update_unpins_the_other(client):
+    # What the desk and the commands call: the pinned update's constraint
+    # is save()'s to keep (it unpins the other), never refused as invalid.
+    entry = make_entry()
+    first = make_update(entry, "First", pinned=True)
+
+    second = post_update(entry, "Second", pinned=True)
+
+    assert poll(client, entry, since=0)["pinned"].count("Second") == 1
+    assert [u.pk for u in LiveUpdate.objects.filter(pinned=True)] == [second.pk]
+    assert not LiveUpdate.objects.get(pk=first.pk).pinned
+
+
+def test_the_stock_add_form_posts_a_pinned_update_and_unpins_the_other(staff_client):
+    entry = make_entry()
+    first = make_update(entry, "First", pinned=True)
+
+    response = staff_client.post(
+        reverse("admin:updates_liveupdate_add"),
+        {
+            "entry": entry.pk,
+            "content": "Second",
+            "pinned": "on",
+            "photos-TOTAL_FORMS": "0",
+            "photos-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert not first.pinned
+    assert LiveUpdate.objects.get(content="Second").pinned
 
 
 @pytest.mark.browser

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 from django.urls import reverse
 from PIL import Image
 
 from tests.checks import assert_shared
 from tests.factories import make_entry, make_update
 from tests.images import HEIC, SVG, display_p3_profile, encoded, phone_jpeg, png_claiming
+from updates import photos as photo_files
 from updates.changes import PhotoUpload, post_update
 from updates.models import LiveUpdate, Photo
 
@@ -158,6 +160,68 @@ def test_the_fragment_shows_a_figure_with_sizes_alt_caption_and_a_link_to_the_la
     assert 'loading="lazy" decoding="async"' in update.fragment
     assert "<figcaption>The last slide</figcaption>" in update.fragment
     assert large["url"].startswith("/media/photos/")
+
+
+@pytest.mark.parametrize(
+    ("width", "shown"), [(400, 400), (700, 700), (1200, 960)], ids=["one", "two", "three"]
+)
+def test_browsers_without_srcset_get_the_middle_size_or_the_photo_itself(width, shown):
+    # A photo narrower than a size is stored only up to its own width: one,
+    # two or three sizes. The plain src is the second when there is one.
+    update = post_photo(make_entry(), phone_jpeg(width, width * 3 // 4))
+    update.refresh_from_db()
+
+    assert '<img src="/media/photos/' in update.fragment
+    assert f'width="{shown}" height="{shown * 3 // 4}" alt=' in update.fragment
+
+
+def test_a_post_the_database_refuses_after_its_photos_were_stored_leaves_no_files(media_root):
+    # The same composition, committed by another request a moment earlier.
+    entry = make_entry()
+    make_update(entry, "Posted a moment earlier", idempotency_key="composition-1")
+
+    with pytest.raises(IntegrityError):
+        post_update(
+            entry, "", photos=[PhotoUpload(phone_jpeg(), "Stage")], idempotency_key="composition-1"
+        )
+
+    assert stored_files(media_root) == []
+
+
+def test_a_refused_post_of_a_photo_another_update_shows_keeps_that_updates_files(media_root):
+    entry = make_entry()
+    shown = post_photo(entry, phone_jpeg())
+    files = stored_files(media_root)
+    make_update(entry, "Posted a moment earlier", idempotency_key="composition-2")
+
+    with pytest.raises(IntegrityError):
+        post_update(
+            entry, "", photos=[PhotoUpload(phone_jpeg(), "Again")], idempotency_key="composition-2"
+        )
+
+    assert files and stored_files(media_root) == files
+    assert shown.photos.get().files
+
+
+def test_a_storage_failure_reaches_the_caller_and_leaves_no_files(media_root, monkeypatch):
+    store = photo_files.store
+
+    def store_one_then_fail(processed):
+        if stored_files(media_root):
+            raise OSError("No space left on device")
+        return store(processed)
+
+    monkeypatch.setattr(photo_files, "store", store_one_then_fail)
+    photos = [
+        PhotoUpload(phone_jpeg(1200, 900), "Stage"),
+        PhotoUpload(phone_jpeg(800, 600), "Hall"),
+    ]
+
+    with pytest.raises(OSError, match="No space left on device"):
+        post_update(make_entry(), "", photos=photos)
+
+    assert stored_files(media_root) == []
+    assert not LiveUpdate.all_objects.exists()
 
 
 def test_the_page_and_the_poll_show_the_photo_from_one_revision(client):

@@ -23,6 +23,7 @@ class VarnishStandIn(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), PurgeHandler)
         self.status = status
         self.received: list[tuple[str, str, str]] = []  # method, path, xkey-purge
+        self.tokens: list[str | None] = []  # X-Liveblog-Token, as received
         # shutdown() waits for the next poll: half a second by default, per test.
         self.thread = threading.Thread(
             target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -49,6 +50,7 @@ class PurgeHandler(BaseHTTPRequestHandler):
 
     def do_PURGE(self):
         self.server.received.append((self.command, self.path, self.headers.get("xkey-purge")))
+        self.server.tokens.append(self.headers.get(purge.TOKEN_HEADER))
         self.send_response(self.server.status)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -59,6 +61,15 @@ def test_varnish_gets_purge_slash_with_every_tag_in_xkey_purge():
         purge.Varnish(varnish.url + "/").purge(["entry-7", "index"])
 
     assert varnish.received == [("PURGE", "/", "entry-7 index")]
+
+
+def test_varnish_gets_the_purge_token_when_one_is_set_and_no_token_header_otherwise():
+    # deploy/varnish.vcl refuses a purge without the token both sides read.
+    with VarnishStandIn() as varnish:
+        purge.Varnish(varnish.url, "a-long-purge-token").purge(["entry-7"])
+        purge.Varnish(varnish.url).purge(["entry-7"])
+
+    assert varnish.tokens == ["a-long-purge-token", None]
 
 
 def test_a_varnish_that_refuses_the_purge_is_a_failure_naming_its_status():

@@ -56,6 +56,7 @@ class VendorApis(ThreadingHTTPServer):
         self.problems: list[str] = []
         self.failing = False  # answer every valid request with the vendor's error
         self.fastly_forgets = False  # Fastly answers 200 without the last key's purge id
+        self.error_page = b""  # when failing, Fastly's error body as is, not JSON
         self.release = threading.Event()
         self.release.set()
         self.holding = threading.Event()
@@ -127,6 +128,12 @@ class VendorHandler(BaseHTTPRequestHandler):
         if not keys or len(keys) > 256 or body:
             return self.refuse("Surrogate-Key must list 1-256 keys", 400, {"msg": "Bad request"})
         self.server.received.append({"vendor": "fastly", "tags": keys, "at": time.monotonic()})
+        if self.server.failing and self.server.error_page:
+            self.send_response(503)
+            self.send_header("Content-Type", "text/html; charset=iso-8859-1")
+            self.send_header("Content-Length", str(len(self.server.error_page)))
+            self.end_headers()
+            return self.wfile.write(self.server.error_page)
         if self.server.failing:
             return self.answer(503, {"msg": "Service unavailable"})
         answered = keys[:-1] if self.server.fastly_forgets else keys
@@ -359,6 +366,20 @@ def test_a_failing_cdn_is_retried_then_logged_and_the_author_never_notices(apis,
     assert any(
         "Cloudflare" in message and "Authentication error" in message for message in failures
     )
+
+
+def test_a_cdn_error_page_that_is_not_utf8_is_logged_readably(apis, caplog, settings):
+    # A proxy in front of the API may answer in Latin-1: the log line still
+    # says what failed, with what the page said.
+    settings.CLOUDFLARE_API_TOKEN = ""
+    apis.failing = True
+    apis.error_page = "<h1>Service indisponible \u00e0 Paris</h1>".encode("latin-1")
+
+    with caplog.at_level(logging.ERROR, logger="liveblog.purge"):
+        purge.purge_everywhere(["entry-1"])
+
+    (failure,) = [record.getMessage() for record in caplog.records]
+    assert "failed 4 times (503 <h1>Service indisponible \ufffd Paris</h1>)" in failure
 
 
 @pytest.mark.timing

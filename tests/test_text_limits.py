@@ -19,6 +19,7 @@ from tests import hostile_markdown
 from tests.factories import NO_PHOTOS, make_entry, make_update
 from tests.images import phone_jpeg
 from tests.test_settings import load_settings
+from updates.changes import RefusedUpdate, post_updates
 from updates.models import LiveUpdate, Photo
 from updates.rendering import render_markdown
 
@@ -260,6 +261,19 @@ def test_the_admin_update_form_refuses_an_update_over_the_limit(staff_client):
     assert not LiveUpdate.all_objects.exists()
 
 
+def test_the_admin_update_form_refuses_text_that_renders_too_large(staff_client):
+    entry = make_entry()
+
+    response = staff_client.post(
+        reverse("admin:updates_liveupdate_add"),
+        {"entry": entry.pk, "content": hostile_markdown.repeated_reference(18_000), **NO_PHOTOS},
+    )
+
+    assert response.status_code == 200
+    assert "more than 256 KB of HTML" in response.content.decode()
+    assert not LiveUpdate.all_objects.exists()
+
+
 def entry_form(**fields) -> dict:
     return {"title": "Keynote", "slug": "keynote", "status": "draft", "timezone": "UTC", **fields}
 
@@ -317,6 +331,36 @@ def test_a_caption_over_500_characters_is_a_400_naming_the_caption(staff_client)
         "photo-0": ["Caption: Ensure this value has at most 500 characters (it has 600)."]
     }
     assert not LiveUpdate.all_objects.exists() and not Photo.objects.exists()
+
+
+def test_an_alt_text_and_a_caption_both_too_long_are_both_named(staff_client):
+    entry = make_entry()
+
+    response = staff_client.post(
+        desk("_post", entry.pk),
+        {"key": "composition-6", "photo-0": phone_jpeg(), "alt-0": "a" * 1001,
+         "caption-0": "c" * 600},
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    messages = response.json()["errors"]["photo-0"]
+    assert len(messages) == 2
+    assert any(m.startswith("Alt text") and "1,000" in m for m in messages), messages
+    assert "Caption: Ensure this value has at most 500 characters (it has 600)." in messages
+
+
+def test_an_import_refuses_an_update_over_the_limit_naming_it_and_writes_nothing():
+    entry = make_entry()
+    updates = [LiveUpdate(content="Fine"), LiveUpdate(content="a" * 20_001)]
+
+    with pytest.raises(RefusedUpdate) as refused:
+        post_updates(entry, updates)
+
+    assert refused.value.position == 1
+    assert refused.value.messages == [
+        "An update may hold at most 20,000 characters; this one has 20,001."
+    ]
+    assert not LiveUpdate.all_objects.exists()
 
 
 @pytest.mark.postgres

@@ -240,7 +240,10 @@ def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
     processed = process_photos(photos)
     stored = []
     try:
-        stored = [photo_files.store(result) for result in processed]
+        for result in processed:
+            # One by one: a failure on the second photo must still find the
+            # first one's files below.
+            stored.append(photo_files.store(result))
         with transaction.atomic():
             update.save()
             if photos:
@@ -330,11 +333,19 @@ def refresh_fragment(update) -> None:
 def set_flags(update, *, key_event: bool | None = None, pinned: bool | None = None):
     """Mark or unmark a key event, pin or unpin: one revision (two when a pin
     moves from another update, which takes its own)."""
-    if key_event is not None:
-        update.key_event = key_event
-    if pinned is not None:
-        update.pinned = pinned
-    update.save(update_fields=["key_event", "pinned"])
+    with transaction.atomic():
+        # Read again under the entry's lock, which every edit takes: save()
+        # writes the HTML and the fragment with the flags, and a copy read
+        # before another author's edit would put the old text back.
+        lock_entry(update.entry_id, count=0)
+        update.refresh_from_db()
+        if update.deleted:
+            return update  # a deletion is final, as in save()
+        if key_event is not None:
+            update.key_event = key_event
+        if pinned is not None:
+            update.pinned = pinned
+        update.save(update_fields=["key_event", "pinned"])
     return update
 
 

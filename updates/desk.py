@@ -231,6 +231,8 @@ def edit(request, entry_id: int, update_id: int):
             errors = error.message_dict
     if errors:
         return JsonResponse({"error": "Not saved: see the messages.", "errors": errors}, status=400)
+    if update.deleted:
+        return deleted_meanwhile()
     return JsonResponse(item_json(request, desk_updates(entry_id).get(pk=update.pk)))
 
 
@@ -248,7 +250,16 @@ def flags(request, entry_id: int, update_id: int):
                 return json_error(400, f"'{name}' must be 0 or 1.")
             values[name] = request.POST[name] == "1"
     changes.set_flags(update, **values)
+    if update.deleted:
+        return deleted_meanwhile()
     return JsonResponse(item_json(request, desk_updates(entry_id).get(pk=update.pk)))
+
+
+def deleted_meanwhile() -> JsonResponse:
+    # Another author deleted it after this request read it: the change was
+    # dropped (a deletion is final, LiveUpdate.save), as a moment later the
+    # update would not have been found.
+    return json_error(404, "This update has just been deleted; nothing was saved.")
 
 
 @never_cache

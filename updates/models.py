@@ -196,6 +196,12 @@ class LiveUpdate(models.Model):
             update._loaded_content = xml_safe(update.content)
         return update
 
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using, fields, from_queryset)
+        if fields is None or "content" in fields:
+            # The text now read is the one save() compares with to stamp `edited`.
+            self._loaded_content = self.content
+
     def validate_constraints(self, exclude=None):
         # A form that pins an update while another is pinned is valid: save()
         # unpins the other one (changes.unpin_others).
