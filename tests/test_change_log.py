@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from entries.models import Entry
 from tests.factories import NO_PHOTOS, make_entry, make_update
+from tests.helpers import revision_of
 from updates.changes import (
     lock_entry,
     post_update,
@@ -20,10 +21,6 @@ from updates.changes import (
 from updates.models import LiveUpdate, Photo
 
 pytestmark = pytest.mark.django_db
-
-
-def revision_of(entry) -> int:
-    return Entry.objects.values_list("revision", flat=True).get(pk=entry.pk)
 
 
 def test_creating_an_update_takes_the_next_revision():

@@ -102,13 +102,13 @@ def test_a_reader_behind_the_memo_whose_changes_have_all_moved_on_is_told_to_wai
     # "revision 1, nothing yet", not an error.
     entry = make_entry()
     update = make_update(entry, "Kick-off")
-    poll(client, entry, since=1)  # remembers revision 1
+    polled(client, entry, since=1)  # remembers revision 1
     update.content = "Kick-off at last"
     update.save()
 
-    behind = poll(client, entry, since=0)
+    behind = polled(client, entry, since=0)
     clock.now += 1.5
-    caught_up = poll(client, entry, since=behind["revision"])
+    caught_up = polled(client, entry, since=behind["revision"])
 
     assert (behind["revision"], behind["updates"], behind["deleted"]) == (1, [], [])
     assert [item["id"] for item in caught_up["updates"]] == [update.pk]

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_entry, make_update
+from tests.helpers import polled as poll
 from tests.images import phone_jpeg
 from updates.changes import (
     PhotoUpload,
@@ -19,10 +20,6 @@ from updates.changes import (
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
-
-
-def poll(client, entry, **params):
-    return client.get(reverse("updates:poll", kwargs={"slug": entry.slug}), params).json()
 
 
 def page(client, entry) -> str:

@@ -199,8 +199,9 @@ class LiveUpdate(models.Model):
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
         super().refresh_from_db(using, fields, from_queryset)
         if fields is None or "content" in fields:
-            # The text now read is the one save() compares with to stamp `edited`.
-            self._loaded_content = self.content
+            # The text now read is the one save() compares with to stamp
+            # `edited`, cleaned as from_db() cleans it.
+            self._loaded_content = xml_safe(self.content)
 
     def validate_constraints(self, exclude=None):
         # A form that pins an update while another is pinned is valid: save()
