@@ -382,6 +382,20 @@ def test_a_cdn_error_page_that_is_not_utf8_is_logged_readably(apis, caplog, sett
     assert "failed 4 times (503 <h1>Service indisponible \ufffd Paris</h1>)" in failure
 
 
+def test_purges_are_logged_naming_every_tag(apis, caplog, settings):
+    settings.CLOUDFLARE_API_TOKEN = ""
+    fastly = f"Fastly ({apis.url}/service/{SERVICE}/purge)"
+
+    with caplog.at_level(logging.DEBUG, logger="liveblog.purge"):
+        purge.purge_everywhere(["entry-1", "index"])
+        apis.failing = True
+        purge.purge_everywhere(["entry-1", "index"])
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages[0] == f"Purged entry-1 index at {fastly}."
+    assert messages[-1].startswith(f"Purging entry-1 index at {fastly} failed 4 times")
+
+
 @pytest.mark.timing
 def test_retries_wait_the_documented_delays_and_no_longer(apis, settings):
     settings.CLOUDFLARE_API_TOKEN = ""
