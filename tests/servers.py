@@ -313,6 +313,19 @@ def manage(env: dict, *args: str, timeout: float = 300) -> str:
     return result.stdout
 
 
+def children_of(pid: int) -> set[int]:
+    """The processes whose parent is `pid` (gunicorn's workers, varnishd's child)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
+
+
 class Gunicorn:
     """gunicorn with the project's gunicorn.conf.py, its access log kept for counting."""
 
@@ -360,15 +373,7 @@ class Gunicorn:
             self.process.wait()
 
     def worker_pids(self) -> set[int]:
-        children = set()
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                children.add(int(stat.parent.name))
-        return children
+        return children_of(self.process.pid)
 
     def worker_with_local_port(self, port: int) -> int | None:
         """The worker with a socket on this local port (its end of a
@@ -486,15 +491,7 @@ class Varnish:
 
     def child_pids(self) -> set[int]:
         """The worker (child) processes of this varnishd, which hold the cache."""
-        children = set()
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                children.add(int(stat.parent.name))
-        return children
+        return children_of(self.process.pid)
 
     def probe_says_healthy(self) -> bool:
         """What Varnish's probe of the origin concludes: at least 2 of its
