@@ -14,6 +14,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 import pytest
 from django.db import transaction
@@ -45,6 +47,8 @@ class VendorApis(ThreadingHTTPServer):
     /client/v4/zones/{zone_id}/purge_cache, `Authorization: Bearer <token>`,
     JSON body {"tags": [...]} (1 to 30), answered with
     {"success": true, "errors": [], "messages": [], "result": {"id": ...}}.
+    Both documented requests say `Accept: application/json`: the answer is
+    read as JSON, so a request that does not ask for it is refused (406).
     Anything else is recorded as a problem and refused as the vendor would.
     """
 
@@ -122,6 +126,8 @@ class VendorHandler(BaseHTTPRequestHandler):
             return self.refuse("not the batch purge path", 404, {"msg": "Record not found"})
         if self.headers.get("Fastly-Key") != TOKEN:
             return self.refuse("no or wrong Fastly-Key", 401, unauthorized)
+        if self.headers.get("Accept") != "application/json":
+            return self.refuse("does not accept JSON", 406, {"msg": "Not acceptable"})
         if self.headers.get("Fastly-Soft-Purge"):
             return self.refuse("a soft purge leaves stale copies", 400, {"msg": "soft"})
         keys = (self.headers.get("Surrogate-Key") or "").split()
@@ -148,6 +154,8 @@ class VendorHandler(BaseHTTPRequestHandler):
             return self.refuse("not the zone's purge_cache", 404, error(7003, "No route"))
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self.refuse("no Bearer token", 403, error(10000, "Authentication error"))
+        if self.headers.get("Accept") != "application/json":
+            return self.refuse("does not accept JSON", 406, error(6003, "Not acceptable"))
         if self.headers.get_content_type() != "application/json":
             return self.refuse("body is not JSON", 400, error(6003, "Invalid request headers"))
         try:
@@ -519,8 +527,17 @@ def test_the_vendor_stand_in_refuses_what_the_vendors_would(apis):
         wrong_token.purge(["entry-1"])
     with pytest.raises(purge.PurgeFailed, match="404"):
         wrong_zone.purge(["entry-1"])
+    for vendor in (f"{apis.url}/service/{SERVICE}/purge",
+                   f"{apis.url}/client/v4/zones/{ZONE}/purge_cache"):  # fmt: skip
+        asks_for_html = Request(
+            vendor, data=b'{"tags": ["entry-1"]}', method="POST",
+            headers={"Fastly-Key": TOKEN, "Surrogate-Key": "entry-1", "Accept": "text/html",
+                     "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        )  # fmt: skip
+        with pytest.raises(HTTPError, match="406"):
+            urlopen(asks_for_html, timeout=5)
 
-    assert len(apis.problems) == 2
+    assert len(apis.problems) == 4
     apis.problems.clear()
 
 
