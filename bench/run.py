@@ -117,18 +117,15 @@ def queries_per_request(path: str) -> str:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from entries import remembered
+    from liveblog import memo
     from tests.servers import SITE
-    from updates import entry_state, paging
 
     client = Client(HTTP_HOST=SITE)
     client.get(path)  # the connection set up
     counts = []
     for forget in (True, False):
         if forget:  # nothing remembered, then what a busy process has
-            entry_state.forget_all()
-            paging.forget_pages()
-            remembered.forget_all()
+            memo.forget_all()
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
@@ -378,7 +375,7 @@ def report(info: dict, results: dict, extra: dict) -> str:
         f"up-to-date poll body {body['poll-10']} bytes at 10 and {body['poll-10000']} at 10,000 "
         "(the difference is the digits of the revision, 10 against 10000). Queries: cold is a "
         "process that remembers nothing, warm one that served the same URL within the second "
-        "(the entry: updates/entry_state.py for polls, entries/remembered.py for pages) "
+        "(the entry: entries/remembered.py, for polls and pages) "
         "and at the same revision (page fragments, updates/paging.py); wrk measures the "
         "warm case.",
         "",

@@ -299,7 +299,7 @@ sub liveblog_buffer_body {
         if (req.url ~ "^/admin/(entries/entry/[0-9]+/desk/post|updates/liveupdate/(add|[0-9]+/change))/(\?|$)"
             && req.http.Cookie ~ "(^|;\s*)sessionid=") {
             # The author's desk posts an update with up to 10 photos of up
-            # to 20 MB each in one request (updates/desk.py MAX_PHOTOS,
+            # to 20 MB each in one request (updates/photos.py MAX_PHOTOS,
             # updates/photos.py MAX_BYTES), and so may the update admin's
             # add and change forms: a smaller buffer would turn an ordinary
             # post into a 413. Only those URLs, and only with a session

@@ -5,9 +5,10 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from entries.signals import zone_changed
 from liveblog import purge
-from liveblog.text import check_length, xml_safe
-from updates.rendering import render_markdown
+from liveblog.markdown import render_markdown, validate_markdown
+from liveblog.text import xml_safe
 
 
 def validate_timezone(value: str) -> None:
@@ -45,11 +46,34 @@ class EntryQuerySet(models.QuerySet):
         ).order_by("is_live", models.F("coverage_start").desc(nulls_last=True), "-created")
 
 
-class Entry(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        LIVE = "live", "Live"
-        ENDED = "ended", "Ended"
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    LIVE = "live", "Live"
+    ENDED = "ended", "Ended"
+
+
+class Lifecycle:
+    """What an entry's `status` and `timezone` mean: for the Entry and for the
+    poll's lighter EntryState (entries/remembered.py) alike."""
+
+    status: str
+    timezone: str
+
+    @property
+    def is_published(self) -> bool:
+        return self.status != Status.DRAFT
+
+    @property
+    def has_ended(self) -> bool:
+        return self.status == Status.ENDED
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)  # ZoneInfo keeps its own cache
+
+
+class Entry(Lifecycle, models.Model):
+    Status = Status
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -68,7 +92,7 @@ class Entry(models.Model):
     modified = models.DateTimeField(auto_now=True)
     # The entry's change counter: every create, edit or delete of one of its
     # updates takes the next value (see updates/changes.py). Written only
-    # there, under a row lock; save() below never writes it back.
+    # by updates/revisions.py, under a row lock; save() below never writes it back.
     revision = models.PositiveBigIntegerField(default=0, editable=False)
     # Set, under the same lock, once a second author posts: from then on
     # every update shows its author's name (updates/changes.py).
@@ -129,10 +153,9 @@ class Entry(models.Model):
                 using=kwargs.get("using"),
             )
             if rezoned:
-                # Stored update fragments show times in the entry's zone.
-                from updates.changes import rerender_fragments
-
-                rerender_fragments(self.pk)
+                # Stored update fragments show times in the entry's zone
+                # (updates/apps.py connects the re-rendering).
+                zone_changed.send(sender=Entry, entry_id=self.pk)
 
     def get_absolute_url(self) -> str:
         return reverse("entries:detail", kwargs={"slug": self.slug})
@@ -148,8 +171,7 @@ class Entry(models.Model):
     def clean(self):
         super().clean()
         try:
-            check_length(self.intro, "An intro")
-            render_markdown(self.intro)
+            validate_markdown(self.intro, "An intro")
         except ValidationError as error:
             raise ValidationError({"intro": error.messages}) from None
 
@@ -161,19 +183,8 @@ class Entry(models.Model):
     delete.alters_data = True
 
     def poll_url(self) -> str:
+        # By name only: the poll is the updates app's (updates/urls.py).
         return reverse("updates:poll", kwargs={"slug": self.slug})
-
-    @property
-    def is_published(self) -> bool:
-        return self.status != self.Status.DRAFT
-
-    @property
-    def has_ended(self) -> bool:
-        return self.status == self.Status.ENDED
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
     def zone_abbreviation(self) -> str:
         """The zone's short name during the coverage, such as PDT."""

@@ -26,6 +26,14 @@ def html_error(status: int, template: str, message: str) -> HttpResponse:
     return response
 
 
+def unavailable(message: str, retry_after: int, *, json: bool) -> HttpResponse:
+    """503: nothing was done, and the same request may be sent again after
+    `retry_after` seconds (a database outage, the photo decoders all busy)."""
+    response = json_error(503, message) if json else html_error(503, "503.html", message)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def read_only(json: bool = False):
     """Answer anything but GET and HEAD with 405 and a short message.
 

@@ -12,7 +12,7 @@ from django.utils.cache import (
 )
 from django.utils.encoding import escape_uri_path
 
-from liveblog.http import html_error, json_error
+from liveblog.http import unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +124,4 @@ class DatabaseUnavailableMiddleware:
             exception,
         )
         message = "The service is briefly unavailable. Please try again in a moment."
-        if request.path.endswith(".json"):
-            response = json_error(503, message)
-        else:
-            response = html_error(503, "503.html", message)
-        response["Retry-After"] = str(self.RETRY_AFTER_SECONDS)
-        return response
+        return unavailable(message, self.RETRY_AFTER_SECONDS, json=request.path.endswith(".json"))

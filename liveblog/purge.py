@@ -20,7 +20,7 @@ The contract:
 - Each tag is purged twice: at once, and again
   LIVEBLOG_POLL_MEMO_SECONDS + FOLLOW_UP_MARGIN later. A worker may answer a
   poll or a page from the entry it read up to LIVEBLOG_POLL_MEMO_SECONDS
-  before the commit (updates/entry_state.py, entries/remembered.py), and a CDN miss just after the first
+  before the commit (entries/remembered.py), and a CDN miss just after the first
   purge would store that answer for its whole lifetime. The second purge
   removes it: by then no worker answers from a state older than the commit,
   and the margin covers a request still on its way back from the origin.

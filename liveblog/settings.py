@@ -238,7 +238,7 @@ LIVEBLOG_PAGE_SIZE = 200
 LIVEBLOG_MAX_UPDATE_CHARS = env_int("LIVEBLOG_MAX_UPDATE_CHARS", 20_000)
 LIVEBLOG_MAX_UPDATE_HTML_BYTES = env_int("LIVEBLOG_MAX_UPDATE_HTML_BYTES", 256 * 1024)
 # How long a worker may answer polls and pages from the entry it last read
-# (updates/entry_state.py, entries/remembered.py): a commit reaches the origin's answers at most
+# (entries/remembered.py): a commit reaches the origin's answers at most
 # this much later. 0 reads the entry on every poll. At most 1.
 LIVEBLOG_POLL_MEMO_SECONDS = env_float(
     "LIVEBLOG_POLL_MEMO_SECONDS", 1.0, minimum=0, maximum=1, unit="seconds"

@@ -10,7 +10,7 @@ names that come from the auth user (updates/feeds.py).
 
 The length of what an author writes is checked where it arrives, against
 LIVEBLOG_MAX_UPDATE_CHARS (check_length); what it renders to is bounded by
-updates/rendering.py.
+liveblog/markdown.py.
 """
 
 import re

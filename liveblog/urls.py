@@ -7,8 +7,9 @@ from django.urls import include, path, re_path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from entries.previews import entry_preview
+from entries.views import index
 from liveblog.health import healthz
+from updates.pages import detail, entry_preview
 from updates.views import media
 
 # Resolved per request: the hashed name exists only after collectstatic.
@@ -33,7 +34,20 @@ urlpatterns = [
         RedirectView.as_view(url=lazy_static("liveblog/favicon.svg"), permanent=True),
         name="favicon",
     ),
-    path("", include("entries.urls")),
+    # The index is the entries app's, an entry's page the updates app's: the
+    # names stay `entries:index` and `entries:detail`.
+    path(
+        "",
+        include(
+            (
+                [
+                    path("", index, name="index"),
+                    path("entries/<slug:slug>/", detail, name="detail"),
+                ],
+                "entries",
+            )
+        ),
+    ),
     path("", include("updates.urls")),
 ]
 

@@ -1,7 +1,7 @@
 """Time and peak memory of rendering the worst Markdown found (issue 17).
 
 Each input of tests/hostile_markdown.py (at most 20,000 characters, the
-default update limit) is rendered with updates/rendering.py in a fresh
+default update limit) is rendered with liveblog/markdown.py in a fresh
 Python, which reports the wall time of render_markdown and its peak
 resident memory (getrusage) above what Django's start-up used.
 
@@ -21,7 +21,7 @@ import django
 django.setup()
 from django.core.exceptions import ValidationError
 from tests.hostile_markdown import WORST
-from updates.rendering import render_markdown
+from liveblog.markdown import render_markdown
 
 source = WORST[sys.argv[1]]()
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

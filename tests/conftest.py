@@ -6,14 +6,12 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from entries import remembered, sharing
 from entries.models import Entry
-from liveblog import purge
+from liveblog import memo, purge
 from tests.browser import CHROMIUM, Chromium, Reader
 from tests.factories import make_entry, make_update
 from tests.servers import database_url
 from tests.tools import PURGE_TIME_SCALE, missing
-from updates import entry_state, paging
 
 
 def using_postgres() -> bool:
@@ -70,10 +68,7 @@ def _own_purger():
 @pytest.fixture(autouse=True)
 def _forget_remembered_pages():
     """Rolled-back test databases hand out the same ids and revisions again."""
-    paging.forget_pages()
-    entry_state.forget_all()
-    remembered.forget_all()
-    sharing.forget()
+    memo.forget_all()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -11,14 +11,9 @@ from django.utils import timezone
 from entries.models import Entry
 from tests.factories import NO_PHOTOS, make_entry, make_update
 from tests.helpers import revision_of
-from updates.changes import (
-    lock_entry,
-    post_update,
-    post_updates,
-    refresh_fragment,
-    rerender_fragments,
-)
+from updates.changes import post_update, post_updates
 from updates.models import LiveUpdate, Photo
+from updates.revisions import lock_entry
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +203,7 @@ def test_rendering_a_fragment_again_outside_a_transaction_is_refused():
     update = make_update(make_entry())
 
     with pytest.raises(transaction.TransactionManagementError) as refused:
-        refresh_fragment(update)
+        update.refresh_fragment()
 
     assert str(refused.value) == "refresh_fragment() needs a transaction."
 
@@ -306,7 +301,7 @@ def test_a_time_zone_change_gives_every_visible_update_its_own_new_revision():
     updates = [make_update(entry, f"Update {n}") for n in range(3)]
     updates[1].delete()
 
-    rerendered = rerender_fragments(entry.pk)
+    rerendered = LiveUpdate.objects.rerender_fragments(entry.pk)
 
     revisions = sorted(LiveUpdate.objects.filter(entry=entry).values_list("revision", flat=True))
     assert rerendered == 2
@@ -331,7 +326,7 @@ def test_a_time_zone_change_rerenders_photos_and_bylines_in_queries_that_do_not_
     # As many at 2 updates as at 6: the updates are read with their authors
     # and photos at once, and written back in one bulk update.
     with django_assert_num_queries(8):
-        rerender_fragments(entry.pk)
+        LiveUpdate.objects.rerender_fragments(entry.pk)
 
     for n, update in enumerate(LiveUpdate.objects.filter(entry=entry).in_page_order()):
         assert f'alt="Slide {n} on screen"' in update.fragment

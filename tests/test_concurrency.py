@@ -15,8 +15,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from entries.models import Entry
+from liveblog import memo
 from tests.factories import make_entry, make_update
-from updates import entry_state
 from updates.models import LiveUpdate
 
 WRITERS = 4
@@ -89,7 +89,7 @@ class Reader:
             while not writers_done.is_set():
                 self.poll()
             # The origin may answer from an entry state read up to that long
-            # ago (updates/entry_state.py): the last writes show after it.
+            # ago (entries/remembered.py): the last writes show after it.
             time.sleep(memo_seconds)
             while self.poll()["more"]:
                 pass
@@ -101,7 +101,7 @@ class Reader:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("memo_seconds", [0, 1.0], ids=["no-memo", "one-second-memo"])
 def test_a_reader_polling_during_concurrent_writes_ends_with_the_database_state(memo_seconds):
-    entry_state.forget_all()
+    memo.forget_all()
     entry = make_entry()
     reader = Reader(reverse("updates:poll", kwargs={"slug": entry.slug}))
     errors: list = []

@@ -1,6 +1,6 @@
-"""The one-second memos of an entry: the poll's state (updates/entry_state.py),
+"""The one-second memos of an entry (entries/remembered.py): the poll's state,
 cheaper up-to-date polls that never send a change twice or lose one; and the
-entry a page shows (entries/remembered.py), a page with no query at all."""
+entry a page shows, a page with no query at all."""
 
 import pytest
 from django.test import override_settings
@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from entries import remembered
 from entries.models import Entry
+from liveblog import memo
 from tests.factories import make_entry, make_update
 from tests.helpers import polled
-from updates import entry_state
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +26,11 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(entry_state.time, "monotonic", clock)
-    monkeypatch.setattr(remembered.time, "monotonic", clock)
-    entry_state.forget_all()
-    remembered.forget_all()
+    monkeypatch.setattr(memo.time, "monotonic", clock)
+    memo.forget_all()
     with override_settings(LIVEBLOG_POLL_MEMO_SECONDS=1.0):
         yield clock
-    entry_state.forget_all()
-    remembered.forget_all()
+    memo.forget_all()
 
 
 def test_an_up_to_date_poll_within_the_second_takes_no_query(
@@ -118,7 +115,7 @@ def test_a_reader_behind_the_memo_whose_changes_have_all_moved_on_is_told_to_wai
 def test_unknown_slugs_are_not_remembered(client, clock):
     client.get(reverse("updates:poll", kwargs={"slug": "nothing-here"}))
 
-    assert entry_state._memo == {}
+    assert len(remembered._states) == 0
 
 
 def page(client, entry):
@@ -180,10 +177,10 @@ def test_an_entry_turned_back_into_a_draft_leaves_its_page_within_the_second(cli
 def test_unknown_page_slugs_are_not_remembered(client, clock):
     assert client.get(reverse("entries:detail", kwargs={"slug": "nothing-here"})).status_code == 404
 
-    assert remembered._memo == {}
+    assert len(remembered._entries) == 0
 
 
-@pytest.mark.parametrize("memo", [entry_state.entry_state, remembered.entry], ids=["poll", "page"])
+@pytest.mark.parametrize("memo", [remembered.entry_state, remembered.entry], ids=["poll", "page"])
 def test_a_worker_remembers_at_most_a_thousand_entries(clock, django_assert_num_queries, memo):
     # A flood of real slugs must not grow a worker's memory without bound:
     # the thousand-and-first entry read starts the memo afresh.

@@ -11,7 +11,6 @@ from tests.helpers import polled as poll
 from tests.images import phone_jpeg
 from updates.changes import (
     PhotoUpload,
-    changes_since,
     edit_update,
     post_update,
     post_updates,
@@ -324,7 +323,9 @@ def test_bylines_appear_on_every_update_once_a_second_author_posts(django_user_m
     assert '<span class="update-byline">Ada Lovelace</span>' in fragments["Ada again"]
     assert '<span class="update-byline">bob</span>' in fragments["By Bob"]
     # Open pages receive the re-rendered fragments through the feed.
-    batch = changes_since(entry.__class__.objects.get(pk=entry.pk), before, limit=10)
+    batch = LiveUpdate.all_objects.changes_since(
+        entry.__class__.objects.get(pk=entry.pk), before, limit=10
+    )
     assert len(batch.updates) == 3
 
 

@@ -16,8 +16,9 @@ from tests.factories import make_entry
 from tests.helpers import waiting_on_a_lock
 from tests.images import phone_jpeg
 from updates import photos
-from updates.changes import PhotoUpload, lock_entry, post_update
+from updates.changes import PhotoUpload, post_update
 from updates.models import Photo
+from updates.revisions import lock_entry
 
 pytestmark = [
     pytest.mark.postgres,

@@ -22,7 +22,7 @@ def test_a_server_error_shows_reconnecting_then_catches_up_without_duplicates(re
     def fail(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("updates.views.changes_since", fail)
+    monkeypatch.setattr("updates.models.LiveUpdateQuerySet.changes_since", fail)
     during = make_update(entry, "Posted during the outage")
     status = page.locator(".connection-status", has_text="Reconnecting")
     status.wait_for()
@@ -56,7 +56,7 @@ def within_jitter(waited: int, seconds: float) -> bool:
 
 
 def test_while_the_server_fails_retries_back_off_exponentially_up_to_a_minute(reader, monkeypatch):
-    monkeypatch.setattr("updates.views.changes_since", failing)
+    monkeypatch.setattr("updates.models.LiveUpdateQuerySet.changes_since", failing)
     entry = make_entry()
     reader.pause_clock()
     page = reader.open(entry)
@@ -71,7 +71,7 @@ def test_while_the_server_fails_retries_back_off_exponentially_up_to_a_minute(re
 
 
 def test_a_tab_shown_again_while_the_server_fails_keeps_backing_off(reader, monkeypatch):
-    monkeypatch.setattr("updates.views.changes_since", failing)
+    monkeypatch.setattr("updates.models.LiveUpdateQuerySet.changes_since", failing)
     entry = make_entry()
     reader.pause_clock()
     page = reader.open(entry)

@@ -4,8 +4,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from liveblog.markdown import render_markdown
 from tests.factories import make_entry, make_update
-from updates.rendering import render_markdown
 
 
 def test_it_renders_the_markdown_authors_use_during_an_event():

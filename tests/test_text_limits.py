@@ -15,13 +15,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from entries.models import Entry
+from liveblog.markdown import render_markdown
 from tests import hostile_markdown
 from tests.factories import NO_PHOTOS, make_entry, make_update
 from tests.images import phone_jpeg
 from tests.test_settings import load_settings
 from updates.changes import RefusedUpdate, post_updates
 from updates.models import LiveUpdate, Photo
-from updates.rendering import render_markdown
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
@@ -214,7 +214,7 @@ def test_an_alt_text_of_control_characters_alone_is_refused(staff_client):
 
 
 def test_a_desk_post_renders_its_markdown_once(staff_client, monkeypatch):
-    from updates import rendering
+    from liveblog import markdown as rendering
 
     renders = []
     original = rendering._markdown.render

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.servers import PROJECT
 from updates import photos
-from updates.desk import MAX_PHOTOS
+from updates.photos import MAX_PHOTOS
 
 VCL = (PROJECT / "deploy" / "varnish.vcl").read_text()
 SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}

@@ -1,12 +1,23 @@
+"""The admin of updates and photos, and what the updates app adds to the entry's.
+
+The entry admin (entries/admin.py) knows nothing of updates: the subclass
+registered in its place here adds each entry's update count and last
+update, and the live desk (updates/desk.py) with its URLs and its link.
+"""
+
 from django import forms
 from django.contrib import admin
-from django.db import models
-from django.urls import reverse
+from django.db.models import Count, Max, Q, TextField
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from liveblog.http import html_error
-from updates import changes, photos
-from updates.desk import MAX_PHOTOS
+from entries.admin import EntryAdmin
+from entries.models import Entry
+from liveblog.http import unavailable
+from updates import desk, photos
+from updates.changes import PhotoFiles
 from updates.models import LiveUpdate, Photo
+from updates.photos import MAX_PHOTOS
 
 
 class PhotoForm(forms.ModelForm):
@@ -32,15 +43,19 @@ class PhotoForm(forms.ModelForm):
         self.processed = photos.process(upload)
         return upload
 
+    # The save's PhotoFiles (LiveUpdateAdmin.changeform_view): set before saving.
+    photo_files: PhotoFiles
+
     def save(self, commit=True):
         processed = getattr(self, "processed", None)
         if processed is not None:
             if self.instance.pk is not None:
                 # A new file for this photo: the old one's files go after commit.
-                photos.delete_files_after_commit(self.instance.key, self.instance.files)
+                Photo.remove_files_after_commit(self.instance.key, self.instance.files)
             self.instance.key = processed.key
-            # In the admin's transaction, under the files' lock (photos.claim).
-            self.instance.files = photos.claim(processed)
+            # In the admin's transaction, under the files' lock; removed
+            # again if that transaction does not commit.
+            (self.instance.files,) = self.photo_files.claim([processed])
         return super().save(commit)
 
 
@@ -48,7 +63,7 @@ class PhotoInline(admin.StackedInline):
     model = Photo
     form = PhotoForm
     extra = 1
-    # As many as the desk takes (updates/desk.py MAX_PHOTOS); Django's own
+    # As many as the desk takes (photos.MAX_PHOTOS); Django's own
     # limit would be 1,000 forms, each processed before any count is checked.
     max_num = MAX_PHOTOS
 
@@ -71,18 +86,19 @@ class LiveUpdateAdmin(admin.ModelAdmin):
     autocomplete_fields = ["entry"]
     date_hierarchy = "published"
     formfield_overrides = {
-        models.TextField: {"widget": forms.Textarea(attrs={"rows": 14, "cols": 90})},
+        TextField: {"widget": forms.Textarea(attrs={"rows": 14, "cols": 90})},
     }
 
     def changeform_view(self, request, *args, **kwargs):
         try:
-            return super().changeform_view(request, *args, **kwargs)
+            # Around the admin's transaction: the files of a save that rolls
+            # back are removed again (updates/changes.py).
+            with PhotoFiles() as request.photo_files:
+                return super().changeform_view(request, *args, **kwargs)
         except photos.Busy as busy:
             # Too many photos being processed at once in this process (issue
             # 17): nothing was saved; the author sends the form again.
-            response = html_error(503, "503.html", str(busy))
-            response["Retry-After"] = str(photos.RETRY_AFTER_SECONDS)
-            return response
+            return unavailable(str(busy), photos.RETRY_AFTER_SECONDS, json=False)
 
     def get_fields(self, request, obj=None):
         # A new update is stamped when it is saved, not when the form was
@@ -110,11 +126,14 @@ class LiveUpdateAdmin(admin.ModelAdmin):
             for f in formset.forms
             if hasattr(f, "processed")
         )
+        for formset in formsets:
+            for photo_form in formset.forms:
+                photo_form.photo_files = request.photo_files
         super().save_related(request, form, formsets, change)
         if any(formset.has_changed() for formset in formsets):
             # In the transaction that took the update's revision (the admin's
             # change view is atomic): the fragment shows the photos as saved.
-            changes.refresh_fragment(form.instance)
+            form.instance.refresh_fragment()
 
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
@@ -124,3 +143,75 @@ class LiveUpdateAdmin(admin.ModelAdmin):
                 reverse("admin:updates_liveupdate_add") + f"?entry={obj.entry_id}"
             )
         return response
+
+
+admin.site.unregister(Entry)
+
+
+@admin.register(Entry)
+class EntryWithUpdatesAdmin(EntryAdmin):
+    list_display = [*EntryAdmin.list_display, "update_count", "last_update", "post_updates_link"]
+    readonly_fields = ["post_updates_link", *EntryAdmin.readonly_fields]
+    fields = ["title", "slug", "status", "timezone", "intro", *readonly_fields]
+
+    def get_urls(self):
+        # The live desk (updates/desk.py): staff only, through admin_view.
+        site = self.admin_site
+        view = site.admin_view
+        return [
+            path(
+                "<int:entry_id>/desk/",
+                site.admin_view(lambda request, entry_id: desk.desk(request, site, entry_id)),
+                name="entries_entry_desk",
+            ),
+            path(
+                "<int:entry_id>/desk/stream/", view(desk.stream), name="entries_entry_desk_stream"
+            ),
+            path("<int:entry_id>/desk/post/", view(desk.post), name="entries_entry_desk_post"),
+            path(
+                "<int:entry_id>/desk/status/", view(desk.status), name="entries_entry_desk_status"
+            ),
+            path(
+                "<int:entry_id>/desk/updates/<int:update_id>/edit/",
+                view(desk.edit),
+                name="entries_entry_desk_edit",
+            ),
+            path(
+                "<int:entry_id>/desk/updates/<int:update_id>/flags/",
+                view(desk.flags),
+                name="entries_entry_desk_flags",
+            ),
+            path(
+                "<int:entry_id>/desk/updates/<int:update_id>/delete/",
+                view(desk.delete),
+                name="entries_entry_desk_delete",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_queryset(self, request):
+        visible = Q(updates__deleted__isnull=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                update_count=Count("updates", filter=visible),
+                last_update=Max("updates__published", filter=visible),
+            )
+        )
+
+    @admin.display(description="Updates", ordering="update_count")
+    def update_count(self, entry):
+        return entry.update_count
+
+    @admin.display(description="Last update", ordering="last_update")
+    def last_update(self, entry):
+        return entry.last_update
+
+    @admin.display(description="Live updates")
+    def post_updates_link(self, entry):
+        if entry.pk is None:
+            return "Save the entry first."
+
+        url = reverse("admin:entries_entry_desk", args=[entry.pk])
+        return format_html('<a class="button" href="{}">Post updates</a>', url)

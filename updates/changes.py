@@ -1,175 +1,46 @@
-"""The change log: how every write to an entry's updates gets its revision.
+"""The change log: how every write to an entry's updates gets its revision,
+and the writes themselves (posting, bulk posting, photos, flags, edits).
 
 Each create, edit or delete of a LiveUpdate takes the next value of its
 entry's `revision` while holding a lock on the entry row, in the same
-transaction as the write (LiveUpdate.save and delete call lock_entry).
+transaction as the write (LiveUpdate.save and delete call
+updates/revisions.py's lock_entry).
 Writers to one entry therefore commit one after another, in revision order,
 so a reader that has seen everything up to revision R needs exactly the rows
 whose revision is above R: a row carries only its latest change, and a
 deleted update stays as a tombstone.
 
-Each write also stores the update's rendered <article> (`fragment`, the
-updates/_update.html partial in the entry's time zone, read under the same
-lock), so pages and polls only join stored strings. A time zone change
-re-renders them all, each taking a revision (rerender_fragments).
+Each write also stores the update's rendered <article> (`fragment`,
+updates/fragments.py, in the entry's time zone read under the same lock),
+so pages and polls only join stored strings. A time zone change re-renders
+them all, each taking a revision (LiveUpdate.objects.rerender_fragments,
+which Entry.save's `zone_changed` signal triggers: updates/apps.py).
 
 Flags are changes like any edit. Pinning an update first unpins the entry's
-pinned one in the same transaction (unpin_others), so each takes its own
-revision and open pages see both. Bylines appear once a second author posts
-to an entry: that post sets the entry's `bylines` flag and re-renders every
-fragment (second_author), so stored fragments never disagree about them.
+pinned one in the same transaction (LiveUpdate.unpin_others), so each takes
+its own revision and open pages see both. Bylines appear once a second
+author posts to an entry: that post sets the entry's `bylines` flag and
+re-renders every fragment (LiveUpdate.brings_bylines), so stored fragments
+never disagree about them. What a reader needs after a revision is
+LiveUpdate.all_objects.changes_since.
 
 Taking revisions also registers the purge of the entry's cached answers for
 after the commit (liveblog/purge.py), so the CDN hears of every change.
 """
 
 from dataclasses import dataclass, replace
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
-from liveblog import purge
-from liveblog.text import check_length, xml_safe
+from liveblog.markdown import validate_markdown
+from liveblog.text import xml_safe
 from updates import photos as photo_files
-from updates.rendering import render_fragment, render_markdown
-
-
-@dataclass(frozen=True)
-class Locked:
-    revisions: range
-    # Read under the lock: a fragment rendered in this zone cannot miss a
-    # time zone change, which takes the same lock (rerender_fragments).
-    zone: ZoneInfo
-    # Whether fragments carry their author's name (more than one author).
-    bylines: bool = False
-
-
-def lock_entry(entry_id: int, count: int = 1) -> Locked:
-    """Lock the entry and take its next `count` revisions, for the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError("lock_entry() needs a transaction.")
-    current, zone, bylines = (
-        Entry.objects.select_for_update()
-        .values_list("revision", "timezone", "bylines")
-        .get(pk=entry_id)
-    )
-    if count:
-        Entry.objects.filter(pk=entry_id).update(revision=current + count)
-        # Every write readers see takes a revision here: the one place to
-        # tell the CDN, once the caller's transaction commits.
-        purge.entry_changed(entry_id)
-    return Locked(range(current + 1, current + count + 1), ZoneInfo(zone), bylines)
-
-
-def unpin_others(update) -> None:
-    """Unpin the entry's other pinned update, if any, for the caller's transaction."""
-    from updates.models import LiveUpdate
-
-    lock_entry(update.entry_id, count=0)
-    others = LiveUpdate.objects.filter(entry_id=update.entry_id, pinned=True)
-    if update.pk is not None:
-        others = others.exclude(pk=update.pk)
-    for other in others:
-        other.pinned = False
-        other.save(update_fields=["pinned"])
-
-
-def second_author(update) -> bool:
-    """After `update` is inserted: mark its entry as having bylines if another
-    author has posted to it (under the entry lock). True when it just did."""
-    from updates.models import LiveUpdate
-
-    if update.author_id is None:
-        return False
-    others = LiveUpdate.all_objects.filter(entry_id=update.entry_id, author__isnull=False)
-    if not others.exclude(author_id=update.author_id).exists():
-        return False
-    Entry.objects.filter(pk=update.entry_id).update(bylines=True)
-    return True
-
-
-def rerender_fragments(entry_id: int) -> int:
-    """Render every visible update of an entry again, each taking a revision.
-
-    For a change of the entry's time zone: stored fragments show times in
-    it. New revisions make open pages receive the new fragments by polling.
-    One transaction, so readers see all updates in the old zone or all in
-    the new one. Returns how many updates were re-rendered.
-    """
-    from updates.models import LiveUpdate
-
-    with transaction.atomic():
-        lock_entry(entry_id, count=0)
-        updates = list(
-            LiveUpdate.objects.filter(entry_id=entry_id)
-            .select_related("author")
-            .prefetch_related("photos")
-            .in_page_order()
-        )
-        locked = lock_entry(entry_id, count=len(updates))
-        for update, revision in zip(updates, locked.revisions, strict=True):
-            update.revision = revision
-            update.fragment = render_fragment(update, locked.zone, locked.bylines)
-        LiveUpdate.all_objects.bulk_update(updates, ["revision", "fragment"], batch_size=500)
-    return len(updates)
-
-
-def is_deleted(update_id: int) -> bool:
-    from updates.models import LiveUpdate
-
-    return LiveUpdate.all_objects.filter(pk=update_id, deleted__isnull=False).exists()
-
-
-# What a poll answer needs of a changed row; never the Markdown source.
-CHANGE_FIELDS = (
-    "id", "revision", "fragment", "published", "updated", "deleted", "edited", "key_event", "pinned"
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class EntryRevision:
-    """What changes_since needs of an entry."""
-
-    pk: int
-    revision: int
-
-
-@dataclass(frozen=True)
-class ChangeBatch:
-    revision: int
-    updates: list[dict]
-    deleted: list[int]
-    more: bool
-
-
-def changes_since(entry, since: int, limit: int) -> ChangeBatch:
-    """What a reader at revision `since` needs to reach `entry.revision`, at most `limit` rows.
-
-    `entry` is anything with `pk` and `revision` (an Entry, or the poll's
-    EntryState). Rows above entry.revision are left for the next poll: they
-    committed after the entry was read, and answering them now with the
-    older revision would send them twice. A reader at (or beyond) the
-    entry's revision needs nothing: no query.
-    """
-    from updates.models import LiveUpdate
-
-    if since >= entry.revision:
-        return ChangeBatch(revision=entry.revision, updates=[], deleted=[], more=False)
-    rows = LiveUpdate.all_objects.filter(
-        entry_id=entry.pk, revision__gt=since, revision__lte=entry.revision
-    ).order_by("revision")
-    rows = list(rows.values(*CHANGE_FIELDS)[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ChangeBatch(
-        revision=rows[-1]["revision"] if more else entry.revision,
-        updates=[row for row in rows if row["deleted"] is None],
-        deleted=[row["id"] for row in rows if row["deleted"] is not None],
-        more=more,
-    )
+from updates.fragments import render_fragment
+from updates.models import LiveUpdate, Photo
+from updates.revisions import lock_entry
 
 
 class RefusedUpdate(ValidationError):
@@ -188,15 +59,12 @@ def post_updates(entry: Entry, updates: list) -> list:
     revisions save() would have given them. Raises RefusedUpdate, before
     writing anything, for an update that is too long or renders too large.
     """
-    from updates.models import LiveUpdate
-
     now = timezone.now()
     for position, update in enumerate(updates):
         update.entry = entry
         update.content = xml_safe(update.content)
         try:
-            check_length(update.content)
-            update.html = render_markdown(update.content)
+            update.html = validate_markdown(update.content)
         except ValidationError as error:
             raise RefusedUpdate(error.messages, position) from None
         update.updated = now
@@ -209,8 +77,8 @@ def post_updates(entry: Entry, updates: list) -> list:
         for update in created:
             update.fragment = render_fragment(update, locked.zone, locked.bylines, photos=())
         LiveUpdate.all_objects.bulk_update(created, ["fragment"], batch_size=500)
-        if not locked.bylines and any(second_author(update) for update in created):
-            rerender_fragments(entry.pk)
+        if not locked.bylines and any(update.brings_bylines() for update in created):
+            LiveUpdate.objects.rerender_fragments(entry.pk)
         return created
 
 
@@ -224,8 +92,6 @@ class PhotoUpload:
 def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
     """Post a new update to `entry`, with photos (PhotoUpload): what the desk
     and commands do. Raises ValidationError before writing anything."""
-    from updates.models import LiveUpdate
-
     # Before the emptiness check: a NUL alone is nothing.
     content = xml_safe(content)
     update = LiveUpdate(entry=entry, content=content, author=author, **fields)
@@ -238,28 +104,55 @@ def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
     if not content.strip() and not photos:
         raise ValidationError({"content": "Write something or add a photo."})
     processed = process_photos(photos)
-    stored = []
-    try:
+    with PhotoFiles() as files:
+        # Before the transaction: writing to the storage (S3) does not hold
+        # the entry's lock.
         for result in processed:
-            # One by one: a failure on the second photo must still find the
-            # first one's files below.
-            stored.append(photo_files.store(result))
+            files.store(result)
         with transaction.atomic():
             update.save()
             if photos:
-                # Again under the files' lock: a deletion of the same file
-                # may have removed them since (updates/photos.py, issue 17).
-                # All keys at once, in one order: two posts of the same files
-                # in another order would otherwise deadlock.
-                photo_files.lock_files(result.key for result in processed)
-                stored = [photo_files.claim(result) for result in processed]
-                attach_photos(update, photos, processed, stored)
-    except BaseException:
-        # The files of a post that did not commit would be orphans.
-        for files, result in zip(stored, processed, strict=False):
-            photo_files.delete_unused(result.key, [file["name"] for file in files])
-        raise
+                attach_photos(update, photos, processed, files.claim(processed))
     return update
+
+
+class PhotoFiles:
+    """The one path by which photo files are stored: the desk and commands
+    (post_update) and the admin's inline (updates/admin.py) alike.
+
+    `store` writes a photo's files ahead of the transaction (optional);
+    `claim`, in the transaction that inserts the Photo rows naming them,
+    writes them again if a deletion of the same file has removed them
+    since, under the files' locks (updates/photos.py). Used as a context
+    manager around both, outside the transaction: when anything inside
+    fails, every file written is removed again unless a committed photo
+    uses it, so a save that rolls back leaves no files behind.
+    """
+
+    def __init__(self):
+        self.written: dict[str, list[str]] = {}
+
+    def __enter__(self) -> "PhotoFiles":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None:
+            for key, names in self.written.items():
+                Photo.remove_unused_files(key, names)
+
+    def store(self, processed: photo_files.Processed) -> list[dict]:
+        # Noted first: a failure half-way must still find the files written.
+        self.written[processed.key] = photo_files.file_names(processed)
+        return photo_files.store(processed)
+
+    def claim(self, processed: list[photo_files.Processed]) -> list[list[dict]]:
+        """In the transaction inserting their photos: each one's files, as Photo.files records them."""
+        # All keys at once, in one order: two saves of the same files in
+        # another order would otherwise deadlock.
+        photo_files.lock_files(result.key for result in processed)
+        for result in processed:
+            self.written[result.key] = photo_files.file_names(result)
+        return [photo_files.claim(result) for result in processed]
 
 
 def check_photo_text(photo) -> None:
@@ -276,7 +169,6 @@ def check_photo_text(photo) -> None:
 
 def process_photos(photos) -> list:
     """Validate and resize every photo first: one refusal, and nothing is posted."""
-    from updates.models import Photo
 
     errors = {}
     processed = []
@@ -300,7 +192,6 @@ def process_photos(photos) -> list:
 def attach_photos(update, photos, processed, stored) -> None:
     """The update's photos, then its fragment again, in the transaction that
     took its revision: no reader sees it without them."""
-    from updates.models import Photo
 
     Photo.objects.bulk_create(
         Photo(
@@ -315,19 +206,7 @@ def attach_photos(update, photos, processed, stored) -> None:
             zip(photos, processed, stored, strict=True)
         )
     )
-    refresh_fragment(update)
-
-
-def refresh_fragment(update) -> None:
-    """Render an update's fragment again without a new revision: only for the
-    transaction that took its revision (photos attached after the row)."""
-    from updates.models import LiveUpdate
-
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError("refresh_fragment() needs a transaction.")
-    locked = lock_entry(update.entry_id, count=0)
-    update.fragment = render_fragment(update, locked.zone, locked.bylines)
-    LiveUpdate.all_objects.filter(pk=update.pk).update(fragment=update.fragment)
+    update.refresh_fragment()
 
 
 def set_flags(update, *, key_event: bool | None = None, pinned: bool | None = None):
@@ -354,8 +233,6 @@ def edit_update(update, content: str, photos=()) -> None:
 
     Raises ValidationError (`content`, `alt-<photo id>`) before writing anything.
     """
-    from updates.models import Photo
-
     errors = {}
     update.content = content
     try:

@@ -1,6 +1,6 @@
 """The live desk: one admin page per entry to compose, watch and run it (issue 7).
 
-Reached from the entry admin (EntryAdmin.get_urls), so it is staff-only,
+Reached from the entry admin (updates/admin.py, EntryWithUpdatesAdmin.get_urls), so it is staff-only,
 CSRF-protected and never cached like the rest of the admin. The page is
 server-rendered; static/liveblog/desk.js posts to the JSON views below and
 inserts the HTML they answer with (one partial per stream item,
@@ -22,14 +22,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from entries.models import Entry
-from liveblog.http import json_error
+from liveblog.http import json_error, unavailable
 from updates import changes, photos
-from updates.models import LiveUpdate
+from updates.fragments import byline
+from updates.models import EntryRevision, LiveUpdate
+from updates.photos import MAX_PHOTOS
+from updates.query import BadParameter, parse_since
 
 # What the desk shows on load; older updates are in the admin's list.
 STREAM_SIZE = 50
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
-MAX_PHOTOS = 10
 
 
 def can(request, action: str, model: str = "liveupdate") -> bool:
@@ -58,6 +60,8 @@ def stream_item(request, update: LiveUpdate) -> str:
         "updates/_desk_update.html",
         {
             "update": update,
+            # Always, unlike readers' fragments: authors need to know whose it is.
+            "byline": byline(update.author),
             "can_change": can(request, "change"),
             "can_delete": can(request, "delete"),
             "can_change_photos": can(request, "change", "photo"),
@@ -112,11 +116,14 @@ def stream(request, entry_id: int):
     entry = Entry.objects.filter(pk=entry_id).values("pk", "revision", "status").first()
     if entry is None:
         return json_error(404, "No such entry.")
-    since = request.GET.get("since", "")
-    if not (since.isascii() and since.isdigit() and len(since) <= 19):
+    try:
+        since = parse_since(request.GET)
+    except BadParameter as error:
+        return json_error(400, str(error))
+    if since is None:
         return json_error(400, "The 'since' parameter must be a revision: a whole number from 0.")
-    state = changes.EntryRevision(entry["pk"], entry["revision"])
-    batch = changes.changes_since(state, int(since), limit=settings.LIVEBLOG_POLL_BATCH)
+    state = EntryRevision(entry["pk"], entry["revision"])
+    batch = LiveUpdate.all_objects.changes_since(state, since, limit=settings.LIVEBLOG_POLL_BATCH)
     changed = desk_updates(entry_id).filter(pk__in=[row["id"] for row in batch.updates])
     return JsonResponse(
         {
@@ -155,14 +162,6 @@ def validation_errors(error: ValidationError) -> JsonResponse:
     return response
 
 
-def photos_busy(busy: photos.Busy) -> JsonResponse:
-    """Too many photos being processed in this process (issue 17): nothing
-    was posted, and the desk may send the same composition again."""
-    response = json_error(503, str(busy))
-    response["Retry-After"] = str(photos.RETRY_AFTER_SECONDS)
-    return response
-
-
 @never_cache
 @require_POST
 def post(request, entry_id: int):
@@ -190,7 +189,9 @@ def post(request, entry_id: int):
         except ValidationError as error:
             return validation_errors(error)
         except photos.Busy as busy:
-            return photos_busy(busy)
+            # Too many photos being processed in this process (issue 17):
+            # nothing was posted; the desk may send the same composition again.
+            return unavailable(str(busy), photos.RETRY_AFTER_SECONDS, json=True)
         except IntegrityError:
             # The same composition, committed by a request a moment earlier.
             update = desk_updates(entry.pk).filter(idempotency_key=key).first()

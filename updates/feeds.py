@@ -86,7 +86,7 @@ class UpdatesFeed(Feed):
         return None
 
     def item_extra_kwargs(self, update):
-        # Sanitised when saved (updates/rendering.py); the feed escapes it as text.
+        # Sanitised when saved (liveblog/markdown.py); the feed escapes it as text.
         return {"content_html": update.html}
 
     def item_link(self, update):

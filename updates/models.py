@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -6,9 +8,13 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from entries.models import Entry
+from liveblog import purge
+from liveblog.markdown import render_markdown, validate_markdown
 from liveblog.text import check_length, xml_safe
-from updates import changes, photos
-from updates.rendering import render_fragment, render_markdown
+from updates import photos
+from updates.fragments import anchor, render_fragment
+from updates.revisions import lock_entry
 
 # What an alt text may hold: it is read aloud in full, and sent in the
 # update's HTML with every page and poll.
@@ -21,12 +27,83 @@ def now_to_the_second():
     return timezone.now().replace(microsecond=0)
 
 
+# What a poll answer needs of a changed row; never the Markdown source.
+CHANGE_FIELDS = (
+    "id", "revision", "fragment", "published", "updated", "deleted", "edited", "key_event", "pinned"
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EntryRevision:
+    """What changes_since needs of an entry."""
+
+    pk: int
+    revision: int
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    revision: int
+    updates: list[dict]
+    deleted: list[int]
+    more: bool
+
+
 class LiveUpdateQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(deleted__isnull=True)
 
     def in_page_order(self):
         return self.order_by("published", "pk")
+
+    def changes_since(self, entry, since: int, limit: int) -> ChangeBatch:
+        """What a reader at revision `since` needs to reach `entry.revision`, at most `limit` rows.
+
+        `entry` is anything with `pk` and `revision` (an Entry, the poll's
+        EntryState, an EntryRevision). Rows above entry.revision are left
+        for the next poll: they committed after the entry was read, and
+        answering them now with the older revision would send them twice.
+        A reader at (or beyond) the entry's revision needs nothing: no query.
+        Tombstones included, whatever the manager.
+        """
+        if since >= entry.revision:
+            return ChangeBatch(revision=entry.revision, updates=[], deleted=[], more=False)
+        rows = self.model.all_objects.filter(
+            entry_id=entry.pk, revision__gt=since, revision__lte=entry.revision
+        ).order_by("revision")
+        rows = list(rows.values(*CHANGE_FIELDS)[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return ChangeBatch(
+            revision=rows[-1]["revision"] if more else entry.revision,
+            updates=[row for row in rows if row["deleted"] is None],
+            deleted=[row["id"] for row in rows if row["deleted"] is not None],
+            more=more,
+        )
+
+    def rerender_fragments(self, entry_id: int) -> int:
+        """Render every visible update of an entry again, each taking a revision.
+
+        For a change of the entry's time zone (stored fragments show times
+        in it), and when a second author brings bylines. New revisions make
+        open pages receive the new fragments by polling. One transaction, so
+        readers see all updates in the old form or all in the new one.
+        Returns how many updates were re-rendered.
+        """
+        with transaction.atomic():
+            lock_entry(entry_id, count=0)
+            updates = list(
+                self.model.objects.filter(entry_id=entry_id)
+                .select_related("author")
+                .prefetch_related("photos")
+                .in_page_order()
+            )
+            locked = lock_entry(entry_id, count=len(updates))
+            for update, revision in zip(updates, locked.revisions, strict=True):
+                update.revision = revision
+                update.fragment = render_fragment(update, locked.zone, locked.bylines)
+            self.model.all_objects.bulk_update(updates, ["revision", "fragment"], batch_size=500)
+        return len(updates)
 
     def delete(self):
         """Tombstone every update in the queryset, each with its own revision.
@@ -56,7 +133,7 @@ class LiveUpdate(models.Model):
         help_text="Markdown: **bold**, _italic_, [links](https://…), ![alt text](https://…/image.jpg), > quotes, lists, `code`."
     )
     html = models.TextField(editable=False)
-    # The rendered <article> the page and the poll send as is; see updates/changes.py.
+    # The rendered <article> the page and the poll send as is (updates/fragments.py).
     fragment = models.TextField(editable=False, default="")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -68,7 +145,7 @@ class LiveUpdate(models.Model):
     )
     published = models.DateTimeField(default=now_to_the_second, db_index=True)
     updated = models.DateTimeField(editable=False)
-    # The entry's revision when this update last changed; see updates/changes.py.
+    # The entry's revision when this update last changed (updates/changes.py).
     revision = models.PositiveBigIntegerField(editable=False)
     # Set when the update is deleted: the row stays as a tombstone so that
     # readers polling for changes learn about the deletion.
@@ -95,7 +172,7 @@ class LiveUpdate(models.Model):
         ordering = ["-published", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["entry", "revision"], name="one_change_per_revision"),
-            # Pinning another update unpins this one first (changes.unpin_others).
+            # Pinning another update unpins this one first (unpin_others).
             models.UniqueConstraint(
                 fields=["entry"],
                 condition=models.Q(pinned=True, deleted__isnull=True),
@@ -146,10 +223,10 @@ class LiveUpdate(models.Model):
             if self.pinned:
                 # Before this update takes its revision: the other pinned one
                 # takes its own, and the constraint never sees two.
-                changes.unpin_others(self)
-            locked = changes.lock_entry(self.entry_id)
+                self.unpin_others()
+            locked = lock_entry(self.entry_id)
             self.revision = locked.revisions[0]
-            if not self._state.adding and self.deleted is None and changes.is_deleted(self.pk):
+            if not self._state.adding and self.deleted is None and self.deleted_meanwhile():
                 # Deleted while this copy was being edited: a deletion is
                 # final (readers have removed it), so the edit is dropped.
                 transaction.set_rollback(True)
@@ -165,9 +242,9 @@ class LiveUpdate(models.Model):
             )
             super().save(*args, **kwargs)
             self._loaded_content = self.content
-            if new and not bylines and changes.second_author(self):
+            if new and not bylines and self.brings_bylines():
                 # Every fragment of the entry gains its byline, this one too.
-                changes.rerender_fragments(self.entry_id)
+                LiveUpdate.objects.rerender_fragments(self.entry_id)
                 self.refresh_from_db(fields=["fragment", "revision"])
             elif new:
                 self.fragment = render_fragment(self, locked.zone, bylines)
@@ -181,8 +258,7 @@ class LiveUpdate(models.Model):
     def clean(self):
         super().clean()
         try:
-            check_length(self.content)
-            render_markdown(self.content)
+            validate_markdown(self.content)
         except ValidationError as error:
             raise ValidationError({"content": error.messages}) from None
 
@@ -205,11 +281,11 @@ class LiveUpdate(models.Model):
 
     def validate_constraints(self, exclude=None):
         # A form that pins an update while another is pinned is valid: save()
-        # unpins the other one (changes.unpin_others).
+        # unpins the other one (unpin_others).
         super().validate_constraints(exclude={*(exclude or ()), "pinned"})
 
     def permalink(self, entry_url: str) -> str:
-        return f"{entry_url}#update-{self.pk}"
+        return f"{entry_url}#{anchor(self.pk)}"
 
     def delete(self, using=None, keep_parents=False):
         """Replace the update by a tombstone that takes the next revision."""
@@ -226,6 +302,39 @@ class LiveUpdate(models.Model):
         return 1, {self._meta.label: 1}
 
     delete.alters_data = True
+
+    def unpin_others(self) -> None:
+        """Unpin the entry's other pinned update, if any, for the caller's transaction."""
+        lock_entry(self.entry_id, count=0)
+        others = LiveUpdate.objects.filter(entry_id=self.entry_id, pinned=True)
+        if self.pk is not None:
+            others = others.exclude(pk=self.pk)
+        for other in others:
+            other.pinned = False
+            other.save(update_fields=["pinned"])
+
+    def brings_bylines(self) -> bool:
+        """Once inserted: mark the entry as having bylines if another author
+        has posted to it (under the entry lock). True when it just did."""
+        if self.author_id is None:
+            return False
+        others = LiveUpdate.all_objects.filter(entry_id=self.entry_id, author__isnull=False)
+        if not others.exclude(author_id=self.author_id).exists():
+            return False
+        Entry.objects.filter(pk=self.entry_id).update(bylines=True)
+        return True
+
+    def deleted_meanwhile(self) -> bool:
+        return LiveUpdate.all_objects.filter(pk=self.pk, deleted__isnull=False).exists()
+
+    def refresh_fragment(self) -> None:
+        """Render the fragment again without a new revision: only for the
+        transaction that took its revision (photos attached after the row)."""
+        if not transaction.get_connection().in_atomic_block:
+            raise transaction.TransactionManagementError("refresh_fragment() needs a transaction.")
+        locked = lock_entry(self.entry_id, count=0)
+        self.fragment = render_fragment(self, locked.zone, locked.bylines)
+        LiveUpdate.all_objects.filter(pk=self.pk).update(fragment=self.fragment)
 
 
 class Photo(models.Model):
@@ -273,9 +382,29 @@ class Photo(models.Model):
     def largest(self) -> dict:
         return self.sizes()[-1]
 
+    @staticmethod
+    def remove_files_after_commit(key: str, files: list[dict]) -> None:
+        """Remove a deleted photo's files once the transaction commits, unless
+        another photo of the same file still uses them; the CDN forgets them."""
+        names = [file["name"] for file in files]
+        if names:
+            transaction.on_commit(lambda: Photo.remove_unused_files(key, names))
+            purge.purge_after_commit([photos.photo_tag(key)])
+
+    @staticmethod
+    def remove_unused_files(key: str, names: list[str]) -> None:
+        """Remove these files of `key` if no photo uses them (updates/photos.py)."""
+        with transaction.atomic():
+            # Decided under the lock photos.claim() takes: see updates/photos.py.
+            photos.lock_files([key])
+            if Photo.objects.filter(key=key).exists():
+                return
+            for name in names:
+                default_storage.delete(name)
+
 
 @receiver(post_delete, sender=Photo)
 def remove_photo_files(sender, instance: Photo, **kwargs):
     # A signal, not Photo.delete(): deleting an entry removes its updates and
     # photos by cascade, which calls no delete() but sends this.
-    photos.delete_files_after_commit(instance.key, instance.files)
+    Photo.remove_files_after_commit(instance.key, instance.files)

@@ -3,10 +3,10 @@
 An entry page shows its latest LIVEBLOG_PAGE_SIZE updates; older ones come
 in pages of the same size, newest first, after a cursor
 `<published unix seconds>-<update id>` (the oldest update already shown),
-`?before=` on the page and on the JSON endpoint (docs/api.md). Updates are
-ordered by (published, id), and published times are whole seconds, so a
-cursor names one place in that order for good: a page's URL always means
-the same updates, and a CDN may cache it like the page.
+`?before=` on the page and on the JSON endpoint (docs/api.md, updates/query.py).
+Updates are ordered by (published, id), and published times are whole
+seconds, so a cursor names one place in that order for good: a page's URL
+always means the same updates, and a CDN may cache it like the page.
 
 Each process also keeps the fragments of the pages it served last, by
 entry, revision and cursor (page_fragments): every change to a fragment
@@ -14,11 +14,8 @@ takes the entry's next revision (updates/changes.py), so a page read at the
 same revision is the same page, and one at a later revision is read again.
 """
 
-import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from html import unescape
 
 from django.conf import settings
@@ -27,56 +24,13 @@ from django.utils.html import format_html, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from liveblog.memo import Recent
+from updates.fragments import anchor, without_id
 from updates.models import LiveUpdate
+from updates.query import Cursor
 
-CURSOR = re.compile(r"[0-9]{1,12}-[0-9]{1,19}")
-FRAGMENT_TIME = re.compile(r'<time datetime="([^"]+)"')
-FRAGMENT_ID = re.compile(r'id="update-([0-9]+)"')
-# The largest value a PostgreSQL bigint (ids, revisions) holds.
-MAX_BIGINT = 2**63 - 1
 # What a page or a poll item needs; never the Markdown source.
 ROW_FIELDS = ("id", "revision", "fragment", "published", "updated", "edited", "key_event", "pinned")
-
-
-class BadCursor(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Cursor:
-    published: datetime
-    id: int
-
-    def __str__(self) -> str:
-        return f"{int(self.published.timestamp())}-{self.id}"
-
-    @classmethod
-    def after(cls, row: dict | str) -> "Cursor":
-        if isinstance(row, dict):
-            return cls(row["published"], row["id"])
-        # The page reads fragments only (turning 200 rows into dicts with
-        # datetimes costs more than the rest of the query); a fragment names
-        # its update and its published time, as the reader script reads them.
-        published = datetime.fromisoformat(FRAGMENT_TIME.search(row).group(1))
-        return cls(published, int(FRAGMENT_ID.search(row).group(1)))
-
-
-def parse_before(query) -> Cursor | None:
-    """The `before` cursor from the query string, None when absent."""
-    values = query.getlist("before")
-    if not values:
-        return None
-    message = "The 'before' parameter must be a cursor <published unix seconds>-<update id>."
-    if len(values) > 1 or not CURSOR.fullmatch(values[0]):
-        raise BadCursor(message)
-    seconds, update_id = (int(part) for part in values[0].split("-"))
-    try:
-        published = datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError) as error:
-        raise BadCursor(message) from error
-    if update_id > MAX_BIGINT:
-        raise BadCursor(message)
-    return Cursor(published, update_id)
 
 
 @dataclass(frozen=True)
@@ -110,11 +64,8 @@ def latest(
 
 
 # A page of 200 updates is about 100 KB: LIVEBLOG_PAGE_MEMO_SIZE (32) of
-# them are a few MB per process.
-_pages: OrderedDict[tuple, Page] = OrderedDict()
-# gunicorn's gthread workers serve several requests of one process at once:
-# an eviction between another thread's lookup and its move_to_end would fail.
-_pages_lock = threading.Lock()
+# them (pages and highlights alike) are a few MB per process.
+_pages: Recent = Recent(lambda: settings.LIVEBLOG_PAGE_MEMO_SIZE)
 
 
 def page_fragments(entry_id: int, revision: int, size: int, before: Cursor | None) -> Page:
@@ -122,20 +73,12 @@ def page_fragments(entry_id: int, revision: int, size: int, before: Cursor | Non
 
     The entry must have been read (at `revision`) before this is called: rows
     read after it hold every change up to it (and perhaps later ones, which
-    the page may show anyway; see entries.views.detail).
+    the page may show anyway; see updates/pages.py).
     """
-    key = (entry_id, revision, size, before)
-    with _pages_lock:
-        page = _pages.get(key)
-        if page is not None:
-            _pages.move_to_end(key)
-            return page
-    page = latest(entry_id, size, before=before, fragments_only=True)
-    with _pages_lock:
-        _pages[key] = page
-        while len(_pages) > settings.LIVEBLOG_PAGE_MEMO_SIZE:
-            _pages.popitem(last=False)
-    return page
+    return _pages.get(
+        (entry_id, revision, size, before),
+        lambda: latest(entry_id, size, before=before, fragments_only=True),
+    )
 
 
 @dataclass(frozen=True)
@@ -158,9 +101,7 @@ def highlights(entry_id: int, zone) -> Highlights:
     pinned, items = "", []
     for update_id, fragment, html, published, is_pinned, is_key in rows:
         if is_pinned:
-            # The copy must not take the original's id: links and the reader
-            # script find the update in the stream by it.
-            pinned = fragment.replace(f' id="update-{update_id}"', "", 1)
+            pinned = without_id(fragment)
         if is_key:
             items.append(key_event_item(update_id, html, published.astimezone(zone)))
     return Highlights(pinned, mark_safe("".join(items)))  # noqa: S308
@@ -170,8 +111,8 @@ def key_event_item(update_id: int, html: str, local: datetime) -> str:
     """A Key events list item: the update's time and its first line, linking to it."""
     text = next((line for line in strip_tags(html).splitlines() if line.strip()), "Update")
     return format_html(
-        '<li><a href="#update-{}"><time datetime="{}">{}</time> {}</a></li>',
-        update_id,
+        '<li><a href="#{}"><time datetime="{}">{}</time> {}</a></li>',
+        anchor(update_id),
         local.isoformat(timespec="seconds"),
         local.strftime("%H:%M"),
         Truncator(unescape(text.strip())).chars(100),
@@ -180,20 +121,6 @@ def key_event_item(update_id: int, html: str, local: datetime) -> str:
 
 def page_highlights(entry_id: int, revision: int, zone) -> Highlights:
     """highlights(), read once per entry revision and zone, like page_fragments."""
-    key = ("highlights", entry_id, revision, str(zone))
-    with _pages_lock:
-        found = _pages.get(key)
-        if found is not None:
-            _pages.move_to_end(key)
-            return found
-    found = highlights(entry_id, zone)
-    with _pages_lock:
-        _pages[key] = found
-        while len(_pages) > settings.LIVEBLOG_PAGE_MEMO_SIZE:
-            _pages.popitem(last=False)
-    return found
-
-
-def forget_pages() -> None:
-    """For tests, whose rolled-back databases hand out the same ids again."""
-    _pages.clear()
+    return _pages.get(
+        ("highlights", entry_id, revision, str(zone)), lambda: highlights(entry_id, zone)
+    )

@@ -26,17 +26,19 @@
   file posted twice shares its files.
 - Gone: files are removed once the deletion of their photo (or of its
   update, or entry) has committed, and only if no photo uses them then
-  (delete_files_after_commit). The CDN forgets them by their tag,
-  `photo-<key>` (photo_tag), purged after each deletion.
+  (Photo.remove_files_after_commit, updates/models.py). The CDN forgets
+  them by their tag, `photo-<key>` (photo_tag), purged after each deletion.
 - One writer or remover of a key's files at a time: claim() (in the
-  transaction that inserts the photo row) and delete_unused() (which
-  decides to remove them) take the key's lock (lock_files), so a deletion
-  never removes the files of a photo of the same file being posted: either
-  it sees that photo's row, or the post writes the files again.
+  transaction that inserts the photo row) and Photo.remove_unused_files
+  (which decides to remove them) take the key's lock (lock_files), so a
+  deletion never removes the files of a photo of the same file being
+  posted: either it sees that photo's row, or the post writes the files again.
 
 Files are written to STORAGES["default"] before the rows that name them are
-committed, and claimed again under the lock with them; a post that fails
-afterwards removes them again (updates/changes.py).
+committed (by the desk and commands before the transaction, by the admin
+in it), and claimed again under the lock with them; a save that does not
+commit removes them again (updates/changes.py, PhotoFiles: the one path
+every photo is stored by).
 """
 
 import hashlib
@@ -55,6 +57,8 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from liveblog import purge
 
 MAX_BYTES = 20 * 1024 * 1024
+# Photos in one update, on the desk and in the admin's inline.
+MAX_PHOTOS = 10
 # JPEGs decode at 1/8 scale at most: a 50-megapixel one needs under 30 MB.
 MAX_PIXELS = 50_000_000
 # PNG, WebP and GIF decode whole, at up to 4 bytes a pixel, and reducing
@@ -286,11 +290,20 @@ def lock_files(keys) -> None:
     # writers already run one at a time.
 
 
+def file_name(key: str, width: int) -> str:
+    return f"photos/{key}-{width}.webp"
+
+
+def file_names(processed: Processed) -> list[str]:
+    """What store() writes: known before it starts, so a failure half-way can be undone."""
+    return [file_name(processed.key, size.width) for size in processed.sizes]
+
+
 def store(processed: Processed) -> list[dict]:
     """Write the sizes to the default storage; what Photo.files records."""
     stored = []
     for size in processed.sizes:
-        name = f"photos/{processed.key}-{size.width}.webp"
+        name = file_name(processed.key, size.width)
         if not default_storage.exists(name):
             name = default_storage.save(name, ContentFile(size.data))
         stored.append({"name": name, "width": size.width, "height": size.height})
@@ -306,24 +319,3 @@ def claim(processed: Processed) -> list[dict]:
     # A CDN may keep a 404 for these names a few seconds.
     purge.purge_after_commit([photo_tag(processed.key)])
     return store(processed)
-
-
-def delete_files_after_commit(key: str, files: list[dict]) -> None:
-    """Remove a deleted photo's files once the transaction commits, unless
-    another photo of the same file still uses them; the CDN forgets them."""
-    names = [file["name"] for file in files]
-    if names:
-        transaction.on_commit(lambda: delete_unused(key, names))
-        purge.purge_after_commit([photo_tag(key)])
-
-
-def delete_unused(key: str, names: list[str]) -> None:
-    from updates.models import Photo
-
-    with transaction.atomic():
-        # Decided under the lock claim() takes: see the module's docstring.
-        lock_files([key])
-        if Photo.objects.filter(key=key).exists():
-            return
-        for name in names:
-            default_storage.delete(name)

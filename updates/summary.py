@@ -1,7 +1,7 @@
 """Plain text, a headline and images from an update's sanitised HTML.
 
 For what shows an update outside its page: feed titles, structured data,
-share previews. The HTML is the stored, sanitised rendering (rendering.py),
+share previews. The HTML is the stored, sanitised rendering (liveblog/markdown.py),
 so what is read here is exactly what readers see.
 """
 
@@ -16,7 +16,9 @@ HEADLINE_LENGTH = 110  # what search engines show of a headline
 
 
 @dataclass
-class Image:
+class InlineImage:
+    """An <img> in an update's HTML."""
+
     src: str
     alt: str
 
@@ -24,7 +26,7 @@ class Image:
 @dataclass
 class Summary:
     text: str = ""
-    images: list[Image] = field(default_factory=list)
+    images: list[InlineImage] = field(default_factory=list)
 
     @property
     def headline(self) -> str:
@@ -38,11 +40,11 @@ class Summary:
         return first
 
 
-class _Reader(HTMLParser):
+class TextReader(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.images: list[Image] = []
+        self.images: list[InlineImage] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in BLOCKS:
@@ -50,7 +52,7 @@ class _Reader(HTMLParser):
         if tag == "img":
             values = dict(attrs)
             if values.get("src"):
-                self.images.append(Image(values["src"], values.get("alt") or ""))
+                self.images.append(InlineImage(values["src"], values.get("alt") or ""))
 
     def handle_endtag(self, tag):
         if tag in BLOCKS:
@@ -60,68 +62,13 @@ class _Reader(HTMLParser):
         self.parts.append(data)
 
 
-def _summary(parts: list[str], images: list[Image]) -> Summary:
+def summary_of(parts: list[str], images: list[InlineImage]) -> Summary:
     lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
     return Summary("\n".join(line for line in lines if line), images)
 
 
 def summarise(html: str) -> Summary:
-    reader = _Reader()
+    reader = TextReader()
     reader.feed(html)
     reader.close()
-    return _summary(reader.parts, reader.images)
-
-
-@dataclass
-class Fragment:
-    id: int
-    published: str  # ISO 8601 in the entry's zone, as the fragment carries it
-    summary: Summary
-
-
-class _FragmentReader(_Reader):
-    """Reads stored <article> fragments (updates/_update.html): id, time and body."""
-
-    def __init__(self):
-        super().__init__()
-        self.fragments: list[Fragment] = []
-        self.body_depth = 0  # open <div>s inside the current update-body
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        if tag == "article" and (values.get("id") or "").startswith("update-"):
-            self.finish()
-            self.current = Fragment(int(values["id"].removeprefix("update-")), "", Summary())
-            self.fragments.append(self.current)
-        elif self.body_depth:
-            if tag == "div":
-                self.body_depth += 1
-            super().handle_starttag(tag, attrs)
-        elif tag == "time" and self.fragments and not self.current.published:
-            self.current.published = values.get("datetime") or ""
-        elif tag == "div" and "update-body" in (values.get("class") or "").split():
-            self.body_depth = 1
-
-    def handle_endtag(self, tag):
-        if self.body_depth:
-            if tag == "div":
-                self.body_depth -= 1
-            super().handle_endtag(tag)
-
-    def handle_data(self, data):
-        if self.body_depth:
-            super().handle_data(data)
-
-    def finish(self):
-        if self.fragments:
-            self.current.summary = _summary(self.parts, self.images)
-        self.parts, self.images, self.body_depth = [], [], 0
-
-
-def read_fragments(html: str) -> list[Fragment]:
-    """Each update in a page's joined fragments, in the order given."""
-    reader = _FragmentReader()
-    reader.feed(html)
-    reader.close()
-    reader.finish()
-    return reader.fragments
+    return summary_of(reader.parts, reader.images)

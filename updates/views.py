@@ -2,32 +2,14 @@ from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.views.static import serve
 
+from entries.remembered import entry_state
 from liveblog.http import cache_publicly, entry_not_found, json_error, read_only, tag
 from liveblog.purge import entry_tag
 from updates import paging
-from updates.changes import changes_since
-from updates.entry_state import entry_state
+from updates.fragments import anchor
+from updates.models import LiveUpdate
 from updates.photos import photo_tag
-
-# The largest value a PostgreSQL bigint (the revision column) holds.
-MAX_REVISION = paging.MAX_BIGINT
-
-
-class BadCursor(ValueError):
-    pass
-
-
-def parse_since(query) -> int | None:
-    """The `since` revision from the query string, None when absent."""
-    values = query.getlist("since")
-    if not values:
-        return None
-    if len(values) > 1:
-        raise BadCursor("The 'since' parameter must be given at most once.")
-    value = values[0]
-    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_REVISION:
-        raise BadCursor("The 'since' parameter must be a revision: a whole number from 0.")
-    return int(value)
+from updates.query import BadParameter, parse_before, parse_since
 
 
 def poll_item(row: dict, zone, entry_url: str) -> dict:
@@ -41,7 +23,7 @@ def poll_item(row: dict, zone, entry_url: str) -> dict:
         "edited": row["edited"] and row["edited"].astimezone(zone).isoformat(),
         "key_event": row["key_event"],
         "pinned": row["pinned"],
-        "url": f"{entry_url}#update-{row['id']}",
+        "url": f"{entry_url}#{anchor(row['id'])}",
     }
 
 
@@ -51,13 +33,13 @@ def poll(request, slug: str):
     updates (`before`); see docs/api.md."""
     try:
         since = parse_since(request.GET)
-        before = paging.parse_before(request.GET)
+        before = parse_before(request.GET)
         if since is not None and before is not None:
-            raise BadCursor("Give either 'since' or 'before', not both.")
-    except (BadCursor, paging.BadCursor) as error:
+            raise BadParameter("Give either 'since' or 'before', not both.")
+    except BadParameter as error:
         return json_error(400, str(error))
     # A reader who has seen a later revision than the remembered one is
-    # answered from a fresh read (see updates/entry_state.py).
+    # answered from a fresh read (see entries/remembered.py).
     entry = entry_state(slug, at_least=since)
     # Drafts are 404 here for everyone; staff preview them under the admin.
     if entry is None or not entry.is_published:
@@ -78,7 +60,9 @@ def poll(request, slug: str):
             updates = sorted(page.rows, key=lambda row: row["revision"])
             revision, deleted, more = entry.revision, [], False
         else:
-            batch = changes_since(entry, since, limit=settings.LIVEBLOG_POLL_BATCH)
+            batch = LiveUpdate.all_objects.changes_since(
+                entry, since, limit=settings.LIVEBLOG_POLL_BATCH
+            )
             updates, revision, deleted, more = (
                 batch.updates, batch.revision, batch.deleted, batch.more
             )  # fmt: skip

@@ -40,9 +40,18 @@
     return list.dataset.order === "newest";
   }
 
+  // An update's id, as its fragment states it (updates/fragments.py).
+  function idOf(node) {
+    return Number(node.dataset.id);
+  }
+
+  function findUpdate(id) {
+    return list.querySelector(':scope > article.update[data-id="' + Number(id) + '"]');
+  }
+
   function sortKey(node) {
     var time = node.querySelector("time[datetime]");
-    return [time ? Date.parse(time.getAttribute("datetime")) : 0, Number(node.id.slice(7))];
+    return [time ? Date.parse(time.getAttribute("datetime")) : 0, idOf(node)];
   }
 
   function isOlder(ka, kb) {
@@ -69,7 +78,7 @@
     var template = document.createElement("template");
     template.innerHTML = html.trim();
     var node = template.content.firstElementChild;
-    return node && node.matches("article.update[id^='update-']") ? node : null;
+    return node && node.matches("article.update[data-id]") ? node : null;
   }
 
   // Places a node without moving the others: selection and focus stay put.
@@ -101,7 +110,7 @@
     var before = anchor ? anchor.getBoundingClientRect().top : 0;
     change();
     // An edit replaces its node: follow the anchor by id.
-    anchor = anchor && document.getElementById(anchor.id);
+    anchor = anchor && findUpdate(idOf(anchor));
     if (anchor) {
       var shift = anchor.getBoundingClientRect().top - before;
       if (shift) window.scrollBy(0, shift);
@@ -111,7 +120,7 @@
   function insertUpdate(item) {
     var node = parseUpdate(item.html);
     if (!node || deletedIds.has(item.id)) return false;
-    var existing = document.getElementById(node.id);
+    var existing = findUpdate(idOf(node));
     if (existing && Number(existing.dataset.revision) >= item.revision) return false;
     var edge = edgeKey();
     // Older than what is loaded (new, or moved there by a corrected time):
@@ -139,7 +148,7 @@
 
   function removeUpdate(id) {
     deletedIds.add(id);
-    var node = document.getElementById("update-" + id);
+    var node = findUpdate(id);
     if (node) node.remove();
   }
 
@@ -319,7 +328,7 @@
             return parseUpdate(item.html);
           })
           .filter(function (node) {
-            return node && !document.getElementById(node.id) && !deletedIds.has(Number(node.id.slice(7)));
+            return node && !findUpdate(idOf(node)) && !deletedIds.has(idOf(node));
           });
         if (!newestFirst()) nodes.reverse();
         var block = document.createDocumentFragment();

@@ -2,11 +2,11 @@ from zoneinfo import ZoneInfo
 
 from django.db import migrations, models
 
+from updates.fragments import render_fragment
+
 
 def render_existing_fragments(apps, schema_editor):
     """Fragments for the updates saved before they were stored (issue 8)."""
-    from updates.rendering import render_fragment
-
     LiveUpdate = apps.get_model("updates", "LiveUpdate")
     updates = LiveUpdate.objects.filter(deleted__isnull=True).select_related("entry")
     batch = []

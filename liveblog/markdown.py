@@ -1,4 +1,9 @@
-"""Markdown to safe HTML, done once when content is saved, never per request."""
+"""Markdown to safe HTML, done once when content is saved, never per request.
+
+For an entry's intro and its updates alike: `validate_markdown` is what a
+form or a write checks (the length where the text arrives, then the size
+of what it renders to), `render_markdown` what a save stores.
+"""
 
 from functools import lru_cache
 
@@ -8,6 +13,8 @@ from django.core.exceptions import ValidationError
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block.table import table
+
+from liveblog.text import check_length
 
 
 class _TooLarge(Exception):
@@ -133,37 +140,15 @@ def _render(source: str, limit: int) -> str:
     return html
 
 
+def validate_markdown(source: str, what: str = "An update") -> str:
+    """The HTML of `source`, or ValidationError if it is too long or renders too large."""
+    check_length(source, what)
+    return render_markdown(source)
+
+
 def too_large(limit: int) -> ValidationError:
     return ValidationError(
         f"This text would make more than {limit / 1024:,.0f} KB of HTML, the limit: a link or "
         "image defined once ([name]: URL) counts again at every [name].",
         code="too_large",
     )
-
-
-def render_fragment(update, zone, bylines: bool = False, photos=None) -> str:
-    """An update's <article> as the page and the poll show it, in the entry's time zone.
-
-    Stored with the update when it is saved (updates/changes.py), so that
-    neither the page nor the poll renders a template per update.
-    """
-    from django.template.loader import get_template
-
-    # Historical models (data migrations) have no photos; a caller that knows
-    # there are none (a bulk post) says so and saves a query per update.
-    if photos is None:
-        photos = update.photos.all() if update.pk and hasattr(update, "photos") else []
-    context = {
-        "update": update,
-        "zone": zone,
-        "byline": bylines and byline(update.author),
-        "photos": photos,
-    }
-    return get_template("updates/_update.html").render(context).strip()
-
-
-def byline(user) -> str:
-    """An author's name as readers see it: the full name, else the username."""
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()

@@ -5,13 +5,10 @@ schema.org LiveBlogPosting structured data (JSON-LD) for the latest 100
 updates. All of it comes from the entry and the stored fragments the page
 already read, so the page takes no extra query; the structured data is
 built once per entry revision and change of the entry (a small per-process
-memo, like updates/paging.py's), not per request.
+memo, liveblog/memo.py), not per request.
 """
 
 import json
-import re
-from collections import OrderedDict
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,9 +17,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from liveblog.memo import Recent
 from liveblog.site import absolute_url
-from updates.paging import FRAGMENT_ID, FRAGMENT_TIME
-from updates.summary import read_fragments, summarise
+from updates import fragments
+from updates.summary import summarise
 
 STRUCTURED_UPDATES = 100
 DESCRIPTION_LENGTH = 200
@@ -33,7 +31,9 @@ SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 @dataclass(frozen=True)
-class Image:
+class PreviewImage:
+    """The image a link preview shows: the latest photo's, absolute."""
+
     url: str
     alt: str
 
@@ -41,7 +41,7 @@ class Image:
 @dataclass(frozen=True)
 class Structured:
     json_ld: SafeString
-    image: Image | None
+    image: PreviewImage | None
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class ShareMeta:
     canonical: str
     url: str  # the entry's, for sharing, even from an older page
     description: str
-    image: Image | None
+    image: PreviewImage | None
     feed_url: str | None
     json_ld: SafeString | None
     site_name: str
@@ -65,17 +65,6 @@ def json_script(data: dict) -> SafeString:
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))  # noqa: S308
 
 
-ARTICLE = re.compile(r"(?=<article\b)")
-
-
-def fragment_order(fragment: str) -> tuple[datetime, int]:
-    """Where a stored fragment falls in (published, id) order, as it states them."""
-    return (
-        datetime.fromisoformat(FRAGMENT_TIME.search(fragment).group(1)),
-        int(FRAGMENT_ID.search(fragment).group(1)),
-    )
-
-
 def iso(moment: datetime, zone) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
@@ -84,26 +73,26 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
     """LiveBlogPosting for the entry, with its latest updates as BlogPosting items."""
     # Only the latest are read as HTML (the costly part); the page may list
     # twice as many, oldest first once ended.
-    articles = [chunk for chunk in ARTICLE.split(updates_html) if chunk.startswith("<article")]
-    latest = sorted(articles, key=fragment_order, reverse=True)[:STRUCTURED_UPDATES]
-    fragments = read_fragments("".join(latest))
+    articles = fragments.split(updates_html)
+    latest = sorted(articles, key=fragments.order_of, reverse=True)[:STRUCTURED_UPDATES]
+    read = fragments.read_fragments("".join(latest))
     items, image = [], None
-    for fragment in fragments:
+    for fragment in read:
         summary = fragment.summary
         item = {
             "@type": "BlogPosting",
             "headline": summary.headline or entry.title,
             "datePublished": fragment.published,
-            "url": f"{url}#update-{fragment.id}",
+            "url": f"{url}#{fragments.anchor(fragment.id)}",
             "articleBody": summary.text,
         }
         if summary.images:
             item["image"] = [absolute_url(request, found.src) for found in summary.images]
             if image is None:
-                image = Image(item["image"][0], summary.images[0].alt)
+                image = PreviewImage(item["image"][0], summary.images[0].alt)
         items.append(item)
     zone = entry.zone
-    modified = max([entry.modified, *(datetime.fromisoformat(f.published) for f in fragments[:1])])
+    modified = max([entry.modified, *(datetime.fromisoformat(f.published) for f in read[:1])])
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -126,24 +115,19 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
 # Keyed by everything the structured data depends on: each change to an
 # update takes a revision, each change to the entry sets `modified`.
 MAX_MEMO = 32
-_memo: OrderedDict[tuple, Structured] = OrderedDict()
+_memo: Recent[Structured] = Recent(lambda: MAX_MEMO)
 
 
 def share_meta(request, entry, updates_html: str, older_page: bool) -> ShareMeta:
     url = absolute_url(request, entry.get_absolute_url())
     description = shorten(summarise(entry.intro_html).text, DESCRIPTION_LENGTH) or entry.title
-    key = (entry.pk, entry.revision, entry.modified, url)
-    structured = _memo.get(key)
-    if structured is None and not older_page:
-        structured = structured_data(request, entry, updates_html, url, description)
-        _memo[key] = structured
-    # Threaded workers share the memo: another request may have evicted the
-    # key, or emptied it, in between; either is harmless.
-    with suppress(KeyError):
-        if structured is not None:
-            _memo.move_to_end(key)
-        while len(_memo) > MAX_MEMO:
-            _memo.popitem(last=False)
+    # Older pages hold older updates: they carry no structured data.
+    structured = None
+    if not older_page:
+        structured = _memo.get(
+            (entry.pk, entry.revision, entry.modified, url),
+            lambda: structured_data(request, entry, updates_html, url, description),
+        )
     return ShareMeta(
         # An older page's URL always means the same updates (updates/paging.py).
         canonical=absolute_url(request, request.get_full_path()) if older_page else url,
@@ -157,8 +141,3 @@ def share_meta(request, entry, updates_html: str, older_page: bool) -> ShareMeta
         json_ld=None if older_page else structured.json_ld,
         site_name=settings.LIVEBLOG_SITE_NAME,
     )
-
-
-def forget() -> None:
-    """For tests, whose rolled-back databases hand out the same ids again."""
-    _memo.clear()

@@ -1,0 +1,135 @@
+"""The stored <article> of each update: the one module that writes it and reads it back.
+
+Each write to an update stores its rendered fragment (the
+updates/_update.html partial in the entry's time zone; updates/changes.py
+says when), so pages and polls only join stored strings. What a fragment
+states about its update is read back here and nowhere else (the reader
+script reads the same attributes):
+
+- `data-id="<id>"` on the <article>, which also carries the anchor
+  `id="update-<id>"` that links (`#update-<id>`) point to;
+- `data-revision`, the entry revision of its last change;
+- the first `<time datetime>`: when it was published, in the entry's zone,
+  to the second (whole seconds: updates/paging.py's cursors rely on it);
+- the body, `<div class="update-body">`: its sanitised HTML and photos.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.template.loader import get_template
+
+from updates.summary import Summary, TextReader, summary_of
+
+# Lookbehind on a space: `data-id` must not match inside another attribute.
+ID = re.compile(r'(?<= )data-id="([0-9]+)"')
+ANCHOR = re.compile(r' id="update-[0-9]+"')
+PUBLISHED = re.compile(r'<time datetime="([^"]+)"')
+ARTICLE = re.compile(r"(?=<article\b)")
+
+
+def anchor(update_id: int) -> str:
+    """What `#…` in a link to the update names."""
+    return f"update-{update_id}"
+
+
+def render_fragment(update, zone, bylines: bool = False, photos=None) -> str:
+    """An update's <article> as the page and the poll show it, in the entry's time zone.
+
+    Stored with the update when it is saved (updates/changes.py), so that
+    neither the page nor the poll renders a template per update.
+    """
+    # Historical models (data migrations) have no photos; a caller that knows
+    # there are none (a bulk post) says so and saves a query per update.
+    if photos is None:
+        photos = update.photos.all() if update.pk and hasattr(update, "photos") else []
+    context = {
+        "update": update,
+        "zone": zone,
+        "byline": bylines and byline(update.author),
+        "photos": photos,
+    }
+    return get_template("updates/_update.html").render(context).strip()
+
+
+def byline(user) -> str:
+    """An author's name as readers (and the desk) see it: the full name, else the username."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def order_of(fragment: str) -> tuple[datetime, int]:
+    """Where a fragment falls in the page's (published, id) order, as it states them."""
+    return (
+        datetime.fromisoformat(PUBLISHED.search(fragment).group(1)),
+        int(ID.search(fragment).group(1)),
+    )
+
+
+def split(html: str) -> list[str]:
+    """The fragments of a page's joined fragments, in the order given."""
+    return [chunk for chunk in ARTICLE.split(html) if chunk.startswith("<article")]
+
+
+def without_id(fragment: str) -> str:
+    """A copy to show elsewhere on the page (the pinned update at the top),
+    without the anchor: a link must lead to the update in the stream. (The
+    reader script looks for updates among the stream's own children.)"""
+    return ANCHOR.sub("", fragment, count=1)
+
+
+@dataclass
+class Fragment:
+    id: int
+    published: str  # ISO 8601 in the entry's zone, as the fragment carries it
+    summary: Summary
+
+
+class _FragmentReader(TextReader):
+    """Reads fragments: id, published time and the body's text and images."""
+
+    def __init__(self):
+        super().__init__()
+        self.fragments: list[Fragment] = []
+        self.body_depth = 0  # open <div>s inside the current update-body
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        if tag == "article" and (values.get("data-id") or "").isdigit():
+            self.finish()
+            self.current = Fragment(int(values["data-id"]), "", Summary())
+            self.fragments.append(self.current)
+        elif self.body_depth:
+            if tag == "div":
+                self.body_depth += 1
+            super().handle_starttag(tag, attrs)
+        elif tag == "time" and self.fragments and not self.current.published:
+            self.current.published = values.get("datetime") or ""
+        elif tag == "div" and "update-body" in (values.get("class") or "").split():
+            self.body_depth = 1
+
+    def handle_endtag(self, tag):
+        if self.body_depth:
+            if tag == "div":
+                self.body_depth -= 1
+            super().handle_endtag(tag)
+
+    def handle_data(self, data):
+        if self.body_depth:
+            super().handle_data(data)
+
+    def finish(self):
+        if self.fragments:
+            self.current.summary = summary_of(self.parts, self.images)
+        self.parts, self.images, self.body_depth = [], [], 0
+
+
+def read_fragments(html: str) -> list[Fragment]:
+    """Each update in a page's joined fragments, in the order given."""
+    reader = _FragmentReader()
+    reader.feed(html)
+    reader.close()
+    reader.finish()
+    return reader.fragments

@@ -1,0 +1,42 @@
+"""The entry lock: how a write to an entry's updates takes its revision.
+
+The invariant it keeps is stated in updates/changes.py: every write to an
+entry's updates takes the entry's next revision here, holding the entry
+row's lock until its transaction ends, so writers to one entry commit one
+after another, in revision order.
+"""
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from entries.models import Entry
+from liveblog import purge
+
+
+@dataclass(frozen=True)
+class Locked:
+    revisions: range
+    # Read under the lock: a fragment rendered in this zone cannot miss a
+    # time zone change, which takes the same lock (rerender_fragments).
+    zone: ZoneInfo
+    # Whether fragments carry their author's name (more than one author).
+    bylines: bool = False
+
+
+def lock_entry(entry_id: int, count: int = 1) -> Locked:
+    """Lock the entry and take its next `count` revisions, for the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("lock_entry() needs a transaction.")
+    current, zone, bylines = (
+        Entry.objects.select_for_update()
+        .values_list("revision", "timezone", "bylines")
+        .get(pk=entry_id)
+    )
+    if count:
+        Entry.objects.filter(pk=entry_id).update(revision=current + count)
+        # Every write readers see takes a revision here: the one place to
+        # tell the CDN, once the caller's transaction commits.
+        purge.entry_changed(entry_id)
+    return Locked(range(current + 1, current + count + 1), ZoneInfo(zone), bylines)
