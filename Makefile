@@ -50,9 +50,12 @@ test: $(INSTALLED) lint
 	SECRET_KEY=insecure-key-for-tests-only DATABASE_URL="$${DATABASE_URL:-$(SQLITE_URL)}" \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff, then the import layers (pyproject.toml's importlinter contracts;
+# docs/architecture.md says what they mean).
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

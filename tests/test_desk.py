@@ -290,6 +290,21 @@ def test_the_stream_sends_changes_since_a_revision_drafts_included(staff_client)
     assert bad.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"since": ["1", "2"]}, {"since": str(2**63)}, {"since": "-1"}],
+    ids=["missing", "twice", "above-bigint", "negative"],
+)
+def test_the_stream_reads_since_as_the_poll_does_and_refuses_the_rest_in_json(staff_client, query):
+    entry = make_entry()
+    make_update(entry, "First")
+
+    response = staff_client.get(url("_stream", entry.pk), query)
+
+    assert response.status_code == 400
+    assert "'since' parameter" in response.json()["error"]
+
+
 def test_go_live_and_end_coverage_from_the_desk(staff_client):
     entry = make_entry(status=Entry.Status.DRAFT)
 

@@ -335,6 +335,32 @@ def test_the_stock_admin_adds_a_photo_with_its_alt_text_in_an_inline(staff_clien
     assert len(stored_files(media_root)) == 3
 
 
+def test_a_stock_admin_save_that_fails_after_storing_a_photo_leaves_no_files(
+    staff_client, media_root, monkeypatch
+):
+    # The admin's inline stores by the same path as the desk (changes.PhotoFiles):
+    # the first photo's files, written in the save's transaction, go with it.
+    store = photo_files.store
+
+    def store_one_then_fail(processed):
+        if stored_files(media_root):
+            raise OSError("No space left on device")
+        return store(processed)
+
+    monkeypatch.setattr(photo_files, "store", store_one_then_fail)
+    form = {"entry": make_entry().pk, "content": "Two photos", "photos-TOTAL_FORMS": "2",
+            "photos-INITIAL_FORMS": "0"}  # fmt: skip
+    for index, (width, alt) in enumerate([(1200, "The stage"), (800, "The hall")]):
+        form |= {f"photos-{index}-image": phone_jpeg(width, width * 3 // 4),
+                 f"photos-{index}-alt": alt, f"photos-{index}-position": str(index)}  # fmt: skip
+
+    with pytest.raises(OSError, match="No space left on device"):
+        staff_client.post(reverse("admin:updates_liveupdate_add"), form)
+
+    assert stored_files(media_root) == []
+    assert not LiveUpdate.all_objects.exists()
+
+
 def test_the_stock_admin_refuses_a_photo_without_alt_text_or_of_the_wrong_kind(staff_client):
     entry = make_entry()
     form = {

@@ -1,0 +1,47 @@
+"""An update's stored fragment states its id and time once, for every reader of it
+(updates/fragments.py): the page's cursor, structured data, the reader script."""
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+from tests.factories import make_entry, make_update
+from updates import fragments
+from updates.models import LiveUpdate
+
+pytestmark = pytest.mark.django_db
+
+add_data_id = importlib.import_module("updates.migrations.0007_fragments_state_their_id")
+
+
+def test_a_fragment_states_its_id_beside_its_anchor_and_reads_back_its_place():
+    update = make_update(make_entry(), "Kick-off")
+
+    assert f'id="update-{update.pk}" data-id="{update.pk}"' in update.fragment
+    assert fragments.order_of(update.fragment) == (update.published, update.pk)
+    (read,) = fragments.read_fragments(update.fragment)
+    assert (read.id, read.summary.text) == (update.pk, "Kick-off")
+
+
+def test_fragments_stored_before_data_id_gain_it_in_place_without_a_revision():
+    entry = make_entry()
+    old, new = make_update(entry, "Stored before"), make_update(entry, "Stored after")
+    before = old.fragment.replace(f' data-id="{old.pk}"', "", 1)
+    LiveUpdate.all_objects.filter(pk=old.pk).update(fragment=before)
+
+    add_data_id.add_data_id(apps, None)
+
+    assert LiveUpdate.all_objects.get(pk=old.pk).fragment == old.fragment
+    assert LiveUpdate.all_objects.get(pk=new.pk).fragment == new.fragment
+    assert LiveUpdate.all_objects.get(pk=old.pk).revision == old.revision
+
+
+def test_undoing_the_migration_leaves_the_fragments_as_they_were_stored_before():
+    update = make_update(make_entry(), "Stored")
+
+    add_data_id.remove_data_id(apps, None)
+
+    assert LiveUpdate.all_objects.get(pk=update.pk).fragment == update.fragment.replace(
+        f' data-id="{update.pk}"', "", 1
+    )
