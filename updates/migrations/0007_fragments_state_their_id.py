@@ -3,6 +3,20 @@ import re
 from django.db import migrations
 
 ANCHOR = re.compile(r'^(<article [^>]*? id="update-([0-9]+)")(?! data-id=)')
+DATA_ID = re.compile(r' data-id="[0-9]+"')
+
+
+def rewrite(apps, rows, change) -> None:
+    """Each stored fragment of `rows` through `change`, 500 rows at a time."""
+    LiveUpdate = apps.get_model("updates", "LiveUpdate")
+    batch = []
+    for update in rows(LiveUpdate.objects).only("id", "fragment").iterator(chunk_size=500):
+        update.fragment = change(update.fragment)
+        batch.append(update)
+        if len(batch) == 500:
+            LiveUpdate.objects.bulk_update(batch, ["fragment"])
+            batch = []
+    LiveUpdate.objects.bulk_update(batch, ["fragment"])
 
 
 def add_data_id(apps, schema_editor):
@@ -11,29 +25,19 @@ def add_data_id(apps, schema_editor):
     their anchor. Added in place, without new revisions: the rest of each
     fragment is unchanged, and pages rendered before it carry the script
     that reads the anchor."""
-    LiveUpdate = apps.get_model("updates", "LiveUpdate")
-    rows = LiveUpdate.objects.exclude(fragment="").exclude(fragment__contains=" data-id=")
-    batch = []
-    for update in rows.only("id", "fragment").iterator(chunk_size=500):
-        update.fragment = ANCHOR.sub(r'\1 data-id="\2"', update.fragment, count=1)
-        batch.append(update)
-        if len(batch) == 500:
-            LiveUpdate.objects.bulk_update(batch, ["fragment"])
-            batch = []
-    LiveUpdate.objects.bulk_update(batch, ["fragment"])
+    rewrite(
+        apps,
+        lambda rows: rows.exclude(fragment="").exclude(fragment__contains=" data-id="),
+        lambda fragment: ANCHOR.sub(r'\1 data-id="\2"', fragment, count=1),
+    )
 
 
 def remove_data_id(apps, schema_editor):
-    LiveUpdate = apps.get_model("updates", "LiveUpdate")
-    rows = LiveUpdate.objects.filter(fragment__contains=" data-id=")
-    batch = []
-    for update in rows.only("id", "fragment").iterator(chunk_size=500):
-        update.fragment = re.sub(r' data-id="[0-9]+"', "", update.fragment, count=1)
-        batch.append(update)
-        if len(batch) == 500:
-            LiveUpdate.objects.bulk_update(batch, ["fragment"])
-            batch = []
-    LiveUpdate.objects.bulk_update(batch, ["fragment"])
+    rewrite(
+        apps,
+        lambda rows: rows.filter(fragment__contains=" data-id="),
+        lambda fragment: DATA_ID.sub("", fragment, count=1),
+    )
 
 
 class Migration(migrations.Migration):
