@@ -48,7 +48,8 @@ class VendorApis(ThreadingHTTPServer):
     JSON body {"tags": [...]} (1 to 30), answered with
     {"success": true, "errors": [], "messages": [], "result": {"id": ...}}.
     Both documented requests say `Accept: application/json`: the answer is
-    read as JSON, so a request that does not ask for it is refused (406).
+    read as JSON, so a request that does not ask for it (in any case, as
+    media types are compared) is refused (406).
     Anything else is recorded as a problem and refused as the vendor would.
     """
 
@@ -126,7 +127,7 @@ class VendorHandler(BaseHTTPRequestHandler):
             return self.refuse("not the batch purge path", 404, {"msg": "Record not found"})
         if self.headers.get("Fastly-Key") != TOKEN:
             return self.refuse("no or wrong Fastly-Key", 401, unauthorized)
-        if self.headers.get("Accept") != "application/json":
+        if (self.headers.get("Accept") or "").lower() != "application/json":  # case-insensitive
             return self.refuse("does not accept JSON", 406, {"msg": "Not acceptable"})
         if self.headers.get("Fastly-Soft-Purge"):
             return self.refuse("a soft purge leaves stale copies", 400, {"msg": "soft"})
@@ -154,7 +155,7 @@ class VendorHandler(BaseHTTPRequestHandler):
             return self.refuse("not the zone's purge_cache", 404, error(7003, "No route"))
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self.refuse("no Bearer token", 403, error(10000, "Authentication error"))
-        if self.headers.get("Accept") != "application/json":
+        if (self.headers.get("Accept") or "").lower() != "application/json":  # case-insensitive
             return self.refuse("does not accept JSON", 406, error(6003, "Not acceptable"))
         if self.headers.get_content_type() != "application/json":
             return self.refuse("body is not JSON", 400, error(6003, "Invalid request headers"))
