@@ -153,7 +153,7 @@ def test_view_on_site_opens_the_update_at_its_place_on_the_entry_page(staff_clie
     opened = staff_client.get(link)
 
     assert opened.status_code == 302
-    assert opened["Location"].endswith(f"/entries/keynote/#update-{update.pk}")
+    assert opened["Location"].endswith(f"/entries/keynote/?update={update.pk}#update-{update.pk}")
 
 
 def test_an_updates_entry_cannot_be_changed_once_posted(staff_client):

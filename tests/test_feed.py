@@ -56,7 +56,7 @@ def test_it_is_valid_atom_with_each_update_as_an_entry(client, django_user_model
         "self": "https://live.example.com/entries/keynote/feed.atom",
     }
     image, goal = feed.findall(f"{ATOM}entry")
-    permalink = f"https://live.example.com/entries/keynote/#update-{update.pk}"
+    permalink = f"https://live.example.com/entries/keynote/?update={update.pk}#update-{update.pk}"
     assert goal.findtext(f"{ATOM}title") == "Goal! Smith scores."
     assert goal.findtext(f"{ATOM}id") == permalink
     assert goal.find(f"{ATOM}link").get("href") == permalink
@@ -112,7 +112,7 @@ def test_absolute_urls_never_come_from_the_host_header_when_site_url_is_set(clie
     body = client.get(feed_url(entry), headers={"Host": "origin.internal"}).content.decode()
 
     assert "origin.internal" not in body
-    assert "https://live.example.com/entries/keynote/#update-" in body
+    assert "https://live.example.com/entries/keynote/?update=" in body
 
 
 def test_without_site_url_the_requests_origin_is_used(client):

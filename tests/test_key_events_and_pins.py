@@ -174,7 +174,7 @@ def test_the_pinned_update_is_on_top_of_the_page_even_when_older_than_the_first_
     assert "Doors open at nine" not in stream
     # The copy links to the update without taking its id.
     assert f'id="update-{old.pk}"' not in top
-    assert f'href="#update-{old.pk}"' in top
+    assert f'href="?update={old.pk}#update-{old.pk}"' in top
 
 
 def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client):
@@ -191,7 +191,7 @@ def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client
 
     assert '<h2 id="key-events-title">Key events</h2>' in html
     assert (
-        f'<li><a href="#update-{goal.pk}"><time datetime="2026-05-01T21:12:00+02:00">21:12</time>'
+        f'<li><a href="?update={goal.pk}#update-{goal.pk}"><time datetime="2026-05-01T21:12:00+02:00">21:12</time>'
         " Goal for the home side</a></li>"
     ) in html
     assert "Nothing much</a>" not in html
@@ -209,7 +209,9 @@ def test_key_events_are_listed_by_their_time_even_when_posted_out_of_order(clien
 
     html = page(client, entry)
 
-    assert html.index(f'href="#update-{first.pk}"') < html.index(f'href="#update-{second.pk}"')
+    assert html.index(f'href="?update={first.pk}#update-{first.pk}"') < html.index(
+        f'href="?update={second.pk}#update-{second.pk}"'
+    )
 
 
 def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp_path):
@@ -219,7 +221,7 @@ def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp
 
     html = page(client, entry)
 
-    assert f'<a href="#update-{photo.pk}"><time' in html
+    assert f'<a href="?update={photo.pk}#update-{photo.pk}"><time' in html
     assert "</time> Update</a></li>" in html
 
 
@@ -236,10 +238,10 @@ def test_a_poll_lists_key_events_oldest_first_with_long_first_lines_cut_to_100(c
     key_events = poll(client, entry)["key_events"]
 
     assert key_events == (
-        f'<li><a href="#update-{kick_off.pk}"><time datetime="2026-05-01T19:00:00+00:00">'
+        f'<li><a href="?update={kick_off.pk}#update-{kick_off.pk}"><time datetime="2026-05-01T19:00:00+00:00">'
         "19:00</time> Kick-off</a></li>"
-        f'<li><a href="#update-{goal.pk}"><time datetime="2026-05-01T19:12:00+00:00">'
-        f"19:12</time> {long[:99]}…</a></li>"
+        f'<li><a href="?update={goal.pk}#update-{goal.pk}"><time datetime="2026-05-01T19:12:00+00:00">'
+        f"19:12</time> {long[:99].rsplit(' ', 1)[0].rstrip(',')}…</a></li>"
     )
 
 
@@ -274,7 +276,7 @@ def test_a_poll_with_changes_carries_the_current_pin_and_key_events(client):
 
     assert "pinned" not in up_to_date and "key_events" not in up_to_date
     assert "Half time" in body["pinned"]
-    assert f'href="#update-{update.pk}"' in body["key_events"]
+    assert f'href="?update={update.pk}#update-{update.pk}"' in body["key_events"]
 
 
 def test_editing_the_text_says_edited_but_flags_do_not(client):
