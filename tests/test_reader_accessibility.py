@@ -52,7 +52,7 @@ def test_the_page_is_usable_320_pixels_wide(new_reader):
     page = tab.open(entry)
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    toggle_box = page.get_by_role("button", name="Newest first").bounding_box()
+    toggle_box = page.get_by_role("button", name="Oldest first").bounding_box()
     assert toggle_box["x"] + toggle_box["width"] <= 320
 
 

@@ -69,10 +69,21 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
         "newer_url": before is not None
         and page.rows
         and fragments.permalink(fragments.order_of(page.rows[0])[1]),
+        "latest_url": latest_url(entry, page, older=before is not None),
         "poll_url": entry.poll_url() if live else "",
-        "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
+        "poll_interval": entry.poll_interval,
     }
     return render(request, "entries/detail.html", context)
+
+
+def latest_url(entry: Entry, page: paging.Page, *, older: bool) -> str:
+    """Where "Skip to the latest update" leads: the newest update on the
+    latest page (the reader script moves it as updates arrive), or that page."""
+    if older:
+        return entry.get_absolute_url()
+    if not page.rows:
+        return "#updates"
+    return "#" + fragments.anchor(fragments.order_of(page.rows[0])[1])
 
 
 @read_only()

@@ -69,7 +69,7 @@ def poll(request, slug: str):
         body = {
             "revision": revision,
             "status": entry.status,
-            "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
+            "poll_interval": entry.poll_interval,
             "updates": [poll_item(row, zone, entry_url) for row in updates],
             "deleted": deleted,
             "more": more,
