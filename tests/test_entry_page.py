@@ -95,6 +95,18 @@ def test_deleted_updates_are_not_on_the_page(client):
     assert "Wrong result" not in page
 
 
+def test_the_page_shows_a_link_to_its_feed_not_only_in_the_head(client):
+    entry = make_entry(slug="keynote")
+
+    page = get_page(client, entry).content.decode()
+
+    body = page.split("<body>", 1)[1]
+    assert (
+        '<a href="/entries/keynote/feed.atom" type="application/atom+xml">'
+        "Follow in a feed reader (Atom)</a>"
+    ) in body
+
+
 def test_an_ended_entry_shows_an_ended_badge(client):
     entry = make_entry(status=Entry.Status.ENDED)
 

@@ -470,3 +470,26 @@ def test_a_pin_and_a_key_event_reach_an_open_page_and_leave_it(reader):
 
     assert reader.update_ids() == [update.pk]
     assert reader.errors == []
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        ("## Penalty to the visitors\n\nThe referee points to the spot. VAR checks.", "Penalty to the visitors"),
+        ("The referee points to the spot. VAR checks it for a minute.", "The referee points to the spot."),
+        ("Is it in? Yes! The crowd goes wild.", "Is it in?"),
+        ("Possession was 3.5 times theirs in the first half, then even", "Possession was 3.5 times theirs in the first half, then even"),
+        ("A long run down the left wing " * 6 + ". Then a cross.", "A long run down the left wing A long run down the left wing A long run down the left wing A long…"),
+    ],
+    ids=["a heading", "two sentences", "a question", "no full stop", "a long sentence"],
+)  # fmt: skip
+def test_a_key_event_shows_its_heading_or_first_sentence_cut_at_about_100_characters(
+    client, content, shown
+):
+    entry = make_entry()
+    make_update(entry, content, key_event=True)
+
+    key_events = poll(client, entry)["key_events"]
+
+    assert key_events.endswith(f"</time> {shown}</a></li>")
+    assert len(shown) <= 100
