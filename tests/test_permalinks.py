@@ -111,7 +111,11 @@ def test_a_permalink_to_update_1_of_250_shows_it(
     assert in_view(target)
     assert target.evaluate("node => node.matches(':target')")
     assert target.inner_text().startswith("09:00")
-    assert reader.page.get_by_role("link", name="Newer updates").is_visible()
+    reader.page.get_by_role("link", name="Newer updates").click()
+    reader.page.wait_for_url(f"**?update={updates[199].pk}#update-{updates[199].pk}")
+    # That one is among the latest 200: the latest page, live.
+    assert reader.page.locator(f"#update-{updates[249].pk}").count() == 1
+    assert in_view(reader.page.locator(f"#update-{updates[199].pk}"))
     assert reader.errors == []
     reader.context.close()
 

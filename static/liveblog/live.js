@@ -52,8 +52,8 @@
     return list.querySelector(':scope > article.update[data-id="' + Number(id) + '"]');
   }
 
-  // A permalink (?update=<id>#update-<id>) loads the page holding the update
-  // (updates/pages.py); so do a bare #update-<id> and links to one not here.
+  // A permalink (?update=<id>#update-<id>) loads the page holding the
+  // update; so do a bare #update-<id> and links to one not here.
   function permalinkOf(id) {
     return location.pathname + "?update=" + id + "#update-" + id;
   }
@@ -61,23 +61,24 @@
   function linkedUpdate(url) {
     var id = (/^#update-(\d+)$/.exec(url.hash) || [])[1];
     var named = url.searchParams.get("update");
-    if (url.pathname === location.pathname && (named === null || named === id)) return id;
+    if (url.pathname === location.pathname && (!named || named === id)) return id;
   }
 
   function followPermalinks() {
     var id = linkedUpdate(new URL(location.href));
-    // Not once the server has answered (it is deleted).
+    // Not if the server answered (deleted).
     if (id && !findUpdate(id) && location.search.indexOf("update=") < 0) {
       return location.replace(permalinkOf(id));
     }
     document.addEventListener("click", function (event) {
-      var link = event.target.closest("a[href]");
-      var id = link && !event.button && !(event.metaKey || event.ctrlKey || event.shiftKey)
+      // rel="prev" is another page.
+      var link = event.target.closest("a[href]:not([rel])");
+      var id = link && !(event.button || event.metaKey || event.ctrlKey || event.shiftKey)
         && linkedUpdate(new URL(link.href));
       if (!id) return;
       event.preventDefault();
       if (!findUpdate(id)) return location.assign(permalinkOf(id));
-      location.hash = "update-" + id; // scrolls, and :target glows
+      location.hash = "update-" + id; // scrolls; :target glows
       history.replaceState(null, "", permalinkOf(id));
     });
   }
@@ -288,7 +289,7 @@
     if (skipLink && newest) skipLink.hash = newest.id;
   }
 
-  // As a page loaded now shows it: both badges are there, one shown.
+  // As a fresh load shows it (both badges, one hidden).
   function showStatus(status) {
     if (!status || list.dataset.status === status) return;
     list.dataset.status = statusBadge.dataset.status = status;
