@@ -271,6 +271,7 @@ sub liveblog_normalise_url {
         call liveblog_keep_page_cursor;
     } else if (req.url ~ "^/entries/[^/]+/$") {
         call liveblog_keep_page_cursor;
+        call liveblog_keep_permalink;
     }
     unset req.http.X-Liveblog-Query;
     unset req.http.X-Liveblog-Since;
@@ -288,6 +289,22 @@ sub liveblog_keep_page_cursor {
             set req.url = req.url + "?before=" + req.http.X-Liveblog-Before;
         }
         unset req.http.X-Liveblog-Before;
+    }
+}
+
+sub liveblog_keep_permalink {
+    # An update's permalink on the page, `update=<id>` (updates/query.py),
+    # leading zeros dropped; anything else is passed on as it came for the
+    # origin to refuse.
+    if (req.http.X-Liveblog-Query ~ "&update=") {
+        set req.http.X-Liveblog-Update = regsub(req.http.X-Liveblog-Query, "^.*&update=([^&]*).*$", "\1");
+        set req.http.X-Liveblog-Update = regsub(req.http.X-Liveblog-Update, "^0*([0-9]+)$", "\1");
+        if (req.url ~ "\?") {
+            set req.url = req.url + "&update=" + req.http.X-Liveblog-Update;
+        } else {
+            set req.url = req.url + "?update=" + req.http.X-Liveblog-Update;
+        }
+        unset req.http.X-Liveblog-Update;
     }
 }
 

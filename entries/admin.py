@@ -28,16 +28,18 @@ class EntryAdmin(admin.ModelAdmin):
         reopened = [entry.title for entry in queryset if entry.status == Entry.Status.ENDED]
         self._apply(request, queryset, Entry.go_live, "now live")
         if reopened:
-            # Ended entries are cached for an hour and their readers have
-            # stopped polling; only a reload (after the cache expires) helps.
+            # Open ended pages poll once a minute (live.js); the CDN keeps
+            # an ended entry an hour unless it is purged (liveblog/purge.py).
             self.message_user(
                 request,
-                f"{', '.join(reopened)} had ended: readers who had it open must reload, "
-                "and caches may show it as ended for up to an hour.",
+                f"{', '.join(reopened)} had ended: pages readers have open show it live "
+                "again within about a minute (within the hour if no CDN purging is set up).",
                 messages.WARNING,
             )
 
-    @admin.action(description="End coverage: readers stop polling", permissions=["change"])
+    @admin.action(
+        description="End coverage: readers' pages poll once a minute", permissions=["change"]
+    )
     def end_coverage(self, request, queryset):
         self._apply(request, queryset, Entry.end, "ended")
 

@@ -1,5 +1,6 @@
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
@@ -70,6 +71,14 @@ class Lifecycle:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)  # ZoneInfo keeps its own cache
+
+    @property
+    def poll_interval(self) -> int:
+        """Seconds between a reader's polls: rarely once ended, for a
+        correction or the entry going live again (issue 20)."""
+        if self.has_ended:
+            return settings.LIVEBLOG_ENDED_POLL_INTERVAL
+        return settings.LIVEBLOG_POLL_INTERVAL
 
 
 class Entry(Lifecycle, models.Model):

@@ -96,14 +96,15 @@ def cache_publicly(response, *, ended: bool = False, tags: tuple[str, ...] = ())
     A live entry's answers: 10 seconds in the CDN (s-maxage), which is
     purged the moment they change (liveblog/purge.py), and no time in a
     browser, which revalidates its copy through the CDN with the ETag (a
-    304 while nothing changed). Ended entries: an hour everywhere. `tags`
+    304 while nothing changed). Ended entries: an hour in the CDN, purged
+    alike, and no time in a browser either: a correction after the end, or
+    the entry reopened, must reach a reader who opens it again without a
+    hard reload (issue 20); a revalidation is a cheap 304. `tags`
     (`entry-<id>`, `index`) go in each CDN's tag header; the CDN removes
     them before delivery. See docs/api.md and docs/deploy.md.
     """
-    if ended:
-        browser = shared = settings.LIVEBLOG_ENDED_CACHE_SECONDS
-    else:
-        browser, shared = 0, settings.LIVEBLOG_CACHE_SECONDS
+    browser = 0
+    shared = settings.LIVEBLOG_ENDED_CACHE_SECONDS if ended else settings.LIVEBLOG_CACHE_SECONDS
     if "Cache-Control" in response:
         patch_cache_control(
             response,

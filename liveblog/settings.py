@@ -217,7 +217,8 @@ LIVEBLOG_SITE_NAME = "Liveblog"
 # CDN on every change (liveblog/purge.py) makes a reader late by about one
 # poll interval; without purging, by up to both.
 LIVEBLOG_CACHE_SECONDS = 10
-# An ended entry no longer changes (much): caches may keep it an hour.
+# An ended entry no longer changes (much): the CDN may keep it an hour (it is
+# purged on any change); browsers revalidate it as they do a live one's.
 LIVEBLOG_ENDED_CACHE_SECONDS = 3600
 # A cache may serve a just-expired object while it fetches a fresh one, so a
 # hot URL never sends a stampede to the origin...
@@ -225,6 +226,9 @@ LIVEBLOG_STALE_WHILE_REVALIDATE = 5
 # ...and may keep serving the last good answer while the origin fails.
 LIVEBLOG_STALE_IF_ERROR = 3600
 LIVEBLOG_POLL_INTERVAL = 5
+# An ended entry's open pages still ask, rarely: a correction, or the entry
+# reopened, reaches them (answered by the CDN until it is purged).
+LIVEBLOG_ENDED_POLL_INTERVAL = 60
 # The most changes one poll response carries; a client further behind is told
 # "more": true and asks again at once.
 LIVEBLOG_POLL_BATCH = 200

@@ -153,7 +153,7 @@ def test_view_on_site_opens_the_update_at_its_place_on_the_entry_page(staff_clie
     opened = staff_client.get(link)
 
     assert opened.status_code == 302
-    assert opened["Location"].endswith(f"/entries/keynote/#update-{update.pk}")
+    assert opened["Location"].endswith(f"/entries/keynote/?update={update.pk}#update-{update.pk}")
 
 
 def test_an_updates_entry_cannot_be_changed_once_posted(staff_client):
@@ -230,7 +230,7 @@ def test_going_live_and_ending_are_one_action_each(staff_client):
     assert entry.coverage_end >= entry.coverage_start
 
 
-def test_reopening_an_ended_entry_warns_about_cached_pages(staff_client):
+def test_reopening_an_ended_entry_says_when_open_pages_show_it(staff_client):
     entry = make_entry(status=Entry.Status.ENDED)
 
     response = staff_client.post(
@@ -239,7 +239,7 @@ def test_reopening_an_ended_entry_warns_about_cached_pages(staff_client):
         follow=True,
     )
 
-    assert "must reload" in response.content.decode()
+    assert "show it live again within about a minute" in response.content.decode()
     entry.refresh_from_db()
     assert entry.status == Entry.Status.LIVE
 

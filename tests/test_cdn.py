@@ -30,6 +30,8 @@ from tests.servers import (
     start_stack,
     wait_until,
 )
+from updates.changes import post_updates
+from updates.models import LiveUpdate
 
 POLL_INTERVAL = 5
 # What issue 10 asks of deliveries behind the CDN, from the admin's save.
@@ -228,17 +230,37 @@ def test_a_chromium_reader_behind_varnish_sees_each_post_within_a_poll_interval(
     assert within_bounds(seen), seen
 
 
+def test_a_permalink_through_the_cdn_shows_an_old_update_and_its_spellings_share_one_copy(stack):
+    cdn = stack.cdn
+    entry = make_entry(title="Long day")
+    first, *_ = post_updates(
+        entry, [LiveUpdate(content=f"Update {n}") for n in range(settings.LIVEBLOG_PAGE_SIZE + 5)]
+    )
+    source = "127.0.8.2"
+
+    answers = [
+        get(cdn.port, f"{entry.get_absolute_url()}?{query}", source=source)
+        for query in (f"update={first.pk}", f"update=000{first.pk}&utm_source=x",
+                      f"fbclid=y&update={first.pk}")
+    ]  # fmt: skip
+
+    assert [answer.status for answer in answers] == [200, 200, 200]
+    assert all(f'id="update-{first.pk}"'.encode() in answer.body for answer in answers)
+    assert [answer.headers["x-cache"] for answer in answers] == ["MISS", "HIT", "HIT"]
+
+
 def test_only_the_purgers_acl_with_the_token_may_purge_and_a_purge_empties_every_variant_at_once(
     stack,
 ):
     cdn = stack.cdn
     entry, other = make_entry(title="Purged"), make_entry(title="Left alone")
-    make_update(entry, "One")
+    one = make_update(entry, "One")
     make_update(other, "Two")
     older = f"{entry.poll_url()}?before=9999999999-1"
     urls = [
         entry.get_absolute_url(), f"{entry.poll_url()}?since=0", f"{entry.poll_url()}?since=1",
-        older, f"{entry.get_absolute_url()}?before=9999999999-1", "/", other.get_absolute_url(),
+        older, f"{entry.get_absolute_url()}?before=9999999999-1",
+        f"{entry.get_absolute_url()}?update={one.pk}", "/", other.get_absolute_url(),
     ]  # fmt: skip
     source = "127.0.8.1"
     for url in urls:
@@ -255,7 +277,7 @@ def test_only_the_purgers_acl_with_the_token_may_purge_and_a_purge_empties_every
     purged = get(cdn.port, "/", purge_entry, method="PURGE")
     assert purged.status == 200
     after = {url: get(cdn.port, url, source=source).headers["x-cache"] for url in urls}
-    assert after == {**{url: "MISS" for url in urls[:5]}, "/": "HIT", urls[6]: "HIT"}
+    assert after == {**{url: "MISS" for url in urls[:6]}, "/": "HIT", urls[7]: "HIT"}
 
     index = get(cdn.port, "/", {"xkey-purge": "index", **cdn.token_header}, method="PURGE")
     assert index.status == 200

@@ -59,7 +59,7 @@ def test_update_times_are_shown_in_the_entrys_time_zone_named_once(client):
     assert f"Times in {expected} (America/Los_Angeles)" in page
     assert page.count("America/Los_Angeles") == 1
     assert '<time datetime="2026-07-01T09:05:00-07:00">09:05</time>' in page
-    assert f'href="#update-{update.pk}"' in page
+    assert f'href="?update={update.pk}#update-{update.pk}"' in page
     assert f'id="update-{update.pk}"' in page
 
 
@@ -93,6 +93,18 @@ def test_deleted_updates_are_not_on_the_page(client):
 
     assert "Right result" in page
     assert "Wrong result" not in page
+
+
+def test_the_page_shows_a_link_to_its_feed_not_only_in_the_head(client):
+    entry = make_entry(slug="keynote")
+
+    page = get_page(client, entry).content.decode()
+
+    body = page.split("<body>", 1)[1]
+    assert (
+        '<a href="/entries/keynote/feed.atom" type="application/atom+xml">'
+        "Follow in a feed reader (Atom)</a>"
+    ) in body
 
 
 def test_an_ended_entry_shows_an_ended_badge(client):
@@ -159,7 +171,7 @@ def test_the_page_takes_three_queries_however_many_updates_with_a_pin_and_key_ev
         page = get_page(client, entry).content.decode()
 
     assert len(re.findall(r'<article class="update[ "]', page)) == min(size, 200) + 1
-    assert len(re.findall(r'<li><a href="#update-', page)) == (size - 2) // 100 + 1
+    assert len(re.findall(r'<li><a href="\?update=', page)) == (size - 2) // 100 + 1
 
 
 def test_a_page_served_again_at_the_same_revision_reuses_its_fragments_but_never_stale_ones(

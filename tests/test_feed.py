@@ -2,6 +2,7 @@
 
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from xml.dom import minidom
 
 import pytest
@@ -12,12 +13,38 @@ from liveblog.purge import entry_tag
 from tests.checks import assert_shared
 from tests.conftest import using_postgres
 from tests.factories import make_entry, make_update
-from updates.changes import post_updates
+from tests.images import phone_jpeg
+from updates.changes import PhotoUpload, post_update, post_updates
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+class ContentReader(HTMLParser):
+    """An entry's HTML content: its images, links, and text by element."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.images, self.links, self.text, self.open = [], [], {}, []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+        elif tag == "a":
+            self.links.append(dict(attrs)["href"])
+        else:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.open:
+            self.open.remove(tag)
+
+    def handle_data(self, data):
+        if self.open and data.strip():
+            self.text.setdefault(self.open[-1], []).append(data)
 
 
 def feed_url(entry) -> str:
@@ -56,7 +83,7 @@ def test_it_is_valid_atom_with_each_update_as_an_entry(client, django_user_model
         "self": "https://live.example.com/entries/keynote/feed.atom",
     }
     image, goal = feed.findall(f"{ATOM}entry")
-    permalink = f"https://live.example.com/entries/keynote/#update-{update.pk}"
+    permalink = f"https://live.example.com/entries/keynote/?update={update.pk}#update-{update.pk}"
     assert goal.findtext(f"{ATOM}title") == "Goal! Smith scores."
     assert goal.findtext(f"{ATOM}id") == permalink
     assert goal.find(f"{ATOM}link").get("href") == permalink
@@ -70,7 +97,7 @@ def test_it_is_valid_atom_with_each_update_as_an_entry(client, django_user_model
     assert image.find(f"{ATOM}author") is None
 
 
-def test_it_holds_the_latest_fifty_visible_updates_newest_first_in_two_queries(
+def test_it_holds_the_latest_fifty_visible_updates_newest_first_in_three_queries(
     client, django_assert_num_queries
 ):
     entry = make_entry()
@@ -84,7 +111,8 @@ def test_it_holds_the_latest_fifty_visible_updates_newest_first_in_two_queries(
     )
     entry.updates.get(content="Update 59").delete()
 
-    with django_assert_num_queries(2):
+    # The entry, its updates and their photos.
+    with django_assert_num_queries(3):
         feed = parse(client.get(feed_url(entry)))
 
     titles = [item.findtext(f"{ATOM}title") for item in feed.findall(f"{ATOM}entry")]
@@ -112,7 +140,7 @@ def test_absolute_urls_never_come_from_the_host_header_when_site_url_is_set(clie
     body = client.get(feed_url(entry), headers={"Host": "origin.internal"}).content.decode()
 
     assert "origin.internal" not in body
-    assert "https://live.example.com/entries/keynote/#update-" in body
+    assert "https://live.example.com/entries/keynote/?update=" in body
 
 
 def test_without_site_url_the_requests_origin_is_used(client):
@@ -132,7 +160,7 @@ def test_it_is_cached_like_the_poll_without_cookies(client):
     ended_response = client.get(feed_url(ended))
 
     assert live_response["Cache-Control"].startswith("public, max-age=0, s-maxage=10,")
-    assert ended_response["Cache-Control"].startswith("public, max-age=3600,")
+    assert ended_response["Cache-Control"].startswith("public, max-age=0, s-maxage=3600,")
     # Purged with its entry's other answers (liveblog/purge.py).
     assert live_response["Surrogate-Key"] == entry_tag(live.pk)
     assert live_response["Cache-Tag"] == live_response["xkey"] == entry_tag(live.pk)
@@ -226,3 +254,60 @@ def test_an_author_pasting_such_characters_gets_a_feed_that_parses(client, chara
     minidom.parseString(response.content)
     assert "".join(feed.findtext(f"{ATOM}title").split()) == "Match"
     assert "".join(feed.findtext(f"{ATOM}entry/{ATOM}content").split()) == "<p>Goal</p>"
+
+
+@pytest.mark.usefixtures("media_root")
+def test_photos_are_in_the_content_with_absolute_urls_alt_text_and_caption(client, settings):
+    settings.SITE_URL = "https://live.example.com"
+    entry = make_entry(slug="keynote")
+    update = post_update(
+        entry,
+        "The CEO walks on.",
+        photos=[
+            PhotoUpload(phone_jpeg(width=900, height=1200), "The CEO at the lectern", "Day one"),
+            PhotoUpload(phone_jpeg(), "The crowd"),
+        ],
+    )
+
+    (item,) = parse(client.get(feed_url(entry))).findall(f"{ATOM}entry")
+
+    assert item.findtext(f"{ATOM}title") == "The CEO walks on."
+    # The content is HTML, escaped in the XML: read it as a feed reader would.
+    content = ContentReader(item.findtext(f"{ATOM}content"))
+    assert content.text["p"] == ["The CEO walks on."]
+    assert [image["alt"] for image in content.images] == ["The CEO at the lectern", "The crowd"]
+    assert content.text["figcaption"] == ["Day one"]
+    site = "https://live.example.com"
+    for image, link, photo in zip(content.images, content.links, update.photos.all(), strict=True):
+        size = photo.default_size()
+        assert (image["src"], image["width"], image["height"]) == (
+            site + size["url"],
+            str(size["width"]),
+            str(size["height"]),
+        )
+        assert link == site + photo.largest()["url"]
+
+
+@pytest.mark.usefixtures("media_root")
+def test_titles_without_text_come_from_a_photo_or_the_time_in_the_entrys_zone(client):
+    entry = make_entry(timezone="Europe/Berlin")
+    at = datetime(2026, 11, 26, 0, 53, tzinfo=UTC)  # 01:53 in Berlin, CET
+    captioned = post_update(
+        entry, "", photos=[PhotoUpload(phone_jpeg(), "A man on a stage", "The keynote")],
+        published=at + timedelta(minutes=2),
+    )  # fmt: skip
+    post_update(
+        entry, "", photos=[PhotoUpload(phone_jpeg(), "A crowded hall")],
+        published=at + timedelta(minutes=1),
+    )  # fmt: skip
+    make_update(entry, "---", published=at)  # a rule, and nothing to read
+
+    items = parse(client.get(feed_url(entry))).findall(f"{ATOM}entry")
+
+    assert [item.findtext(f"{ATOM}title") for item in items] == [
+        "The keynote",
+        "A crowded hall",
+        "Update at 01:53 CET",
+    ]
+    assert "The keynote" in items[0].findtext(f"{ATOM}content")
+    assert captioned.photos.count() == 1

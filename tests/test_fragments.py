@@ -45,3 +45,31 @@ def test_undoing_the_migration_leaves_the_fragments_as_they_were_stored_before()
     assert LiveUpdate.all_objects.get(pk=update.pk).fragment == update.fragment.replace(
         f' data-id="{update.pk}"', "", 1
     )
+
+
+link_to_the_page = importlib.import_module("updates.migrations.0008_permalinks_name_their_page")
+
+
+def test_an_updates_time_links_to_its_permalink_which_names_its_page():
+    update = make_update(make_entry(), "Kick-off")
+
+    assert (
+        f'class="update-permalink" href="?update={update.pk}#update-{update.pk}"' in update.fragment
+    )
+
+
+def test_fragments_stored_with_a_bare_anchor_link_to_the_permalink_in_place_and_back():
+    entry = make_entry()
+    old, new = make_update(entry, "Stored before"), make_update(entry, "Stored after")
+    bare = old.fragment.replace(
+        f'href="?update={old.pk}#update-{old.pk}"', f'href="#update-{old.pk}"'
+    )
+    LiveUpdate.all_objects.filter(pk=old.pk).update(fragment=bare)
+
+    link_to_the_page.link_to_the_page(apps, None)
+
+    assert LiveUpdate.all_objects.get(pk=old.pk).fragment == old.fragment
+    assert LiveUpdate.all_objects.get(pk=new.pk).fragment == new.fragment
+    assert LiveUpdate.all_objects.get(pk=old.pk).revision == old.revision
+    link_to_the_page.link_to_the_anchor(apps, None)
+    assert LiveUpdate.all_objects.get(pk=old.pk).fragment == bare

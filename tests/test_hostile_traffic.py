@@ -100,6 +100,10 @@ BYPASSES = {
         f"/entries/{slug}/?utm_source={random_hex()}&fbclid={random_hex()}",
         {},
     ),
+    "leading zeros in an update's permalink, and junk beside it": lambda slug: (
+        f"/entries/{slug}/?update={'0' * random.randint(0, 8)}1000000000&fbclid={random_hex()}",
+        {},
+    ),
     "leading zeros in since": lambda slug: (
         f"/entries/{slug}/updates.json?since={'0' * random.randint(2, 8)}",
         {},

@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from entries.models import Entry
@@ -55,6 +55,9 @@ def build_pages(client: Client) -> dict[str, str]:
     for entry in (live, ended):
         for text in UPDATES:
             make_update(entry, text)
+    oldest = live.updates.order_by("published", "id").first()
+    gone = make_update(live, "Withdrawn")
+    gone.delete()
     make_entry(title="Nothing yet")
     draft = make_entry(title="Secret", status=Entry.Status.DRAFT)
     make_update(draft, UPDATES[0])
@@ -75,7 +78,17 @@ def build_pages(client: Client) -> dict[str, str]:
         "404 for an unknown entry": (404, client.get("/entries/no-such-entry/")),
         "404 for an unknown address": (404, client.get("/no/such/page")),
         "405 for a POST": (405, client.post(live.get_absolute_url())),
+        "a permalink to a deleted update": (
+            200,
+            client.get(f"{live.get_absolute_url()}?update={gone.pk}"),
+        ),
     }
+    # An older update's page, with Newer updates and Load earlier updates.
+    with override_settings(LIVEBLOG_PAGE_SIZE=2):
+        pages["an older update's permalink"] = (
+            200,
+            client.get(f"{live.get_absolute_url()}?update={oldest.pk + 1}"),
+        )
     result = {}
     for name, (status, response) in pages.items():
         assert response.status_code == status, f"{name}: got {response.status_code}"
@@ -145,6 +158,8 @@ PAGES = [
     "404 for an unknown entry",
     "404 for an unknown address",
     "405 for a POST",
+    "a permalink to a deleted update",
+    "an older update's permalink",
     "500",
     "503",
 ]

@@ -174,7 +174,7 @@ def test_the_pinned_update_is_on_top_of_the_page_even_when_older_than_the_first_
     assert "Doors open at nine" not in stream
     # The copy links to the update without taking its id.
     assert f'id="update-{old.pk}"' not in top
-    assert f'href="#update-{old.pk}"' in top
+    assert f'href="?update={old.pk}#update-{old.pk}"' in top
 
 
 def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client):
@@ -191,7 +191,7 @@ def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client
 
     assert '<h2 id="key-events-title">Key events</h2>' in html
     assert (
-        f'<li><a href="#update-{goal.pk}"><time datetime="2026-05-01T21:12:00+02:00">21:12</time>'
+        f'<li><a href="?update={goal.pk}#update-{goal.pk}"><time datetime="2026-05-01T21:12:00+02:00">21:12</time>'
         " Goal for the home side</a></li>"
     ) in html
     assert "Nothing much</a>" not in html
@@ -209,7 +209,9 @@ def test_key_events_are_listed_by_their_time_even_when_posted_out_of_order(clien
 
     html = page(client, entry)
 
-    assert html.index(f'href="#update-{first.pk}"') < html.index(f'href="#update-{second.pk}"')
+    assert html.index(f'href="?update={first.pk}#update-{first.pk}"') < html.index(
+        f'href="?update={second.pk}#update-{second.pk}"'
+    )
 
 
 def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp_path):
@@ -219,7 +221,7 @@ def test_a_key_event_with_only_a_photo_is_listed_as_update(client, settings, tmp
 
     html = page(client, entry)
 
-    assert f'<a href="#update-{photo.pk}"><time' in html
+    assert f'<a href="?update={photo.pk}#update-{photo.pk}"><time' in html
     assert "</time> Update</a></li>" in html
 
 
@@ -236,10 +238,10 @@ def test_a_poll_lists_key_events_oldest_first_with_long_first_lines_cut_to_100(c
     key_events = poll(client, entry)["key_events"]
 
     assert key_events == (
-        f'<li><a href="#update-{kick_off.pk}"><time datetime="2026-05-01T19:00:00+00:00">'
+        f'<li><a href="?update={kick_off.pk}#update-{kick_off.pk}"><time datetime="2026-05-01T19:00:00+00:00">'
         "19:00</time> Kick-off</a></li>"
-        f'<li><a href="#update-{goal.pk}"><time datetime="2026-05-01T19:12:00+00:00">'
-        f"19:12</time> {long[:99]}…</a></li>"
+        f'<li><a href="?update={goal.pk}#update-{goal.pk}"><time datetime="2026-05-01T19:12:00+00:00">'
+        f"19:12</time> {long[:99].rsplit(' ', 1)[0].rstrip(',')}…</a></li>"
     )
 
 
@@ -274,7 +276,7 @@ def test_a_poll_with_changes_carries_the_current_pin_and_key_events(client):
 
     assert "pinned" not in up_to_date and "key_events" not in up_to_date
     assert "Half time" in body["pinned"]
-    assert f'href="#update-{update.pk}"' in body["key_events"]
+    assert f'href="?update={update.pk}#update-{update.pk}"' in body["key_events"]
 
 
 def test_editing_the_text_says_edited_but_flags_do_not(client):
@@ -468,3 +470,26 @@ def test_a_pin_and_a_key_event_reach_an_open_page_and_leave_it(reader):
 
     assert reader.update_ids() == [update.pk]
     assert reader.errors == []
+
+
+@pytest.mark.parametrize(
+    ("content", "shown"),
+    [
+        ("## Penalty to the visitors\n\nThe referee points to the spot. VAR checks.", "Penalty to the visitors"),
+        ("The referee points to the spot. VAR checks it for a minute.", "The referee points to the spot."),
+        ("Is it in? Yes! The crowd goes wild.", "Is it in?"),
+        ("Possession was 3.5 times theirs in the first half, then even", "Possession was 3.5 times theirs in the first half, then even"),
+        ("A long run down the left wing " * 6 + ". Then a cross.", "A long run down the left wing A long run down the left wing A long run down the left wing A long…"),
+    ],
+    ids=["a heading", "two sentences", "a question", "no full stop", "a long sentence"],
+)  # fmt: skip
+def test_a_key_event_shows_its_heading_or_first_sentence_cut_at_about_100_characters(
+    client, content, shown
+):
+    entry = make_entry()
+    make_update(entry, content, key_event=True)
+
+    key_events = poll(client, entry)["key_events"]
+
+    assert key_events.endswith(f"</time> {shown}</a></li>")
+    assert len(shown) <= 100

@@ -109,7 +109,7 @@ def test_the_order_toggle_moves_the_link_to_where_earlier_updates_go(reader):
     link = page.get_by_role("link", name="Load earlier updates")
     assert link.bounding_box()["y"] > top_of(page, ids[-PAGE_SIZE])
 
-    page.get_by_role("button", name="Newest first").click()
+    page.get_by_role("button", name="Oldest first").click()
     link.click()
     page.wait_for_function("() => document.querySelectorAll('#updates > article').length === 8")
 

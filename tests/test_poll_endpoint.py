@@ -46,7 +46,7 @@ def test_each_update_carries_its_html_times_revision_and_permalink(client):
     assert item["revision"] == 1
     assert item["published"] == "2026-07-01T09:05:00-07:00"
     assert datetime.fromisoformat(item["updated"]).utcoffset() is not None
-    assert item["url"] == f"/entries/launch/#update-{update.pk}"
+    assert item["url"] == f"/entries/launch/?update={update.pk}#update-{update.pk}"
     assert f'id="update-{update.pk}"' in item["html"]
     assert "<strong>up</strong>" in item["html"]
     assert '<time datetime="2026-07-01T09:05:00-07:00">09:05</time>' in item["html"]
@@ -346,7 +346,7 @@ class TestCostDoesNotGrowWithTheEntry:
         assert len(body["updates"]) == 5
         # Both come from outside the batch: the pin is on the first update.
         assert body["pinned"] == '<article class="update"><p>Update 0</p></article>'
-        assert re.findall(r'href="#update-(\d+)"', body["key_events"]) == [
+        assert re.findall(r'href="\?update=(\d+)#update-\1"', body["key_events"]) == [
             str(update.pk) for update in keys
         ]
         assert len(keys) == size // 10

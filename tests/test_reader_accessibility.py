@@ -1,12 +1,15 @@
 """The reader script and the entry page in real Chromium, for every reader:
 new updates announced to screen readers, counted in the title, a page that
-works 320 pixels wide, and a complete page without JavaScript.
+works 320 pixels wide, a complete page without JavaScript, the order
+control's state exposed, focus visible on every control, a skip link, and
+one tab stop per photo (issue 20).
 """
 
 import pytest
 
 from tests.factories import make_entry, make_update
-from updates.changes import post_updates
+from tests.images import phone_jpeg
+from updates.changes import PhotoUpload, post_update, post_updates
 from updates.models import LiveUpdate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,7 +55,7 @@ def test_the_page_is_usable_320_pixels_wide(new_reader):
     page = tab.open(entry)
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
-    toggle_box = page.get_by_role("button", name="Newest first").bounding_box()
+    toggle_box = page.get_by_role("button", name="Oldest first").bounding_box()
     assert toggle_box["x"] + toggle_box["width"] <= 320
 
 
@@ -75,3 +78,85 @@ def test_without_javascript_the_page_is_complete_but_not_live(new_reader):
     # What only the script can make work is not offered.
     for control in (".order-toggle", ".new-updates", ".connection-status"):
         assert page.locator(control).is_hidden(), control
+
+
+def test_the_order_control_tells_assistive_technology_which_order_is_shown(reader):
+    entry = make_entry()
+    ids = [make_update(entry, f"Update {n}").pk for n in range(3)]
+    page = reader.open(entry)
+    control = page.get_by_role("group", name="Order of updates")
+
+    assert control.aria_snapshot() == (
+        '- group "Order of updates":\n'
+        '  - button "Newest first" [pressed]\n'
+        '  - button "Oldest first"'
+    )
+    control.get_by_role("button", name="Oldest first").click()
+
+    assert control.aria_snapshot() == (
+        '- group "Order of updates":\n'
+        '  - button "Newest first"\n'
+        '  - button "Oldest first" [pressed]'
+    )
+    assert reader.update_ids() == ids
+
+
+# Where the keyboard is, and how it shows: each stop of a walk with Tab.
+FOCUSED = """() => {
+  const node = document.activeElement;
+  if (!node || node === document.body) return null;
+  const style = getComputedStyle(node);
+  const box = node.getBoundingClientRect();
+  const figure = node.closest("figure");
+  return {
+    name: (node.innerText || node.querySelector("img")?.alt || "").trim().slice(0, 40),
+    outline: style.outlineStyle,
+    width: parseFloat(style.outlineWidth),
+    shown: box.width > 0 && box.height > 0 && box.bottom > 0 && box.top < innerHeight,
+    figure: figure ? Array.from(document.querySelectorAll("figure")).indexOf(figure) : null,
+  };
+}"""
+
+
+@pytest.mark.usefixtures("media_root")
+def test_tabbing_through_the_whole_page_shows_focus_on_every_control_once_per_photo(
+    new_reader, settings
+):
+    settings.LIVEBLOG_PAGE_SIZE = 3
+    entry = make_entry(title="Keynote")
+    for n in range(3):
+        make_update(entry, f"Earlier {n}")
+    make_update(entry, "Doors open", key_event=True, pinned=True)
+    post_update(
+        entry, "On stage", photos=[PhotoUpload(phone_jpeg(), "The stage", "Day one"),
+                                   PhotoUpload(phone_jpeg(), "The crowd")],
+    )  # fmt: skip
+    newest = make_update(entry, "Questions")
+    tab = new_reader(viewport={"width": 1280, "height": 800})
+    page = tab.open(entry)
+    page.get_by_role("button", name="Newest first").wait_for()
+
+    stops = []
+    for _ in range(100):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused is None:
+            break
+        stops.append(focused)
+
+    names = [stop["name"] for stop in stops]
+    assert names[0] == "Skip to the latest update"
+    for expected in ("Liveblog", "Follow in a feed reader (Atom)", "Newest first",
+                     "Oldest first", "Load earlier updates"):  # fmt: skip
+        assert expected in names
+    assert [stop for stop in stops if stop["outline"] != "solid" or stop["width"] < 3] == []
+    assert all(stop["shown"] for stop in stops), stops
+    photo_stops = [stop["figure"] for stop in stops if stop["figure"] is not None]
+    assert sorted(photo_stops) == list(range(2))  # one each, and no more
+    # The skip link leads to the newest update.
+    page.keyboard.press("Shift+Tab")
+    page.evaluate("() => document.querySelector('.skip-link').focus()")
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == f"#update-{newest.pk}"
+    assert 0 <= page.locator(f"#update-{newest.pk}").bounding_box()["y"] < 800
+    assert tab.errors == []

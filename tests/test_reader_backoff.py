@@ -1,6 +1,6 @@
 """The reader script in real Chromium: when it polls and when it stops. It
-backs off while the server fails, does not poll from a hidden tab, and
-stops once the entry has ended or is gone.
+backs off while the server fails, does not poll from a hidden tab, polls
+once a minute once the entry has ended, and stops once it is gone.
 """
 
 from itertools import pairwise
@@ -148,7 +148,7 @@ def test_a_hidden_tab_does_not_poll_and_catches_up_at_once_when_shown(reader):
     assert page.locator(f"#update-{update.pk}").is_visible()
 
 
-def test_an_ended_entry_stops_polling(reader):
+def test_once_the_entry_has_ended_the_page_polls_once_a_minute(reader):
     entry = make_entry()
     reader.pause_clock()
     page = reader.open(entry)
@@ -156,11 +156,15 @@ def test_an_ended_entry_stops_polling(reader):
 
     entry.end()
     reader.advance_until(lambda log: len(log) == 2, limit_ms=5_000)
-    assert page.get_by_text("This live blog has ended").is_visible()
+    assert page.locator(".badge-ended").is_visible()
     reader.advance(10 * 60_000, step=10_000)
 
-    assert len(reader.poll_log()) == 2
-    assert page.locator(".badge-live").count() == 0
+    log = reader.poll_log()
+    assert len(log) == 12
+    assert [later["sent"] - earlier["settled"] for earlier, later in pairwise(log[1:])] == [
+        60_000
+    ] * 10
+    assert page.locator(".badge-live").is_hidden()
 
 
 def test_a_reader_far_behind_when_the_entry_ends_still_gets_every_update(reader, settings):
@@ -174,11 +178,13 @@ def test_a_reader_far_behind_when_the_entry_ends_still_gets_every_update(reader,
     entry.end()
     reader.set_hidden(False)
 
-    page.get_by_text("This live blog has ended").wait_for()
+    page.locator(".badge-ended").wait_for()
+    # The status shows with the first batch; the rest follow at once.
+    page.locator(f"#update-{late[-1].pk}").wait_for()
     assert reader.update_ids() == [update.pk for update in late[::-1]]
 
 
-def test_a_page_opened_after_the_end_never_polls(reader):
+def test_a_page_opened_after_the_end_polls_once_a_minute(reader):
     entry = make_entry(status=Entry.Status.ENDED)
     ids = [make_update(entry, f"Line {n}").pk for n in range(3)]
     reader.pause_clock()
@@ -189,13 +195,16 @@ def test_a_page_opened_after_the_end_never_polls(reader):
     assert toggle.is_visible()
     assert reader.update_ids() == ids
     reader.advance(10 * 60_000, step=10_000)
+    assert len(reader.poll_log()) == 10
     reader.set_hidden(True)
-    reader.set_hidden(False)  # a reader coming back to the tab
+    reader.set_hidden(False)  # a reader coming back to the tab: at once
+    reader.wait_for_answers()
+    assert len(reader.poll_log()) == 11
     reader.advance(60_000, step=10_000)
     toggle.click()
 
     assert reader.update_ids() == ids[::-1]
-    assert reader.polls == []
+    assert len(reader.poll_log()) == 12
     assert reader.errors == []
 
 

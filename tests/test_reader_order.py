@@ -32,7 +32,7 @@ def test_newest_first_while_live_and_the_readers_choice_is_remembered(reader):
     reader.open(entry)
     page.wait_for_function("() => window.__polls.length && window.__polls.at(-1).settled")
     polls_before = len(reader.poll_log())
-    toggle.focus()
+    page.get_by_role("button", name="Oldest first").focus()
     page.keyboard.press("Enter")
 
     assert reader.update_ids() == ids
@@ -143,7 +143,7 @@ def test_an_update_whose_published_time_is_edited_moves_on_open_pages(reader, st
     )
     page = reader.open(entry)
     if order == "oldest":
-        page.get_by_role("button", name="Newest first").click()
+        page.get_by_role("button", name="Oldest first").click()
     in_order = (lambda ids: ids) if order == "newest" else (lambda ids: ids[::-1])
 
     move_in_the_admin(staff_client, first, at(30))

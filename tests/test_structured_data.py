@@ -79,7 +79,7 @@ def test_a_live_entry_is_a_live_blog_posting_with_its_updates(client, settings):
             "@type": "BlogPosting",
             "headline": "On stage now",
             "datePublished": "2026-06-01T09:05:00+00:00",
-            "url": f"https://live.example.com/entries/keynote/#update-{photo.pk}",
+            "url": f"https://live.example.com/entries/keynote/?update={photo.pk}#update-{photo.pk}",
             "articleBody": "On stage now",
             "image": ["https://cdn.example.com/stage.jpg"],
         },
@@ -87,7 +87,7 @@ def test_a_live_entry_is_a_live_blog_posting_with_its_updates(client, settings):
             "@type": "BlogPosting",
             "headline": "Doors open.",
             "datePublished": "2026-06-01T09:00:00+00:00",
-            "url": f"https://live.example.com/entries/keynote/#update-{first.pk}",
+            "url": f"https://live.example.com/entries/keynote/?update={first.pk}#update-{first.pk}",
             "articleBody": "Doors open.\nSecond paragraph.",
         },
     ]

@@ -291,7 +291,9 @@ def status(request, entry_id: int):
         messages.success(request, f"{entry.title} is live.")
     elif action == "end":
         entry.end()
-        messages.success(request, f"{entry.title} has ended: readers stop polling.")
+        messages.success(
+            request, f"{entry.title} has ended: readers' pages now poll once a minute."
+        )
     else:
         return json_error(400, "Unknown action.")
     return redirect("admin:entries_entry_desk", entry_id=entry.pk)

@@ -2,12 +2,19 @@
 
 Cached like the poll (10 seconds live, an hour once ended, never a cookie):
 its URL alone decides the answer. Absolute URLs come from SITE_URL, not the
-Host header (liveblog/site.py). Two queries: the entry and its updates.
+Host header (liveblog/site.py). Three queries: the entry, its updates and
+their photos.
+
+Each entry carries what the page shows of its update (issue 20): its text
+and its photos (absolute URLs, alt text, caption) as HTML content; its title
+is the update's first line, else its first photo's caption or alt text,
+else its time in the entry's zone, named ("Update at 01:53 CET").
 """
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html, format_html_join
 
 from entries.models import Entry
 from liveblog.http import cache_publicly, entry_not_found, read_only
@@ -15,7 +22,7 @@ from liveblog.purge import entry_tag
 from liveblog.site import absolute_url
 from liveblog.text import xml_safe
 from updates.models import LiveUpdate
-from updates.summary import summarise
+from updates.summary import HEADLINE_LENGTH, shorten, summarise
 
 FEED_SIZE = 50
 
@@ -77,17 +84,46 @@ class UpdatesFeed(Feed):
 
     def items(self, entry):
         updates = LiveUpdate.objects.filter(entry=entry).select_related("author")
-        return updates.order_by("-published", "-pk")[:FEED_SIZE]
+        return updates.order_by("-published", "-pk").prefetch_related("photos")[:FEED_SIZE]
 
     def item_title(self, update):
-        return summarise(update.html).headline or f"Update at {update.published:%H:%M} UTC"
+        headline = summarise(update.html).headline
+        if not headline and update.photos.all():
+            photo = update.photos.all()[0]
+            headline = shorten(photo.caption or photo.alt, HEADLINE_LENGTH)
+        if headline:
+            return headline
+        local = update.published.astimezone(self.zone)
+        return f"Update at {local:%H:%M} {local.tzname()}"
 
     def item_description(self, update):
         return None
 
     def item_extra_kwargs(self, update):
         # Sanitised when saved (liveblog/markdown.py); the feed escapes it as text.
-        return {"content_html": update.html}
+        return {"content_html": update.html + self.photos_html(update)}
+
+    def photos_html(self, update) -> str:
+        """The update's photos as the page shows them, with absolute URLs:
+        the middle size, linking to the largest."""
+        return format_html_join(
+            "",
+            '<figure><a href="{}"><img src="{}" width="{}" height="{}" alt="{}"></a>{}</figure>',
+            (
+                (
+                    absolute_url(self.request, photo.largest()["url"]),
+                    absolute_url(self.request, size["url"]),
+                    size["width"],
+                    size["height"],
+                    photo.alt,
+                    format_html("<figcaption>{}</figcaption>", photo.caption)
+                    if photo.caption
+                    else "",
+                )
+                for photo in update.photos.all()
+                for size in (photo.default_size(),)
+            ),
+        )
 
     def item_link(self, update):
         return absolute_url(self.request, update.permalink(self.entry_url))
@@ -104,6 +140,7 @@ class UpdatesFeed(Feed):
 
     def get_feed(self, entry, request):
         self.entry_url = entry.get_absolute_url()
+        self.zone = entry.zone
         return super().get_feed(entry, request)
 
 

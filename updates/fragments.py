@@ -7,7 +7,8 @@ states about its update is read back here and nowhere else (the reader
 script reads the same attributes):
 
 - `data-id="<id>"` on the <article>, which also carries the anchor
-  `id="update-<id>"` that links (`#update-<id>`) point to;
+  `id="update-<id>"` that links (`#update-<id>`) point to, and its time
+  links to its permalink (`?update=<id>#update-<id>`, permalink below);
 - `data-revision`, the entry revision of its last change;
 - the first `<time datetime>`: when it was published, in the entry's zone,
   to the second (whole seconds: updates/paging.py's cursors rely on it);
@@ -34,6 +35,14 @@ def anchor(update_id: int) -> str:
     return f"update-{update_id}"
 
 
+def permalink(update_id: int, entry_url: str = "") -> str:
+    """A link to an update that works at any age: the entry page that holds
+    it (`?update=`, updates/pages.py), scrolled to it. Relative to the entry's
+    page when `entry_url` is empty, as the stored fragments carry it: a slug
+    may change, the query and the anchor do not."""
+    return f"{entry_url}?update={update_id}#{anchor(update_id)}"
+
+
 def render_fragment(update, zone, bylines: bool = False, photos=None) -> str:
     """An update's <article> as the page and the poll show it, in the entry's time zone.
 
@@ -49,6 +58,7 @@ def render_fragment(update, zone, bylines: bool = False, photos=None) -> str:
         "zone": zone,
         "byline": bylines and byline(update.author),
         "photos": photos,
+        "permalink": permalink(update.pk),
     }
     return get_template("updates/_update.html").render(context).strip()
 
@@ -66,6 +76,11 @@ def order_of(fragment: str) -> tuple[datetime, int]:
         datetime.fromisoformat(PUBLISHED.search(fragment).group(1)),
         int(ID.search(fragment).group(1)),
     )
+
+
+def holds(fragments: list[str], update_id: int) -> bool:
+    """Whether one of these fragments is the update's."""
+    return any(int(ID.search(fragment).group(1)) == update_id for fragment in fragments)
 
 
 def split(html: str) -> list[str]:

@@ -13,7 +13,7 @@ from liveblog import purge
 from liveblog.markdown import render_markdown, validate_markdown
 from liveblog.text import check_length, xml_safe
 from updates import photos
-from updates.fragments import anchor, render_fragment
+from updates.fragments import permalink, render_fragment
 from updates.revisions import lock_entry
 
 # What an alt text may hold: it is read aloud in full, and sent in the
@@ -285,7 +285,7 @@ class LiveUpdate(models.Model):
         super().validate_constraints(exclude={*(exclude or ()), "pinned"})
 
     def permalink(self, entry_url: str) -> str:
-        return f"{entry_url}#{anchor(self.pk)}"
+        return permalink(self.pk, entry_url)
 
     def delete(self, using=None, keep_parents=False):
         """Replace the update by a tombstone that takes the next revision."""

@@ -21,21 +21,34 @@ from entries import remembered
 from entries.models import Entry
 from liveblog.http import cache_privately, cache_publicly, entry_not_found, html_error, read_only
 from liveblog.purge import entry_tag
-from updates import paging
-from updates.query import BadParameter, parse_before
+from updates import fragments, paging
+from updates.query import BadParameter, parse_before, parse_update
 
 
 def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
-    """An entry with its latest updates, or with a page of older ones (`?before=`).
+    """An entry with its latest updates, a page of older ones (`?before=`), or
+    the page that holds an update (`?update=`, its permalink).
 
     `live` pages carry the poll URL for the reader script; a staff preview
     is a snapshot, since the public poll endpoint answers 404 for drafts.
     """
     try:
         before = parse_before(request.GET)
+        update_id = parse_update(request.GET)
+        if before is not None and update_id is not None:
+            raise BadParameter("Give either 'before' or 'update', not both.")
     except BadParameter as error:
         return html_error(400, "400.html", str(error))
-    page = paging.page_fragments(entry.pk, entry.revision, settings.LIVEBLOG_PAGE_SIZE, before)
+    size = settings.LIVEBLOG_PAGE_SIZE
+    page = missing_update = None
+    if update_id is not None:
+        page = paging.page_holding(entry.pk, entry.revision, size, update_id)
+        # Deleted, or never this entry's: the latest updates, saying so
+        # (a 404 would leave an old share's reader with nothing to read).
+        missing_update = page is None
+        before = page.start if page is not None else None
+    if page is None:
+        page = paging.page_fragments(entry.pk, entry.revision, size, before)
     # Newest first while live (what is happening now), oldest first once
     # ended (a transcript); the reader script applies a reader's own choice.
     order = "oldest" if entry.has_ended else "newest"
@@ -50,11 +63,27 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
         "updates_html": mark_safe("\n".join(rows)),  # noqa: S308
         "highlights": paging.page_highlights(entry.pk, entry.revision, entry.zone),
         "older_page": before is not None,
+        "missing_update": missing_update,
         "earlier": page.before and str(page.before),
+        # An older page's way back up: the page that ends with its newest update.
+        "newer_url": before is not None
+        and page.rows
+        and fragments.permalink(fragments.order_of(page.rows[0])[1]),
+        "latest_url": latest_url(entry, page, older=before is not None),
         "poll_url": entry.poll_url() if live else "",
-        "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
+        "poll_interval": entry.poll_interval,
     }
     return render(request, "entries/detail.html", context)
+
+
+def latest_url(entry: Entry, page: paging.Page, *, older: bool) -> str:
+    """Where "Skip to the latest update" leads: the newest update on the
+    latest page (the reader script moves it as updates arrive), or that page."""
+    if older:
+        return entry.get_absolute_url()
+    if not page.rows:
+        return "#updates"
+    return "#" + fragments.anchor(fragments.order_of(page.rows[0])[1])
 
 
 @read_only()

@@ -16,18 +16,17 @@ same revision is the same page, and one at a later revision is read again.
 
 from dataclasses import dataclass
 from datetime import datetime
-from html import unescape
 
 from django.conf import settings
-from django.db.models import Q
-from django.utils.html import format_html, strip_tags
+from django.db.models import Q, Subquery
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 
 from liveblog.memo import Recent
-from updates.fragments import anchor, without_id
+from updates.fragments import holds, permalink, without_id
 from updates.models import LiveUpdate
 from updates.query import Cursor
+from updates.summary import teaser
 
 # What a page or a poll item needs; never the Markdown source.
 ROW_FIELDS = ("id", "revision", "fragment", "published", "updated", "edited", "key_event", "pinned")
@@ -37,6 +36,7 @@ ROW_FIELDS = ("id", "revision", "fragment", "published", "updated", "edited", "k
 class Page:
     rows: list  # newest first: dicts of ROW_FIELDS, or fragments
     before: Cursor | None  # where the next older page starts, if there is one
+    start: Cursor | None = None  # the cursor it was read after; None for the latest
 
 
 def latest(
@@ -60,7 +60,7 @@ def latest(
     rows = list(rows[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
-    return Page(rows, Cursor.after(rows[-1]) if more else None)
+    return Page(rows, Cursor.after(rows[-1]) if more else None, before)
 
 
 # A page of 200 updates is about 100 KB: LIVEBLOG_PAGE_MEMO_SIZE (32) of
@@ -79,6 +79,40 @@ def page_fragments(entry_id: int, revision: int, size: int, before: Cursor | Non
         (entry_id, revision, size, before),
         lambda: latest(entry_id, size, before=before, fragments_only=True),
     )
+
+
+def page_holding(entry_id: int, revision: int, size: int, update_id: int) -> Page | None:
+    """The page an update's permalink shows (`?update=`): the latest page if
+    it holds the update, else the page of `size` updates that ends with it,
+    what came after it (newest first, so it is the oldest there, and "Load
+    earlier updates" goes on from it); None when the entry has no such
+    visible update.
+
+    The latest page is usually remembered already (page_fragments); an older
+    update takes one query to find where its page starts, and one for the page.
+    """
+    latest_page = page_fragments(entry_id, revision, size, None)
+    if holds(latest_page.rows, update_id):
+        return latest_page
+    visible = LiveUpdate.objects.filter(entry_id=entry_id)
+    published = visible.filter(id=update_id).values("published")[:1]
+    newest = (
+        visible.filter(
+            Q(published__gt=Subquery(published))
+            | Q(published=Subquery(published), id__gte=update_id)
+        )
+        .order_by("published", "id")
+        .values_list("published", "id")[size - 1 : size]
+    )
+    found = next(iter(newest), None)
+    if found is None:
+        # Fewer than `size` from it to the newest: written since the latest
+        # page was read, or gone.
+        found = visible.filter(id=update_id).values_list("published", "id").first()
+        if found is None:
+            return None
+    # The place just after that update: ids are whole numbers.
+    return page_fragments(entry_id, revision, size, Cursor(found[0], found[1] + 1))
 
 
 @dataclass(frozen=True)
@@ -108,14 +142,15 @@ def highlights(entry_id: int, zone) -> Highlights:
 
 
 def key_event_item(update_id: int, html: str, local: datetime) -> str:
-    """A Key events list item: the update's time and its first line, linking to it."""
-    text = next((line for line in strip_tags(html).splitlines() if line.strip()), "Update")
+    """A Key events list item: the update's time and its headline or first
+    sentence (updates/summary.py), linking to its permalink, which works
+    whichever page of updates is loaded (live.js loads the one it is on)."""
     return format_html(
-        '<li><a href="#{}"><time datetime="{}">{}</time> {}</a></li>',
-        anchor(update_id),
+        '<li><a href="{}"><time datetime="{}">{}</time> {}</a></li>',
+        permalink(update_id),
         local.isoformat(timespec="seconds"),
         local.strftime("%H:%M"),
-        Truncator(unescape(text.strip())).chars(100),
+        teaser(html) or "Update",
     )
 
 

@@ -1,4 +1,4 @@
-"""What readers and the desk may ask for in a query string: `since` and `before`.
+"""What readers and the desk may ask for in a query string: `since`, `before`, `update`.
 
 - `since=<revision>`: the changes after an entry revision (the poll, the
   desk's stream); a whole number from 0 that a PostgreSQL bigint holds.
@@ -6,6 +6,8 @@
   those before a cursor (the page, the poll; updates/paging.py). Published
   times are whole seconds, so a cursor names one place in the (published,
   id) order for good.
+- `update=<id>`: an update's permalink, the entry page that holds it
+  (updates/pages.py); a whole number from 1 that a PostgreSQL bigint holds.
 
 Each may be given once; anything else is a BadParameter, whose message the
 views send with a 400.
@@ -54,6 +56,22 @@ def parse_since(query) -> int | None:
     value = values[0]
     if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_BIGINT:
         raise BadParameter("The 'since' parameter must be a revision: a whole number from 0.")
+    return int(value)
+
+
+def parse_update(query) -> int | None:
+    """The `update` id of a permalink from the query string, None when absent."""
+    values = query.getlist("update")
+    if not values:
+        return None
+    value = values[0]
+    if (
+        len(values) > 1
+        or not (value.isascii() and value.isdigit())
+        or len(value) > 19
+        or not 0 < int(value) <= MAX_BIGINT
+    ):
+        raise BadParameter("The 'update' parameter must be an update's number, given once.")
     return int(value)
 
 

@@ -83,7 +83,7 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
             "@type": "BlogPosting",
             "headline": summary.headline or entry.title,
             "datePublished": fragment.published,
-            "url": f"{url}#{fragments.anchor(fragment.id)}",
+            "url": fragments.permalink(fragment.id, url),
             "articleBody": summary.text,
         }
         if summary.images:

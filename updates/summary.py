@@ -5,6 +5,7 @@ share previews. The HTML is the stored, sanitised rendering (liveblog/markdown.p
 so what is read here is exactly what readers see.
 """
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -12,7 +13,12 @@ BLOCKS = {
     "p", "blockquote", "pre", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
     "hr", "br", "table", "tr", "div", "article", "header",
 }  # fmt: skip
+HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 HEADLINE_LENGTH = 110  # what search engines show of a headline
+TEASER_LENGTH = 100  # about two lines of a key events list on a phone
+# A sentence ends at . ! ? or … (a closing quote or bracket may follow)
+# before a space: "3.5" and "example.com" go on.
+SENTENCE = re.compile(r"(.*?[.!?…][\"'”’)\]]*)(?=\s)")
 
 
 @dataclass
@@ -60,6 +66,50 @@ class TextReader(HTMLParser):
 
     def handle_data(self, data):
         self.parts.append(data)
+
+
+def shorten(text: str, length: int) -> str:
+    """`text` within `length` characters, cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+class _OpeningReader(TextReader):
+    """TextReader that also tells whether the text opens with a heading."""
+
+    def __init__(self):
+        super().__init__()
+        self.heading_depth = 0
+        self.opens_with_heading: bool | None = None
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        self.heading_depth += tag in HEADINGS
+
+    def handle_endtag(self, tag):
+        super().handle_endtag(tag)
+        self.heading_depth -= tag in HEADINGS and self.heading_depth > 0
+
+    def handle_data(self, data):
+        super().handle_data(data)
+        if self.opens_with_heading is None and data.strip():
+            self.opens_with_heading = self.heading_depth > 0
+
+
+def teaser(html: str, length: int = TEASER_LENGTH) -> str:
+    """What a list of key events shows of an update (issue 20): the heading it
+    opens with, else its first sentence, within about `length` characters."""
+    reader = _OpeningReader()
+    reader.feed(html)
+    reader.close()
+    text = summary_of(reader.parts, reader.images).text
+    first = next(iter(text.splitlines()), "")
+    if not reader.opens_with_heading:
+        sentence = SENTENCE.match(first + " ")
+        first = sentence.group(1) if sentence else first
+    return shorten(first, length)
 
 
 def summary_of(parts: list[str], images: list[InlineImage]) -> Summary:

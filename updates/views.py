@@ -6,7 +6,7 @@ from entries.remembered import entry_state
 from liveblog.http import cache_publicly, entry_not_found, json_error, read_only, tag
 from liveblog.purge import entry_tag
 from updates import paging
-from updates.fragments import anchor
+from updates.fragments import permalink
 from updates.models import LiveUpdate
 from updates.photos import photo_tag
 from updates.query import BadParameter, parse_before, parse_since
@@ -23,7 +23,7 @@ def poll_item(row: dict, zone, entry_url: str) -> dict:
         "edited": row["edited"] and row["edited"].astimezone(zone).isoformat(),
         "key_event": row["key_event"],
         "pinned": row["pinned"],
-        "url": f"{entry_url}#{anchor(row['id'])}",
+        "url": permalink(row["id"], entry_url),
     }
 
 
@@ -69,7 +69,7 @@ def poll(request, slug: str):
         body = {
             "revision": revision,
             "status": entry.status,
-            "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
+            "poll_interval": entry.poll_interval,
             "updates": [poll_item(row, zone, entry_url) for row in updates],
             "deleted": deleted,
             "more": more,

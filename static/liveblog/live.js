@@ -5,7 +5,9 @@
   "use strict";
 
   var list = document.getElementById("updates");
-  if (!list || !list.dataset.pollUrl || !window.fetch) return;
+  if (!list) return;
+  followPermalinks();
+  if (!list.dataset.pollUrl || !window.fetch) return;
 
   var ORDER_KEY = "liveblog.order";
   var MAX_BACKOFF_MS = 60000;
@@ -17,7 +19,7 @@
   var failures = 0;
   var timer = null;
   var inFlight = false;
-  var stopped = list.dataset.status === "ended";
+  var stopped;
   // A deletion is final: a late answer (from a cache) must not undo it.
   var deletedIds = new Set();
   var unseen = 0;
@@ -29,6 +31,7 @@
   var announcer = document.querySelector(".live-announcer");
   var jumpButton = document.querySelector(".new-updates");
   var statusBadge = document.querySelector(".entry-status");
+  var skipLink = document.querySelector(".skip-link");
   var pinnedSlot = document.querySelector(".pinned-slot");
   var keyEvents = document.querySelector(".key-events");
   // "Load earlier updates": a plain link, fetched in place here.
@@ -47,6 +50,37 @@
 
   function findUpdate(id) {
     return list.querySelector(':scope > article.update[data-id="' + Number(id) + '"]');
+  }
+
+  // A permalink (?update=<id>#update-<id>) loads the page holding the
+  // update; so do a bare #update-<id> and links to one not here.
+  function permalinkOf(id) {
+    return location.pathname + "?update=" + id + "#update-" + id;
+  }
+
+  function linkedUpdate(url) {
+    var id = (/^#update-(\d+)$/.exec(url.hash) || [])[1];
+    var named = url.searchParams.get("update");
+    if (url.pathname === location.pathname && (!named || named === id)) return id;
+  }
+
+  function followPermalinks() {
+    var id = linkedUpdate(new URL(location.href));
+    // Not if the server answered (deleted).
+    if (id && !findUpdate(id) && location.search.indexOf("update=") < 0) {
+      return location.replace(permalinkOf(id));
+    }
+    document.addEventListener("click", function (event) {
+      // rel="prev" is another page.
+      var link = event.target.closest("a[href]:not([rel])");
+      var id = link && !(event.button || event.metaKey || event.ctrlKey || event.shiftKey)
+        && linkedUpdate(new URL(link.href));
+      if (!id) return;
+      event.preventDefault();
+      if (!findUpdate(id)) return location.assign(permalinkOf(id));
+      location.hash = "update-" + id; // scrolls; :target glows
+      history.replaceState(null, "", permalinkOf(id));
+    });
   }
 
   function sortKey(node) {
@@ -162,9 +196,8 @@
   }
 
   // Applies an answer; true when it took the page past `since`. A cache may
-  // answer with an older state than the page has (even than its HTML):
-  // changes up to `since` are on the page already, or deleted since, so
-  // older copies of updates, pins and key events are ignored.
+  // answer with an older state than the page has (even its HTML): changes
+  // up to `since` are on the page, or deleted since; older copies are ignored.
   function applyChanges(body) {
     var newer = body.revision > since;
     var added = [];
@@ -179,6 +212,7 @@
     });
     since = Math.max(since, body.revision);
     if (added.length) noticeNew(added);
+    if (newer) pointSkipLink();
     return newer;
   }
 
@@ -186,12 +220,16 @@
     return n + (n === 1 ? " new update" : " new updates");
   }
 
-  function noticeNew(nodes) {
+  function announce(words) {
     // Cleared first so that the same words twice are still announced.
     announcer.textContent = "";
     setTimeout(function () {
-      announcer.textContent = plural(nodes.length);
+      announcer.textContent = words;
     }, 50);
+  }
+
+  function noticeNew(nodes) {
+    announce(plural(nodes.length));
     if (document.hidden || !document.hasFocus()) {
       unseen += nodes.length;
       document.title = "(" + unseen + ") " + baseTitle;
@@ -245,14 +283,25 @@
     if (message) setConnection(message);
   }
 
-  function showEnded() {
-    statusBadge.textContent = "This live blog has ended";
-    statusBadge.dataset.status = "ended";
-    list.dataset.status = "ended";
+  function pointSkipLink() {
+    var nodes = articles();
+    var newest = nodes[newestFirst() ? 0 : nodes.length - 1];
+    if (skipLink && newest) skipLink.hash = newest.id;
+  }
+
+  // As a fresh load shows it (both badges, one hidden).
+  function showStatus(status) {
+    if (!status || list.dataset.status === status) return;
+    list.dataset.status = statusBadge.dataset.status = status;
+    statusBadge.querySelectorAll(".badge").forEach(function (badge) {
+      badge.hidden = !badge.classList.contains("badge-" + status);
+    });
+    announce("This live blog " + (status === "ended" ? "has ended" : "is live again"));
   }
 
   function backoffMs() {
-    var base = Math.min(MAX_BACKOFF_MS, intervalMs * Math.pow(2, failures - 1));
+    // An ended page's rare polls back off too.
+    var base = Math.min(Math.max(MAX_BACKOFF_MS, intervalMs * 5), intervalMs * Math.pow(2, failures - 1));
     return base * (0.8 + Math.random() * 0.4);
   }
 
@@ -290,13 +339,10 @@
         failures = 0;
         setConnection("");
         if (body.poll_interval > 0) intervalMs = body.poll_interval * 1000;
+        showStatus(body.status);
         // "More" from an answer that moved nothing (a stale copy, again and
         // again) must not turn into asking without pause.
         if (body.more && newer) return 0;
-        if (body.status === "ended") {
-          showEnded();
-          stop();
-        }
         return intervalMs;
       })
       .catch(function () {
@@ -362,7 +408,9 @@
 
   function applyOrder(order, reorder) {
     list.dataset.order = order;
-    toggle.setAttribute("aria-pressed", String(order === "newest"));
+    toggle.querySelectorAll("button").forEach(function (option) {
+      option.setAttribute("aria-pressed", option.dataset.order === order);
+    });
     // Earlier updates continue below newest first, above oldest first.
     if (earlier) list.parentNode.insertBefore(earlier, order === "newest" ? list.nextSibling : list);
     if (!reorder) return;
@@ -397,8 +445,9 @@
   if (toggle) {
     toggle.hidden = false;
     applyOrder(storedOrder(), storedOrder() !== list.dataset.order);
-    toggle.addEventListener("click", function () {
-      var order = newestFirst() ? "oldest" : "newest";
+    toggle.addEventListener("click", function (event) {
+      var order = event.target.dataset.order;
+      if (!order || order === list.dataset.order) return;
       applyOrder(order, true);
       rememberOrder(order);
       hideJumpButton();
