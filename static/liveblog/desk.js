@@ -114,6 +114,12 @@
     });
   }
 
+  function photoIds() {
+    return photos.map(function (photo) {
+      return photo.id;
+    });
+  }
+
   function keepFile(photo, file) {
     return store.putFile(photo.id, file).then(function (kept) {
       photo.kept = kept;
@@ -137,7 +143,7 @@
       photos.splice(photos.indexOf(photo), 1);
       node.remove();
       saveDraft();
-      store.keepOnly(photos.map(function (kept) { return kept.id; }));
+      store.keepOnly(photoIds());
     });
     node.addEventListener("input", saveDraft);
     photos.push(photo);
@@ -161,7 +167,7 @@
       });
       photosRestored = true;
       saveDraft();
-      store.keepOnly(photos.map(function (photo) { return photo.id; }));
+      store.keepOnly(photoIds());
     });
   }
 
@@ -217,7 +223,12 @@
     posting = true;
     postButton.disabled = true;
     saveDraft();
-    Promise.all(photos.map(function (photo) { return photo.ready; }))
+    // A photo still being shrunk is sent once it is.
+    Promise.all(
+      photos.map(function (photo) {
+        return photo.ready;
+      }),
+    )
       .then(function () {
         return post(desk.dataset.postUrl, composition());
       })
