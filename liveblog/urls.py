@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 
 from entries.views import index
 from liveblog.health import healthz
+from liveblog.signout import sign_out
 from updates.pages import detail, entry_preview
 from updates.views import media
 
@@ -26,6 +27,8 @@ urlpatterns = [
         entry_preview,
         name="entry_preview",
     ),
+    # Before the admin's own logout, which it wraps (liveblog/signout.py).
+    path(f"{settings.ADMIN_URL}logout/", sign_out, name="sign_out"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon, the admin's.

@@ -27,6 +27,21 @@ def phone_jpeg(width=1200, height=900, orientation=1, name="photo.jpg") -> Simpl
     return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
 
 
+def large_phone_jpeg(orientation=1) -> bytes:
+    """A 4,000 × 3,000 phone photo of about 5.5 MB: fine grain that JPEG
+    cannot squeeze much, as a real phone's sensor noise and detail."""
+    size = (4000, 3000)
+    grain = [Image.effect_noise((2000, 1500), 30).resize(size, Image.BICUBIC) for _ in range(2)]
+    # The blue channel fades left to right: shows which way the photo was turned.
+    fade = Image.linear_gradient("L").rotate(90).resize(size)
+    exif = Image.Exif()
+    exif[ORIENTATION] = orientation
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (51.0, 30.0, 12.5)})
+    out = io.BytesIO()
+    Image.merge("RGB", (*grain, fade)).save(out, "JPEG", quality=90, exif=exif.tobytes())
+    return out.getvalue()
+
+
 def encoded(image: Image.Image, format_name: str, name: str, **params) -> SimpleUploadedFile:
     out = io.BytesIO()
     image.save(out, format_name, **params)

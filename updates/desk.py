@@ -102,6 +102,8 @@ def desk(request, admin_site, entry_id: int):
         "count": count_of(entry.pk),
         "can_change_entry": request.user.has_perm("entries.change_entry"),
         "max_photos": MAX_PHOTOS if can(request, "add", "photo") else 0,
+        # desk.js shrinks larger photos to about this width before sending them.
+        "largest_photo_width": photos.WIDTHS[-1],
         "poll_interval": settings.LIVEBLOG_POLL_INTERVAL,
     }
     return TemplateResponse(request, "admin/entries/entry/desk.html", context)

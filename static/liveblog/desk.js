@@ -1,8 +1,9 @@
 // The live desk (updates/desk.py): compose, post photos, and run the
 // stream of an entry from one admin page. Markup comes from the server
 // (answers carry each stream item's HTML; the photo card is a <template> in
-// the page); nothing typed is lost: the draft stays in localStorage until
-// the server confirms it, and a failed post keeps text and photos.
+// the page); nothing typed is lost: the draft, photos included, stays in
+// this browser (desk-store.js) until the server confirms it, and a failed
+// post keeps text and photos.
 (function () {
   "use strict";
 
@@ -18,12 +19,17 @@
   var template = document.getElementById("desk-photo-template");
   var stream = desk.querySelector(".desk-stream");
   var countNumber = desk.querySelector(".desk-count-number");
-  var DRAFT_KEY = "liveblog.desk." + desk.dataset.entry;
+  var store = window.LiveblogDeskStore.open(
+    "liveblog.desk." + desk.dataset.user + "." + desk.dataset.entry,
+  );
+  var largestWidth = Number(desk.dataset.photoWidth) || 0;
   // 0 when the account may not add photos (no add permission on Photo).
   var maxPhotos = Number(desk.dataset.maxPhotos) || 0;
   var intervalMs = (Number(desk.dataset.pollInterval) || 5) * 1000;
   var since = Number(desk.dataset.revision) || 0;
-  var photos = []; // {file, node}
+  var photos = []; // {id, file, node, ready, kept}
+  // Until the saved photos are back, saving the draft keeps their list.
+  var photosRestored = false;
   var posting = false;
   var polling = false;
   var deleted = new Set();
@@ -37,30 +43,29 @@
     return String(Date.now()) + "-" + String(Math.random()).slice(2, 12);
   }
 
-  // The draft: text and the composition's key, until the server confirms.
-  function loadDraft() {
-    try {
-      return JSON.parse(localStorage.getItem(DRAFT_KEY)) || {};
-    } catch (error) {
-      return {};
-    }
-  }
-
-  var draft = loadDraft();
+  // The draft: text, the composition's key and the photos' alt texts and
+  // captions (their files are in IndexedDB), until the server confirms.
+  var draft = store.loadDraft();
   if (!draft.key) draft.key = newKey();
+
+  function photoFields(photo) {
+    return {
+      id: photo.id,
+      alt: photo.node.querySelector(".desk-alt").value,
+      caption: photo.node.querySelector(".desk-caption").value,
+    };
+  }
 
   function saveDraft() {
     draft.text = textarea.value;
-    try {
-      localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
-    } catch (error) {
-      // storage full or disabled: the text stays in the box
-    }
+    if (photosRestored) draft.photos = photos.map(photoFields);
+    store.saveDraft(draft);
   }
 
   function clearDraft() {
-    draft = { key: newKey(), text: "" };
+    draft = { key: newKey(), text: "", photos: [] };
     saveDraft();
+    store.keepOnly([]);
   }
 
   function showError(node, message) {
@@ -88,7 +93,8 @@
     });
   }
 
-  // Photos in the composition.
+  // Photos in the composition: each is stored as attached, then again
+  // once shrunk for sending (desk-store.js), which `ready` waits for.
   function addPhotos(files) {
     Array.prototype.forEach.call(files, function (file) {
       if (!file.type || file.type.indexOf("image/") !== 0) return;
@@ -101,19 +107,78 @@
         );
         return;
       }
-      var node = template.content.firstElementChild.cloneNode(true);
-      var thumb = node.querySelector(".desk-thumb");
-      thumb.src = URL.createObjectURL(file);
-      var photo = { file: file, node: node };
-      node.querySelector(".desk-remove-photo").addEventListener("click", function () {
-        URL.revokeObjectURL(thumb.src);
-        photos.splice(photos.indexOf(photo), 1);
-        node.remove();
-      });
-      photos.push(photo);
-      photoList.appendChild(node);
-      node.querySelector(".desk-alt").focus();
+      var photo = attachPhoto(newKey(), file, {});
+      keepFile(photo, file);
+      saveDraft();
+      photo.node.querySelector(".desk-alt").focus();
     });
+  }
+
+  function photoIds() {
+    return photos.map(function (photo) {
+      return photo.id;
+    });
+  }
+
+  function keepFile(photo, file) {
+    return store.putFile(photo.id, file).then(function (kept) {
+      photo.kept = kept;
+    });
+  }
+
+  function attachPhoto(id, file, fields) {
+    var node = template.content.firstElementChild.cloneNode(true);
+    var thumb = node.querySelector(".desk-thumb");
+    thumb.src = URL.createObjectURL(file);
+    node.querySelector(".desk-alt").value = fields.alt || "";
+    node.querySelector(".desk-caption").value = fields.caption || "";
+    var photo = { id: id, file: file, node: node, kept: false };
+    photo.ready = window.LiveblogDeskStore.downscale(file, largestWidth).then(function (smaller) {
+      if (smaller === file || photos.indexOf(photo) === -1) return;
+      photo.file = smaller;
+      return keepFile(photo, smaller);
+    });
+    node.querySelector(".desk-remove-photo").addEventListener("click", function () {
+      URL.revokeObjectURL(thumb.src);
+      photos.splice(photos.indexOf(photo), 1);
+      node.remove();
+      saveDraft();
+      store.keepOnly(photoIds());
+    });
+    node.addEventListener("input", saveDraft);
+    photos.push(photo);
+    photoList.appendChild(node);
+    return photo;
+  }
+
+  // The draft's photos as they were, in their order; a file the browser
+  // no longer has is left out.
+  function restorePhotos() {
+    var saved = (draft.photos || []).filter(function (fields) {
+      return fields && typeof fields.id === "string";
+    });
+    return Promise.all(
+      saved.map(function (fields) {
+        return store.getFile(fields.id);
+      }),
+    ).then(function (files) {
+      saved.forEach(function (fields, index) {
+        if (files[index]) attachPhoto(fields.id, files[index], fields).kept = true;
+      });
+      photosRestored = true;
+      saveDraft();
+      store.keepOnly(photoIds());
+    });
+  }
+
+  // Where the browser could not store a photo, leaving would lose it.
+  function warnBeforeLosingPhotos(event) {
+    var unkept = photos.some(function (photo) {
+      return !photo.kept;
+    });
+    if (!unkept) return;
+    event.preventDefault();
+    event.returnValue = "";
   }
 
   function clearPhotos() {
@@ -158,7 +223,15 @@
     posting = true;
     postButton.disabled = true;
     saveDraft();
-    post(desk.dataset.postUrl, composition())
+    // A photo still being shrunk is sent once it is.
+    Promise.all(
+      photos.map(function (photo) {
+        return photo.ready;
+      }),
+    )
+      .then(function () {
+        return post(desk.dataset.postUrl, composition());
+      })
       .then(function (answer) {
         if (!answer.ok) return showPostErrors(answer);
         showError(formError, "");
@@ -229,6 +302,7 @@
         body.updates.forEach(applyItem);
         body.deleted.forEach(removeItem);
         setCount(body.count);
+        showStatus(body.status);
         since = Math.max(since, body.revision);
       })
       .catch(function () {
@@ -305,12 +379,33 @@
       });
   }
 
+  // Coverage ended (here or by another author): posting still works, as a
+  // correction readers see when they open or reload the page.
+  function showStatus(status) {
+    if (!status) return;
+    var ended = status === "ended";
+    form.querySelector(".desk-ended-note").hidden = !ended;
+    postButton.textContent = ended ? "Post correction" : "Post";
+  }
+
+  // Go live, End coverage and Reopen act only once their dialog, which says
+  // what changes for readers, is confirmed.
+  function askToConfirm(event) {
+    var button = event.target.closest("button[data-confirm]");
+    var dialog = button && document.getElementById(button.dataset.confirm);
+    if (!dialog || !dialog.showModal) return;
+    event.preventDefault();
+    dialog.showModal();
+  }
+
   function isSubmitKey(event) {
     return event.key === "Enter" && (event.ctrlKey || event.metaKey);
   }
 
   textarea.value = draft.text || textarea.value;
   saveDraft();
+  restorePhotos();
+  window.addEventListener("beforeunload", warnBeforeLosingPhotos);
   textarea.addEventListener("input", saveDraft);
   form.addEventListener("submit", submit);
   form.addEventListener("keydown", function (event) {
@@ -342,6 +437,7 @@
     }
   });
   stream.addEventListener("click", itemAction);
+  desk.addEventListener("click", askToConfirm);
   stream.addEventListener("submit", function (event) {
     event.preventDefault();
     saveEdit(event.target);
