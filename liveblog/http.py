@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 
 from liveblog.purge import slug_tag
@@ -152,3 +153,11 @@ def cache_privately(response):
     """For what only staff may see, such as a draft's preview: no cache keeps it."""
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """A refused CSRF token: JSON for a script that asks for it (the desk,
+    issue 19), which cannot show Django's HTML page; that page otherwise."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return json_error(403, "Your session's form token is no longer valid; reload the desk.")
+    return html_csrf_failure(request, reason)
