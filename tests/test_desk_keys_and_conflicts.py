@@ -401,3 +401,24 @@ def test_a_refused_csrf_token_is_json_for_the_desk(django_user_model):
     assert response.status_code == 403
     assert "reload the desk" in response.json()["error"]
     assert not LiveUpdate.objects.exists()
+
+
+def test_a_body_over_djangos_limit_refused_before_the_view_is_a_json_413(
+    django_user_model, settings
+):
+    # The CSRF check reads the body first, so the view never runs.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    entry = make_entry()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(
+        django_user_model.objects.create_user("ada", is_staff=True, is_superuser=True)
+    )
+
+    response = client.post(
+        url("_post", entry.pk),
+        {"content": "x" * 2000, "key": "composition-1"},
+        headers={"Accept": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert "Too large" in response.json()["error"]
