@@ -414,10 +414,12 @@ def test_a_body_over_djangos_limit_refused_before_the_view_is_a_json_413(
         django_user_model.objects.create_user("ada", is_staff=True, is_superuser=True)
     )
 
+    client.get(url("", entry.pk))  # the desk page sets the CSRF cookie
+
     response = client.post(
         url("_post", entry.pk),
         {"content": "x" * 2000, "key": "composition-1"},
-        headers={"Accept": "application/json"},
+        headers={"Accept": "application/json", "X-CSRFToken": client.cookies["csrftoken"].value},
     )
 
     assert response.status_code == 413
