@@ -37,6 +37,7 @@
   // A post whose fate the server could not yet tell: {key, text, sentAt}.
   var unconfirmed = null;
   var recheckTimer = null;
+  var checking = false;
   var recheckFailures = 0;
 
   // Every request ends, answered or not: a hung one must not hold a button.
@@ -98,12 +99,13 @@
     if (status === 403) return "Refused (403): your session may have ended; reload the desk.";
     if (status === 404) return "Not found (404): it may have been deleted; reload the desk.";
     if (status === 413) return "Too large for the server (413): send fewer or smaller photos.";
-    if (status >= 500) return "The server answered " + status + ".";
     return "The server answered " + status + ".";
   }
 
+  // A proxy's 502/503/504, or the application failing (500) perhaps after
+  // its commit: what was done is unknown.
   function isLostStatus(status) {
-    return status === 0 || status === 502 || status === 503 || status === 504;
+    return status === 0 || status >= 500;
   }
 
   function readAnswer(status, text, redirected, retryAfter) {
@@ -306,6 +308,7 @@
       if (answer.ok) return showPosted(answer, sent);
       if (answer.status === 409 && answer.existing) return showKeyConflict(answer);
       if (answer.lost) return confirmPosted(sent, answer);
+      if (answer.status === 503) answer.error = "Not posted: " + answer.error;
       showSending("");
       showPostErrors(answer);
       setPosting(false);
@@ -315,6 +318,8 @@
   // The composition is on the server: in the stream, and out of the box
   // (unless the author typed on while its fate was unknown).
   function showPosted(answer, sent) {
+    // Told twice (a check and a recheck crossing): the first one did it all.
+    if (draft.key !== sent.key) return;
     showSending("");
     clearPostErrors();
     stopRechecking();
@@ -336,9 +341,12 @@
 
   // The answer was lost: ask before saying anything (issue 19).
   function confirmPosted(sent, failure) {
+    if (checking) return;
+    checking = true;
     showSending("Checking whether it was posted…");
     var url = desk.dataset.compositionUrl.replace(/composition-key\/$/, encodeURIComponent(sent.key) + "/");
     return request(url).then(function (answer) {
+      checking = false;
       if (answer.ok && answer.posted) return showPosted(answer, sent);
       if (answer.ok) {
         // Only a request that reached the server whole can still land.
@@ -357,11 +365,11 @@
         return;
       }
       showSending("");
+      var why = answer.lost ? "the server could not be reached" : answer.error;
       showError(
         formError,
-        "Not confirmed yet: the server could not be reached, so whether this update was " +
-          "posted is unknown. Your text and photos are kept; the desk checks again when " +
-          "the connection is back.",
+        "Not confirmed yet: " + why + ", so whether this update was posted is unknown. " +
+          "Your text and photos are kept; the desk checks again when the connection is back.",
       );
       unconfirmed = { sent: sent, failure: failure };
       recheckFailures += 1;
