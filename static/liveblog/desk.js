@@ -120,6 +120,8 @@
       return { ok: false, status: 401, error: "Your session has ended: sign in again in another tab, then retry." };
     }
     if (!body || typeof body !== "object") body = { error: describeStatus(status) };
+    // Varnish's 413 says only "Request body too large": say what to do.
+    if (status === 413) body.error = describeStatus(status);
     body.ok = status >= 200 && status < 300;
     body.status = status;
     // The application's own 503 (photos busy) says nothing was done; a
