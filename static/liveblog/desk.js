@@ -34,7 +34,7 @@
   var deleted = new Set();
   // Stream items not applied while their editor was open: applied on closing it.
   var heldBack = new Map();
-  // A post whose fate the server could not yet tell: {key, text, sentAt}.
+  // A post whose fate the server could not yet tell: {sent, failure}.
   var unconfirmed = null;
   var recheckTimer = null;
   var checking = false;
@@ -301,7 +301,7 @@
     // This send's own answer says what happened to the composition now.
     stopRechecking();
     saveDraft();
-    var sent = { key: draft.key, text: textarea.value, sentAt: Date.now() };
+    var sent = { key: draft.key, text: textarea.value };
     var withPhotos = photos.length > 0;
     showSending("Sending…");
     upload(desk.dataset.postUrl, composition(), function (fraction) {
@@ -309,7 +309,11 @@
     }).then(function (answer) {
       if (answer.ok) return showPosted(answer, sent);
       if (answer.status === 409 && answer.existing) return showKeyConflict(answer);
-      if (answer.lost) return confirmPosted(sent, answer);
+      if (answer.lost) {
+        // The server received no more after this: it may work on it up to SETTLE_MS longer.
+        sent.lostAt = Date.now();
+        return confirmPosted(sent, answer);
+      }
       if (answer.status === 503) answer.error = "Not posted: " + answer.error;
       showSending("");
       showPostErrors(answer);
@@ -352,7 +356,7 @@
       if (answer.ok && answer.posted) return showPosted(answer, sent);
       if (answer.ok) {
         // Only a request that reached the server whole can still land.
-        var mayStillLand = failure.uploaded !== false && Date.now() - sent.sentAt < SETTLE_MS;
+        var mayStillLand = failure.uploaded !== false && Date.now() - sent.lostAt < SETTLE_MS;
         showSending("");
         showError(
           formError,
@@ -362,7 +366,7 @@
         );
         setPosting(false);
         // Not answered yet but still on its way: the stream shows it if it lands.
-        if (mayStillLand) scheduleRecheck(sent, failure, SETTLE_MS - (Date.now() - sent.sentAt));
+        if (mayStillLand) scheduleRecheck(sent, failure, SETTLE_MS - (Date.now() - sent.lostAt));
         else stopRechecking();
         return;
       }
@@ -430,7 +434,7 @@
       var body = new FormData();
       body.append("content", textarea.value);
       body.append("revision", button.dataset.revision);
-      var sent = { key: draft.key, text: textarea.value, sentAt: Date.now() };
+      var sent = { key: draft.key, text: textarea.value };
       setPosting(true);
       button.disabled = true;
       showSending("Saving as an edit…");
@@ -490,6 +494,7 @@
 
   function removeItem(id) {
     deleted.add(id);
+    heldBack.delete(id);
     var node = document.getElementById("desk-update-" + id);
     if (node) node.remove();
   }
