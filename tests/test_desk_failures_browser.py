@@ -427,3 +427,22 @@ def test_the_desks_poll_backs_off_while_the_server_fails(desk):
     # Once a second while it works; failing, after 1, 2, 4, 8, 16, 32 s
     # (±20 %): at most 7 in a minute, not 60.
     assert 4 <= len(polls) <= 7, len(polls)
+
+
+def test_a_signed_out_author_is_told_to_sign_in_again_and_keeps_the_text(desk):
+    entry = make_entry()
+    update = make_update(entry)
+    page = desk.open(entry)
+    # Signed out in another tab: the session is gone, the CSRF cookie stays.
+    desk.context.clear_cookies(name=django_settings.SESSION_COOKIE_NAME)
+    item = page.locator(f"#desk-update-{update.pk}")
+
+    item.get_by_role("button", name="Pin").click()
+    page.fill("#desk-content", "Typed after the session ended")
+    page.click(".desk-post")
+
+    item.locator(".desk-item-error", has_text="Your session has ended").wait_for()
+    compose_error(page).filter(has_text="Your session has ended").wait_for()
+    assert page.input_value("#desk-content") == "Typed after the session ended"
+    assert page.locator(".desk-post").is_enabled()
+    assert not LiveUpdate.objects.filter(content="Typed after the session ended").exists()
