@@ -253,21 +253,21 @@ def repeated(request, update: LiveUpdate, content: str, uploads: list) -> JsonRe
     if is_same_composition(update, content, uploads):
         return JsonResponse({**item_json(request, update), "count": count}, status=201)
     same_photos = is_same_composition(update, update.content, uploads)
-    response = JsonResponse(
+    return JsonResponse(
         {
             "error": (
                 "This composition was already posted, with other content (below). "
                 "Post yours as a new update, or apply it to that one as an edit."
             ),
             "existing": item_json(request, update),
-            # An edit changes text and alt texts; it cannot add or remove photos.
+            # The desk applies the text alone: offered only when the photos,
+            # their alt texts and captions are already the same.
             "can_apply_as_edit": can(request, "change") and same_photos,
             "edit_url": reverse("admin:entries_entry_desk_edit", args=[update.entry_id, update.pk]),
             "count": count,
         },
         status=409,
     )
-    return response
 
 
 @desk_api("POST")
