@@ -489,7 +489,9 @@ sub vcl_synth {
     if (req.method == "PURGE" && resp.status == 200) {
         set resp.http.X-Purged-Objects = req.http.X-Liveblog-Purged;
     }
-    if (req.url ~ "\.json(\?|$)") {
+    # JSON for the poll and for the desk's requests (which ask for it):
+    # the desk shows the reason next to the post (issue 19).
+    if (req.url ~ "\.json(\?|$)" || req.http.Accept ~ "application/json") {
         set resp.http.Content-Type = "application/json";
         set resp.body = {"{"error": ""} + resp.reason + {"""} + "}";
     } else {

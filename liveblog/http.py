@@ -4,9 +4,12 @@ import ipaddress
 from functools import lru_cache, wraps
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.views import defaults
+from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 
 from liveblog.purge import slug_tag
@@ -153,3 +156,22 @@ def cache_privately(response):
     """For what only staff may see, such as a draft's preview: no cache keeps it."""
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """A refused CSRF token: JSON for a script that asks for it (the desk,
+    issue 19), which cannot show Django's HTML page; that page otherwise."""
+    if "application/json" in request.headers.get("Accept", ""):
+        return json_error(403, "Your session's form token is no longer valid; reload the desk.")
+    return html_csrf_failure(request, reason)
+
+
+def bad_request(request, exception=None):
+    """handler400: a request refused before any view, as the CSRF check
+    reading a body over DATA_UPLOAD_MAX_MEMORY_SIZE does; JSON (413 for a
+    body too large) for a script that asks for it, the desk (issue 19)."""
+    if "application/json" not in request.headers.get("Accept", ""):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return json_error(413, "Too large for the server: send fewer or smaller photos.")
+    return json_error(400, "The server could not read this request.")

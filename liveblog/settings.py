@@ -287,6 +287,8 @@ SESSION_COOKIE_HTTPONLY = True
 # No script needs the CSRF cookie: the desk sends the token from its form
 # (static/liveblog/desk.js), so an injected script cannot read it either.
 CSRF_COOKIE_HTTPONLY = True
+# JSON for the desk's requests (it sends Accept: application/json).
+CSRF_FAILURE_VIEW = "liveblog.http.csrf_failure"
 # HSTS is opt-in: once sent, browsers refuse plain HTTP for that long.
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)

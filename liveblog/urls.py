@@ -13,6 +13,9 @@ from liveblog.signout import sign_out
 from updates.pages import detail, entry_preview
 from updates.views import media
 
+# JSON for scripts that ask for it (the desk), Django's page otherwise.
+handler400 = "liveblog.http.bad_request"
+
 # Resolved per request: the hashed name exists only after collectstatic.
 lazy_static = lazy(static, str)
 

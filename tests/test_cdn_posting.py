@@ -14,10 +14,12 @@ tests run with or without DATABASE_URL.
 """
 
 import io
+import json
 import os
 import re
 import secrets
 import signal
+import socket
 from concurrent.futures import ThreadPoolExecutor, TimeoutError
 from contextlib import contextmanager
 
@@ -288,3 +290,30 @@ def test_a_photo_of_over_ten_megabytes_posted_from_the_desk_passes_the_cdn(stack
     assert answer.status == 201, answer.body[:300]
     assert "<img" in answer.json()["html"]
     assert saved(database, content) == 1
+
+
+def test_a_desk_post_over_the_cdns_body_limit_is_refused_in_json_the_desk_can_show(stack):
+    # The desk asks for JSON (issue 19): Varnish's own 413 is JSON for it too.
+    author = AdminAuthor.sign_in(stack.cdn.port, "author", PASSWORD, source="127.0.9.7")
+    cookies = "; ".join(f"{name}={value}" for name, value in author.cookies.items())
+    path = reverse("admin:entries_entry_desk_post", args=[entry_id(stack.database, "posted")])
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: live.example.com\r\nCookie: {cookies}\r\n"
+        f"Accept: application/json\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+        f"Content-Length: {202 * 1024 * 1024}\r\n\r\n"
+    )
+
+    # Refused from the announced length, before any of the body is sent.
+    with socket.create_connection(
+        ("127.0.0.1", stack.cdn.port), timeout=10, source_address=("127.0.9.7", 0)
+    ) as sock:
+        sock.sendall(head.encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+
+    status, _, rest = answer.partition(b"\r\n")
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert status == b"HTTP/1.1 413 Request body too large"
+    assert b"content-type: application/json" in headers.lower()
+    assert json.loads(body) == {"error": "Request body too large"}

@@ -121,7 +121,11 @@ def test_a_composition_committed_by_another_request_a_moment_earlier_is_answered
     earlier = []
 
     def post_just_after_another_request(entry, content, **fields):
-        earlier.append(make_update(entry, content, idempotency_key=fields["idempotency_key"]))
+        earlier.append(
+            make_update(
+                entry, content, author=fields["author"], idempotency_key=fields["idempotency_key"]
+            )
+        )
         return post_update(entry, content, **fields)
 
     monkeypatch.setattr(changes, "post_update", post_just_after_another_request)
@@ -136,7 +140,10 @@ def test_a_composition_committed_by_another_request_a_moment_earlier_is_answered
 
 @pytest.mark.parametrize(
     ("view", "change", "form"),
-    [("_edit", "edit_update", {"content": "Fixed"}), ("_flags", "set_flags", {"pinned": "1"})],
+    [
+        ("_edit", "edit_update", {"content": "Fixed", "revision": "1"}),
+        ("_flags", "set_flags", {"pinned": "1"}),
+    ],
     ids=["edit", "pin"],
 )
 def test_a_change_to_an_update_another_author_deleted_a_moment_earlier_is_a_404(
@@ -160,14 +167,17 @@ def test_a_change_to_an_update_another_author_deleted_a_moment_earlier_is_a_404(
     assert Entry.objects.get(pk=entry.pk).revision == 2
 
 
-def test_the_database_refuses_a_second_update_with_the_same_key():
+def test_the_database_refuses_a_second_update_with_the_same_key_by_the_same_author(
+    django_user_model,
+):
     from django.db import IntegrityError
 
     entry = make_entry()
-    make_update(entry, idempotency_key="composition-1")
+    author = django_user_model.objects.create_user("author")
+    make_update(entry, author=author, idempotency_key="composition-1")
 
     with pytest.raises(IntegrityError):
-        make_update(entry, idempotency_key="composition-1")
+        make_update(entry, author=author, idempotency_key="composition-1")
 
 
 def test_a_post_without_a_key_or_with_nothing_in_it_is_refused(staff_client):
@@ -230,7 +240,8 @@ def test_editing_saves_the_text_and_alt_texts_in_one_revision(staff_client):
     photo = update.photos.get()
 
     response = staff_client.post(
-        url("_edit", entry.pk, update.pk), {"content": "Typo", f"alt-{photo.pk}": "The stage"}
+        url("_edit", entry.pk, update.pk),
+        {"content": "Typo", f"alt-{photo.pk}": "The stage", "revision": update.revision},
     )
 
     assert response.status_code == 200
@@ -250,7 +261,8 @@ def test_an_edit_that_empties_an_alt_text_is_refused(staff_client):
     photo = update.photos.get()
 
     response = staff_client.post(
-        url("_edit", entry.pk, update.pk), {"content": "x", f"alt-{photo.pk}": ""}
+        url("_edit", entry.pk, update.pk),
+        {"content": "x", f"alt-{photo.pk}": "", "revision": update.revision},
     )
 
     assert response.status_code == 400

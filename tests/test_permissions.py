@@ -138,7 +138,9 @@ def end_coverage_from_the_desk(client):
 def edit_text(client):
     entry = make_entry()
     update = make_update(entry, "Tpyo")
-    response = client.post(desk_url("_edit", entry.pk, update.pk), {"content": "Typo"})
+    response = client.post(
+        desk_url("_edit", entry.pk, update.pk), {"content": "Typo", "revision": update.revision}
+    )
     update.refresh_from_db()
     return Attempt(response, update.content == "Typo")
 
@@ -149,7 +151,7 @@ def edit_an_alt_text(client):
     photo = update.photos.get()
     response = client.post(
         desk_url("_edit", entry.pk, update.pk),
-        {"content": update.content, f"alt-{photo.pk}": "Stage"},
+        {"content": update.content, f"alt-{photo.pk}": "Stage", "revision": update.revision},
     )
     photo.refresh_from_db()
     return Attempt(response, photo.alt == "Stage")

@@ -175,28 +175,44 @@ def test_browsers_without_srcset_get_the_middle_size_or_the_photo_itself(width, 
     assert f'width="{shown}" height="{shown * 3 // 4}" alt=' in update.fragment
 
 
-def test_a_post_the_database_refuses_after_its_photos_were_stored_leaves_no_files(media_root):
+def test_a_post_the_database_refuses_after_its_photos_were_stored_leaves_no_files(
+    media_root, admin_user
+):
     # The same composition, committed by another request a moment earlier.
     entry = make_entry()
-    make_update(entry, "Posted a moment earlier", idempotency_key="composition-1")
+    make_update(
+        entry, "Posted a moment earlier", author=admin_user, idempotency_key="composition-1"
+    )
 
     with pytest.raises(IntegrityError):
         post_update(
-            entry, "", photos=[PhotoUpload(phone_jpeg(), "Stage")], idempotency_key="composition-1"
+            entry,
+            "",
+            author=admin_user,
+            photos=[PhotoUpload(phone_jpeg(), "Stage")],
+            idempotency_key="composition-1",
         )
 
     assert stored_files(media_root) == []
 
 
-def test_a_refused_post_of_a_photo_another_update_shows_keeps_that_updates_files(media_root):
+def test_a_refused_post_of_a_photo_another_update_shows_keeps_that_updates_files(
+    media_root, admin_user
+):
     entry = make_entry()
     shown = post_photo(entry, phone_jpeg())
     files = stored_files(media_root)
-    make_update(entry, "Posted a moment earlier", idempotency_key="composition-2")
+    make_update(
+        entry, "Posted a moment earlier", author=admin_user, idempotency_key="composition-2"
+    )
 
     with pytest.raises(IntegrityError):
         post_update(
-            entry, "", photos=[PhotoUpload(phone_jpeg(), "Again")], idempotency_key="composition-2"
+            entry,
+            "",
+            author=admin_user,
+            photos=[PhotoUpload(phone_jpeg(), "Again")],
+            idempotency_key="composition-2",
         )
 
     assert files and stored_files(media_root) == files

@@ -142,7 +142,9 @@ def test_a_desk_edit_over_the_limit_is_refused_and_changes_nothing(staff_client)
     entry = make_entry()
     update = make_update(entry, "Short.")
 
-    response = staff_client.post(desk("_edit", entry.pk, update.pk), {"content": "a" * 20_001})
+    response = staff_client.post(
+        desk("_edit", entry.pk, update.pk), {"content": "a" * 20_001, "revision": update.revision}
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"]["content"] == [
@@ -382,7 +384,8 @@ def test_an_alt_text_over_1000_characters_is_refused_when_posted_and_when_edited
     photo = update.photos.get()
 
     edited = staff_client.post(
-        desk("_edit", entry.pk, update.pk), {"content": "x", f"alt-{photo.pk}": "a" * 1001}
+        desk("_edit", entry.pk, update.pk),
+        {"content": "x", f"alt-{photo.pk}": "a" * 1001, "revision": update.revision},
     )
 
     message = "Alt text may hold at most 1,000 characters; this one has 1,001."
@@ -445,7 +448,11 @@ def test_the_desk_strips_characters_xml_refuses_from_text_alt_and_caption(staff_
 
     edited = staff_client.post(
         desk("_edit", entry.pk, update.pk),
-        {"content": f"Goal{character}!", f"alt-{photo.pk}": f"The{character} stage"},
+        {
+            "content": f"Goal{character}!",
+            f"alt-{photo.pk}": f"The{character} stage",
+            "revision": update.revision,
+        },
     )
 
     assert edited.status_code == 200

@@ -7,6 +7,7 @@ update, and the live desk (updates/desk.py) with its URLs and its link.
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count, Max, Q, TextField
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -18,6 +19,57 @@ from updates import desk, photos
 from updates.changes import PhotoFiles
 from updates.models import LiveUpdate, Photo
 from updates.photos import MAX_PHOTOS
+from updates.revisions import lock_entry
+
+
+class ChangedMeanwhile(Exception):
+    """The update changed between the form's check and its save (LiveUpdateForm)."""
+
+
+class LiveUpdateForm(forms.ModelForm):
+    """The update's form, which refuses to overwrite a change made after it
+    was opened (issue 19): the revision it was opened at rides along."""
+
+    seen_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["seen_revision"]
+        else:
+            # Not required: a form opened before the field existed still
+            # saves, as it always did; every form rendered now carries it.
+            self.fields["seen_revision"].initial = self.instance.revision
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_revision")
+        if self.instance.pk is None or seen is None:
+            return cleaned
+        current = (
+            LiveUpdate.all_objects.filter(pk=self.instance.pk).values("revision", "content").first()
+        )
+        if current is not None and current["revision"] != seen:
+            # Saving again means "keep mine": the form now carries the
+            # revision the author has just been shown.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("seen_revision")] = str(current["revision"])
+            raise forms.ValidationError(
+                "Another author changed this update after you opened it. Its text is now: "
+                "“%(theirs)s”. Save again to replace it with yours, or reload the page to "
+                "take theirs.",
+                code="changed",
+                params={"theirs": current["content"]},
+            )
+        return cleaned
+
+    def is_unchanged_under_lock(self) -> bool:
+        """In the save's transaction: still the revision clean() checked,
+        with the entry locked so that no write slips in before the commit."""
+        lock_entry(self.instance.entry_id, count=0)
+        current = LiveUpdate.all_objects.filter(pk=self.instance.pk).values("revision").first()
+        seen = self.cleaned_data.get("seen_revision")
+        return current is None or seen is None or current["revision"] == seen
 
 
 class PhotoForm(forms.ModelForm):
@@ -77,6 +129,7 @@ class PhotoInline(admin.StackedInline):
 
 @admin.register(LiveUpdate)
 class LiveUpdateAdmin(admin.ModelAdmin):
+    form = LiveUpdateForm
     inlines = [PhotoInline]
     list_display = ["__str__", "entry", "published", "author", "key_event", "pinned"]
     list_select_related = ["entry", "author"]
@@ -91,20 +144,30 @@ class LiveUpdateAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, *args, **kwargs):
         try:
-            # Around the admin's transaction: the files of a save that rolls
-            # back are removed again (updates/changes.py).
-            with PhotoFiles() as request.photo_files:
-                return super().changeform_view(request, *args, **kwargs)
+            try:
+                return self.changeform_with_files(request, *args, **kwargs)
+            except ChangedMeanwhile:
+                # Another save committed between this form's check and its
+                # own (save_model): validated again, the form now says so.
+                return self.changeform_with_files(request, *args, **kwargs)
         except photos.Busy as busy:
             # Too many photos being processed at once in this process (issue
             # 17): nothing was saved; the author sends the form again.
             return unavailable(str(busy), photos.RETRY_AFTER_SECONDS, json=False)
 
+    def changeform_with_files(self, request, *args, **kwargs):
+        # Around the admin's transaction: the files of a save that rolls
+        # back are removed again (updates/changes.py).
+        with PhotoFiles() as request.photo_files:
+            return super().changeform_view(request, *args, **kwargs)
+
     def get_fields(self, request, obj=None):
         # A new update is stamped when it is saved, not when the form was
         # opened; the time can be corrected afterwards.
         flags = ["key_event", "pinned"]
-        return ["entry", "content", "published", *flags] if obj else ["entry", "content", *flags]
+        if obj is None:
+            return ["entry", "content", *flags]
+        return ["entry", "content", "published", *flags, "seen_revision"]
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an update between entries would leave it in the first
@@ -114,6 +177,10 @@ class LiveUpdateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.author = request.user
+        # The form's check ran without the entry's lock, which must not be
+        # held while the inline's photos are decoded; this one holds it.
+        elif transaction.get_connection().in_atomic_block and not form.is_unchanged_under_lock():
+            raise ChangedMeanwhile
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -168,6 +235,11 @@ class EntryWithUpdatesAdmin(EntryAdmin):
                 "<int:entry_id>/desk/stream/", view(desk.stream), name="entries_entry_desk_stream"
             ),
             path("<int:entry_id>/desk/post/", view(desk.post), name="entries_entry_desk_post"),
+            path(
+                "<int:entry_id>/desk/compositions/<str:key>/",
+                view(desk.composition),
+                name="entries_entry_desk_composition",
+            ),
             path(
                 "<int:entry_id>/desk/status/", view(desk.status), name="entries_entry_desk_status"
             ),

@@ -228,10 +228,18 @@ def set_flags(update, *, key_event: bool | None = None, pinned: bool | None = No
     return update
 
 
-def edit_update(update, content: str, photos=()) -> None:
+class EditConflict(Exception):
+    """The update changed after the editor read it (edit_update's `seen_revision`)."""
+
+
+def edit_update(update, content: str, photos=(), seen_revision: int | None = None) -> None:
     """New text for an update, and its photos' alt texts: one revision.
 
-    Raises ValidationError (`content`, `alt-<photo id>`) before writing anything.
+    Raises ValidationError (`content`, `alt-<photo id>`) before writing
+    anything, and EditConflict when the update's revision is no longer
+    `seen_revision` (another author's edit, pin or key event since) and the
+    edit would change what is stored: two authors' edits never overwrite
+    each other unseen (issue 19).
     """
     errors = {}
     update.content = content
@@ -248,7 +256,26 @@ def edit_update(update, content: str, photos=()) -> None:
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        if seen_revision is not None:
+            check_unchanged_since(update, seen_revision, content, photos)
         Photo.objects.bulk_update(list(photos), ["alt"])
         update.content = content
         # The fragment is rendered with the photos as saved just above.
         update.save()
+
+
+def check_unchanged_since(update, seen_revision: int, content: str, photos) -> None:
+    """Raise EditConflict if the update changed after `seen_revision`, under
+    the entry's lock (which every write takes, so none slips in between)."""
+    lock_entry(update.entry_id, count=0)
+    current = LiveUpdate.all_objects.filter(pk=update.pk).values("revision", "content").first()
+    if current is None or current["revision"] == seen_revision:
+        return
+    stored_alts = dict(Photo.objects.filter(update_id=update.pk).values_list("pk", "alt"))
+    # The same save sent twice (a double Ctrl+Enter) asks for what is
+    # already there: nothing to overwrite.
+    if current["content"] == xml_safe(content) and all(
+        stored_alts.get(photo.pk) == photo.alt for photo in photos
+    ):
+        return
+    raise EditConflict()

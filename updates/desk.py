@@ -8,30 +8,83 @@ updates/_desk_update.html). Every write goes through updates/changes.py,
 like the admin's own forms, so readers' pages follow through the feed.
 """
 
+import hashlib
+import logging
 import re
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core import signals
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.db import IntegrityError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
 
 from entries.models import Entry
 from liveblog.http import json_error, unavailable
+from liveblog.text import xml_safe
 from updates import changes, photos
 from updates.fragments import byline
 from updates.models import EntryRevision, LiveUpdate
 from updates.photos import MAX_PHOTOS
 from updates.query import BadParameter, parse_since
 
+logger = logging.getLogger(__name__)
+
 # What the desk shows on load; older updates are in the admin's list.
 STREAM_SIZE = 50
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
+
+
+def desk_api(*methods: str):
+    """Answer every failure of a desk request as JSON the desk can show (issue 19).
+
+    The admin would answer a refused permission, a missing object, a body
+    too large or a crash with an HTML page, which desk.js cannot show; and
+    require_http_methods answers 405 with no message at all.
+    """
+
+    def decorator(view):
+        @never_cache
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in methods:
+                response = json_error(405, f"Method {request.method} not allowed here.")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionDenied:
+                return json_error(403, "Your account may not do this; ask an editor.")
+            except Http404:
+                return json_error(404, "Not found: it may have just been deleted; reload the desk.")
+            except RequestDataTooBig:
+                return json_error(413, "Too large for the server: send fewer or smaller photos.")
+            except (BadRequest, SuspiciousOperation) as error:
+                return json_error(400, f"The server could not read this request: {error}")
+            except Exception:
+                # What Django's own handler does for an uncaught exception
+                # (error reporting hears of it), then an answer desk.js can show.
+                logger.exception("Desk request failed: %s", request.path)
+                signals.got_request_exception.send(sender=None, request=request)
+                return json_error(
+                    500, "The server failed; nothing may have been saved. Try again shortly."
+                )
+
+        return wrapper
+
+    return decorator
 
 
 def can(request, action: str, model: str = "liveupdate") -> bool:
@@ -109,8 +162,7 @@ def desk(request, admin_site, entry_id: int):
     return TemplateResponse(request, "admin/entries/entry/desk.html", context)
 
 
-@never_cache
-@require_GET
+@desk_api("GET", "HEAD")
 def stream(request, entry_id: int):
     """What changed since a revision, as desk items; drafts included."""
     if not may_watch(request):
@@ -164,8 +216,63 @@ def validation_errors(error: ValidationError) -> JsonResponse:
     return response
 
 
-@never_cache
-@require_POST
+def file_digest(upload) -> str:
+    # As photos.process names a photo (Photo.key): the uploaded bytes' SHA-256.
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def is_same_composition(update: LiveUpdate, content: str, uploads: list) -> bool:
+    """Whether a post repeats `update` exactly: text, and each photo's file,
+    alt text and caption in order (the double press, the retry)."""
+    if xml_safe(content) != update.content:
+        return False
+    stored = list(update.photos.all())
+    return len(stored) == len(uploads) and all(
+        (photo.key, photo.alt, photo.caption)
+        == (
+            file_digest(upload.file),
+            xml_safe(upload.alt).strip(),
+            xml_safe(upload.caption).strip(),
+        )
+        for photo, upload in zip(stored, uploads, strict=True)
+    )
+
+
+def posted_before(request, entry_id: int, key: str) -> LiveUpdate | None:
+    # The author's own: another author's key never finds someone else's update.
+    return desk_updates(entry_id).filter(author=request.user, idempotency_key=key).first()
+
+
+def repeated(request, update: LiveUpdate, content: str, uploads: list) -> JsonResponse:
+    """The answer to a key already used: its update again, or 409 when the
+    content differs (a correction must not be dropped in silence)."""
+    count = count_of(update.entry_id)
+    if is_same_composition(update, content, uploads):
+        return JsonResponse({**item_json(request, update), "count": count}, status=201)
+    same_photos = is_same_composition(update, update.content, uploads)
+    return JsonResponse(
+        {
+            "error": (
+                "This composition was already posted, with other content (below). "
+                "Post yours as a new update, or apply it to that one as an edit."
+            ),
+            "existing": item_json(request, update),
+            # The desk applies the text alone: offered only when the photos,
+            # their alt texts and captions are already the same.
+            "can_apply_as_edit": can(request, "change") and same_photos,
+            "edit_url": reverse("admin:entries_entry_desk_edit", args=[update.entry_id, update.pk]),
+            "count": count,
+        },
+        status=409,
+    )
+
+
+@desk_api("POST")
 def post(request, entry_id: int):
     """Post the composition; a key already used answers with its update."""
     if not can(request, "add"):
@@ -178,41 +285,59 @@ def post(request, entry_id: int):
     key = request.POST.get("key", "")
     if not IDEMPOTENCY_KEY.fullmatch(key):
         return json_error(400, "Missing or malformed composition key; reload the desk.")
-    existing = desk_updates(entry.pk).filter(idempotency_key=key).first()
-    if existing is None:
-        try:
-            update = changes.post_update(
-                entry,
-                request.POST.get("content", ""),
-                author=request.user,
-                photos=photo_uploads(request),
-                idempotency_key=key,
-            )
-        except ValidationError as error:
-            return validation_errors(error)
-        except photos.Busy as busy:
-            # Too many photos being processed in this process (issue 17):
-            # nothing was posted; the desk may send the same composition again.
-            return unavailable(str(busy), photos.RETRY_AFTER_SECONDS, json=True)
-        except IntegrityError:
-            # The same composition, committed by a request a moment earlier.
-            update = desk_updates(entry.pk).filter(idempotency_key=key).first()
-            if update is None:
-                raise
-        else:
-            update = desk_updates(entry.pk).get(pk=update.pk)
-    else:
-        update = existing
+    content = request.POST.get("content", "")
+    uploads = photo_uploads(request)
+    existing = posted_before(request, entry.pk, key)
+    if existing is not None:
+        return repeated(request, existing, content, uploads)
+    try:
+        update = changes.post_update(
+            entry, content, author=request.user, photos=uploads, idempotency_key=key
+        )
+    except ValidationError as error:
+        return validation_errors(error)
+    except photos.Busy as busy:
+        # Too many photos being processed in this process (issue 17):
+        # nothing was posted; the desk may send the same composition again.
+        return unavailable(str(busy), photos.RETRY_AFTER_SECONDS, json=True)
+    except IntegrityError:
+        # The same key, committed by a request a moment earlier.
+        existing = posted_before(request, entry.pk, key)
+        if existing is None:
+            raise
+        return repeated(request, existing, content, uploads)
+    update = desk_updates(entry.pk).get(pk=update.pk)
     return JsonResponse({**item_json(request, update), "count": count_of(entry.pk)}, status=201)
 
 
-@never_cache
-@require_POST
+@desk_api("GET", "HEAD")
+def composition(request, entry_id: int, key: str):
+    """Whether this author's composition `key` was posted: what the desk asks
+    when a post's answer was lost, before it says anything (issue 19)."""
+    if not can(request, "add"):
+        return forbidden("post updates")
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        return json_error(400, "Malformed composition key.")
+    get_object_or_404(Entry, pk=entry_id)
+    update = posted_before(request, entry_id, key)
+    if update is None:
+        return JsonResponse({"posted": False})
+    return JsonResponse({"posted": True, **item_json(request, update), "count": count_of(entry_id)})
+
+
+REVISION = re.compile(r"[0-9]{1,18}")
+
+
+@desk_api("POST")
 def edit(request, entry_id: int, update_id: int):
-    """New Markdown and alt texts (`alt-<photo id>`) for an update."""
+    """New Markdown and alt texts (`alt-<photo id>`) for an update, from the
+    update's `revision` the editor started from: 409 if it changed since."""
     if not can(request, "change"):
         return forbidden("edit updates")
     update = get_object_or_404(desk_updates(entry_id), pk=update_id)
+    seen = request.POST.get("revision", "")
+    if not REVISION.fullmatch(seen):
+        return json_error(400, "Missing or malformed revision; reload the desk.")
     content = request.POST.get("content", "")
     photos = list(update.photos.all())
     if not can(request, "change", "photo") and any(
@@ -229,7 +354,21 @@ def edit(request, entry_id: int, update_id: int):
         photo.alt = alt
     if not errors:
         try:
-            changes.edit_update(update, content, photos)
+            changes.edit_update(update, content, photos, seen_revision=int(seen))
+        except changes.EditConflict:
+            current = desk_updates(entry_id).filter(pk=update.pk).first()
+            if current is None:
+                return deleted_meanwhile()
+            return JsonResponse(
+                {
+                    "error": (
+                        "Another author changed this update since you started editing. "
+                        "Keep your version or take theirs."
+                    ),
+                    "current": item_json(request, current),
+                },
+                status=409,
+            )
         except ValidationError as error:
             errors = error.message_dict
     if errors:
@@ -239,8 +378,7 @@ def edit(request, entry_id: int, update_id: int):
     return JsonResponse(item_json(request, desk_updates(entry_id).get(pk=update.pk)))
 
 
-@never_cache
-@require_POST
+@desk_api("POST")
 def flags(request, entry_id: int, update_id: int):
     """Pin or unpin, mark or unmark a key event (`pinned`, `key_event`: 0 or 1)."""
     if not can(request, "change"):
@@ -265,8 +403,7 @@ def deleted_meanwhile() -> JsonResponse:
     return json_error(404, "This update has just been deleted; nothing was saved.")
 
 
-@never_cache
-@require_POST
+@desk_api("POST")
 def delete(request, entry_id: int, update_id: int):
     """Delete an update and its photos, as the admin's delete view would allow."""
     if not can(request, "delete"):
@@ -280,8 +417,7 @@ def delete(request, entry_id: int, update_id: int):
     return JsonResponse({"deleted": update_id, "count": count_of(entry_id)})
 
 
-@never_cache
-@require_POST
+@desk_api("POST")
 def status(request, entry_id: int):
     """Go live or end coverage, then back to the desk."""
     if not request.user.has_perm("entries.change_entry"):

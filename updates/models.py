@@ -161,7 +161,9 @@ class LiveUpdate(models.Model):
     # such as pinned do not count as edits.
     edited = models.DateTimeField(null=True, blank=True, editable=False)
     # Sent by the desk with each composition: a post sent twice (a double
-    # Ctrl+Enter, a retry after a lost answer) is stored once.
+    # Ctrl+Enter, a retry after a lost answer) is stored once. Unique per
+    # author and entry (issue 19): another author's key never finds this
+    # update; a deletion clears it, so a draft that kept it posts anew.
     idempotency_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     # The default manager hides tombstones; the change log needs them.
@@ -179,7 +181,7 @@ class LiveUpdate(models.Model):
                 name="one_pinned_per_entry",
             ),
             models.UniqueConstraint(
-                fields=["entry", "idempotency_key"],
+                fields=["entry", "author", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="one_update_per_composition",
             ),
@@ -298,7 +300,10 @@ class LiveUpdate(models.Model):
                 photo.delete()
             self.deleted = timezone.now()
             self.content = ""
-            self.save(using=using, update_fields=["deleted", "content"])
+            # The composition's key is free again: a desk that still holds
+            # it (a draft restored after the delete) posts a new update.
+            self.idempotency_key = ""
+            self.save(using=using, update_fields=["deleted", "content", "idempotency_key"])
         return 1, {self._meta.label: 1}
 
     delete.alters_data = True

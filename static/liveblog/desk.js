@@ -3,7 +3,9 @@
 // (answers carry each stream item's HTML; the photo card is a <template> in
 // the page); nothing typed is lost: the draft, photos included, stays in
 // this browser (desk-store.js) until the server confirms it, and a failed
-// post keeps text and photos.
+// post keeps text and photos. It never says "Not posted" for an update
+// that exists: when a post's answer is lost, it asks the server whether
+// that composition landed (issue 19).
 (function () {
   "use strict";
 
@@ -27,12 +29,34 @@
   var maxPhotos = Number(desk.dataset.maxPhotos) || 0;
   var intervalMs = (Number(desk.dataset.pollInterval) || 5) * 1000;
   var since = Number(desk.dataset.revision) || 0;
+  var sendingNote = form.querySelector(".desk-sending");
+  var keyConflict = form.querySelector(".desk-key-conflict");
   var photos = []; // {id, file, node, ready, kept}
   // Until the saved photos are back, saving the draft keeps their list.
   var photosRestored = false;
   var posting = false;
   var polling = false;
+  var pollFailures = 0;
   var deleted = new Set();
+  // Stream items not applied while their editor was open: applied on closing it.
+  var heldBack = new Map();
+  // A post whose fate the server could not yet tell: {sent, failure}.
+  var unconfirmed = null;
+  var recheckTimer = null;
+  var checking = false;
+  var recheckFailures = 0;
+
+  // Every request ends, answered or not: a hung one must not hold a button.
+  var REQUEST_TIMEOUT_MS = 15000;
+  // A post's upload may take long on a slow uplink: it is given up only when
+  // no byte has gone out for this long, or no answer came this long after.
+  var UPLOAD_STALL_MS = 30000;
+  var ANSWER_TIMEOUT_MS = 40000;
+  // How long the server may still be working on a post whose answer was
+  // lost: gunicorn's timeout (30 s) and a margin. Until then "not posted"
+  // may yet change; the desk keeps asking.
+  var SETTLE_MS = 35000;
+  var MAX_BACKOFF_MS = 60000;
 
   function csrfToken() {
     return form.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -73,23 +97,125 @@
     node.hidden = !message;
   }
 
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST",
-      body: body,
+  // Answers, whatever came back, as {ok, status, lost, error, ...body}.
+  // `lost`: no answer from the application itself (network, timeout, a
+  // proxy's 502/503/504), so whether it acted is unknown.
+  function describeStatus(status) {
+    if (status === 403) return "Refused (403): your session may have ended; reload the desk.";
+    if (status === 404) return "Not found (404): it may have been deleted; reload the desk.";
+    if (status === 413) return "Too large for the server (413): send fewer or smaller photos.";
+    return "The server answered " + status + ".";
+  }
+
+  // A proxy's 502/503/504, or the application failing (500) perhaps after
+  // its commit: what was done is unknown.
+  function isLostStatus(status) {
+    return status === 0 || status >= 500;
+  }
+
+  function readAnswer(status, text, redirected, retryAfter) {
+    var body = null;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      body = null;
+    }
+    if (redirected && !body) {
+      // The admin sends a signed-out author to its login page.
+      return { ok: false, status: 401, error: "Your session has ended: sign in again in another tab, then retry." };
+    }
+    if (!body || typeof body !== "object") body = { error: describeStatus(status) };
+    // Varnish's 413 says only "Request body too large": say what to do.
+    if (status === 413) body.error = describeStatus(status);
+    body.ok = status >= 200 && status < 300;
+    body.status = status;
+    // The application's own 503 (photos busy) says nothing was done; a
+    // proxy's says nothing about what the application did.
+    body.lost = isLostStatus(status) && !(status === 503 && retryAfter);
+    if (!body.ok && !body.error) body.error = describeStatus(status);
+    return body;
+  }
+
+  function lostAnswer(message) {
+    return { ok: false, status: 0, lost: true, error: message };
+  }
+
+  function request(url, body) {
+    var controller = new AbortController();
+    var timer = setTimeout(function () {
+      controller.abort();
+    }, REQUEST_TIMEOUT_MS);
+    var options = {
+      method: body ? "POST" : "GET",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-    }).then(function (response) {
-      return response
-        .json()
-        .catch(function () {
-          return { error: "The server answered " + response.status + "." };
-        })
-        .then(function (body) {
-          body.ok = response.ok;
-          body.status = response.status;
-          return body;
+      signal: controller.signal,
+      headers: { Accept: "application/json" },
+    };
+    if (body) {
+      options.body = body;
+      options.headers["X-CSRFToken"] = csrfToken();
+    }
+    return fetch(url, options)
+      .then(function (response) {
+        return response.text().then(function (text) {
+          return readAnswer(response.status, text, response.redirected, response.headers.get("Retry-After"));
         });
+      })
+      .catch(function (error) {
+        return lostAnswer(
+          error && error.name === "AbortError"
+            ? "No answer from the server in " + REQUEST_TIMEOUT_MS / 1000 + " s."
+            : "The server could not be reached.",
+        );
+      })
+      .then(function (answer) {
+        clearTimeout(timer);
+        return answer;
+      });
+  }
+
+  function post(url, body) {
+    return request(url, body || new FormData());
+  }
+
+  // The composition goes by XMLHttpRequest: fetch cannot tell upload progress.
+  function upload(url, body, onProgress) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      var timer = null;
+      var uploaded = false;
+      function giveUpAfter(ms) {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          xhr.abort();
+          resolve(Object.assign(lostAnswer("No answer from the server in time."), { uploaded: uploaded }));
+        }, ms);
+      }
+      xhr.open("POST", url);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", function (event) {
+        giveUpAfter(UPLOAD_STALL_MS);
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+      xhr.upload.addEventListener("load", function () {
+        uploaded = true;
+        giveUpAfter(ANSWER_TIMEOUT_MS);
+      });
+      xhr.addEventListener("load", function () {
+        clearTimeout(timer);
+        var redirected =
+          !!xhr.responseURL && new URL(xhr.responseURL).pathname !== new URL(url, location.href).pathname;
+        var answer = readAnswer(xhr.status, xhr.responseText, redirected, xhr.getResponseHeader("Retry-After"));
+        answer.uploaded = true;
+        resolve(answer);
+      });
+      xhr.addEventListener("error", function () {
+        clearTimeout(timer);
+        resolve(Object.assign(lostAnswer("The server could not be reached."), { uploaded: uploaded }));
+      });
+      giveUpAfter(UPLOAD_STALL_MS);
+      xhr.send(body);
     });
   }
 
@@ -213,6 +339,21 @@
     if (firstBad) firstBad.focus();
   }
 
+  function clearPostErrors() {
+    showPostErrors({});
+    keyConflict.hidden = true;
+  }
+
+  function showSending(message) {
+    sendingNote.textContent = message || "";
+    sendingNote.hidden = !message;
+  }
+
+  function setPosting(busy) {
+    posting = busy;
+    postButton.disabled = busy;
+  }
+
   function submit(event) {
     if (event) event.preventDefault();
     if (posting) return;
@@ -220,35 +361,177 @@
       showError(formError, "Write something or add a photo.");
       return;
     }
-    posting = true;
-    postButton.disabled = true;
+    setPosting(true);
+    clearPostErrors();
+    // This send's own answer says what happened to the composition now.
+    stopRechecking();
     saveDraft();
-    // A photo still being shrunk is sent once it is.
+    var sent = { key: draft.key, text: textarea.value };
+    var withPhotos = photos.length > 0;
+    showSending("Sending…");
+    // A photo still being shrunk (desk-store.js) is sent once it is.
     Promise.all(
       photos.map(function (photo) {
-        return photo.ready;
+        // A photo that could not be shrunk or kept is sent as it is.
+        return photo.ready.catch(function () {});
       }),
     )
       .then(function () {
-        return post(desk.dataset.postUrl, composition());
+        return upload(desk.dataset.postUrl, composition(), function (fraction) {
+          if (withPhotos) showSending("Sending… " + Math.floor(fraction * 100) + " %");
+        });
       })
       .then(function (answer) {
-        if (!answer.ok) return showPostErrors(answer);
-        showError(formError, "");
-        applyItem(answer);
-        setCount(answer.count);
-        textarea.value = "";
-        clearPhotos();
-        clearDraft();
-        textarea.focus();
-      })
-      .catch(function () {
-        showError(formError, "Not posted: the server could not be reached. Your text and photos are kept; post again.");
-      })
-      .then(function () {
-        posting = false;
-        postButton.disabled = false;
+      if (answer.ok) return showPosted(answer, sent);
+      if (answer.status === 409 && answer.existing) return showKeyConflict(answer);
+      if (answer.lost) {
+        // The server received no more after this: it may work on it up to SETTLE_MS longer.
+        sent.lostAt = Date.now();
+        return confirmPosted(sent, answer);
+      }
+      if (answer.status === 503) answer.error = "Not posted: " + answer.error;
+      showSending("");
+      showPostErrors(answer);
+      setPosting(false);
+    });
+  }
+
+  // The composition is on the server: in the stream, and out of the box
+  // (unless the author typed on while its fate was unknown).
+  function showPosted(answer, sent) {
+    // Told twice (a check and a recheck crossing): the first one did it all.
+    if (draft.key !== sent.key) return;
+    showSending("");
+    clearPostErrors();
+    stopRechecking();
+    applyItem(answer);
+    setCount(answer.count);
+    var typedSince = textarea.value !== sent.text;
+    clearPhotos();
+    if (typedSince) {
+      draft.key = newKey();
+      saveDraft();
+      showError(formError, "Your earlier update was posted; what you typed since is kept as a new draft.");
+    } else {
+      textarea.value = "";
+      clearDraft();
+    }
+    setPosting(false);
+    textarea.focus();
+  }
+
+  // The answer was lost: ask before saying anything (issue 19).
+  function confirmPosted(sent, failure) {
+    if (checking) return;
+    checking = true;
+    showSending("Checking whether it was posted…");
+    var url = desk.dataset.compositionUrl.replace(/composition-key\/$/, encodeURIComponent(sent.key) + "/");
+    return request(url).then(function (answer) {
+      checking = false;
+      if (answer.ok && answer.posted) return showPosted(answer, sent);
+      if (answer.ok) {
+        // Only a request that reached the server whole can still land.
+        var mayStillLand = failure.uploaded !== false && Date.now() - sent.lostAt < SETTLE_MS;
+        showSending("");
+        showError(
+          formError,
+          (mayStillLand ? "Not posted yet: " : "Not posted: ") +
+            failure.error +
+            " Your text and photos are kept; post again (it cannot be posted twice).",
+        );
+        setPosting(false);
+        // Not answered yet but still on its way: the stream shows it if it lands.
+        if (mayStillLand) scheduleRecheck(sent, failure, SETTLE_MS - (Date.now() - sent.lostAt));
+        else stopRechecking();
+        return;
+      }
+      showSending("");
+      var why = answer.lost ? "the server could not be reached" : answer.error;
+      showError(
+        formError,
+        "Not confirmed yet: " + why + ", so whether this update was posted is unknown. " +
+          "Your text and photos are kept; the desk checks again when the connection is back.",
+      );
+      unconfirmed = { sent: sent, failure: failure };
+      recheckFailures += 1;
+      scheduleRecheck(sent, failure, backoff(recheckFailures));
+    });
+  }
+
+  function scheduleRecheck(sent, failure, delay) {
+    clearTimeout(recheckTimer);
+    recheckTimer = setTimeout(function () {
+      recheck(sent, failure);
+    }, Math.max(0, delay));
+  }
+
+  function recheck(sent, failure) {
+    clearTimeout(recheckTimer);
+    if (draft.key !== sent.key || (posting && !unconfirmed)) return;
+    confirmPosted(sent, failure);
+  }
+
+  function recheckNow() {
+    if (unconfirmed) recheck(unconfirmed.sent, unconfirmed.failure);
+  }
+
+  function stopRechecking() {
+    clearTimeout(recheckTimer);
+    unconfirmed = null;
+    recheckFailures = 0;
+  }
+
+  // The key was used for other content: the author chooses (issue 19).
+  function showKeyConflict(answer) {
+    showSending("");
+    setPosting(false);
+    setCount(answer.count);
+    keyConflict.querySelector(".desk-key-conflict-message").textContent = answer.error;
+    var shown = keyConflict.querySelector(".desk-key-conflict-existing");
+    var body = parseItem(answer.existing.html).querySelector(".desk-item-body");
+    shown.replaceChildren(body);
+    var apply = keyConflict.querySelector("[data-action=apply-as-edit]");
+    apply.hidden = !answer.can_apply_as_edit;
+    apply.dataset.url = answer.edit_url;
+    apply.dataset.revision = answer.existing.revision;
+    keyConflict.hidden = false;
+    keyConflict.querySelector("[data-action=post-as-new]").focus();
+  }
+
+  function keyConflictAction(event) {
+    var button = event.target.closest("button[data-action]");
+    if (!button || posting) return;
+    if (button.dataset.action === "post-as-new") {
+      draft.key = newKey();
+      saveDraft();
+      submit();
+    } else if (button.dataset.action === "apply-as-edit") {
+      var body = new FormData();
+      body.append("content", textarea.value);
+      body.append("revision", button.dataset.revision);
+      var sent = { key: draft.key, text: textarea.value };
+      setPosting(true);
+      button.disabled = true;
+      showSending("Saving as an edit…");
+      post(button.dataset.url, body).then(function (answer) {
+        button.disabled = false;
+        if (answer.ok) return showPosted(answer, sent);
+        showSending("");
+        setPosting(false);
+        if (answer.status === 409 && answer.current) {
+          // Changed again meanwhile: the choice is offered on what it is now.
+          button.dataset.revision = answer.current.revision;
+          keyConflict.querySelector(".desk-key-conflict-existing")
+            .replaceChildren(parseItem(answer.current.html).querySelector(".desk-item-body"));
+        }
+        showError(formError, answer.error);
       });
+    }
+  }
+
+  function backoff(failures) {
+    var base = Math.min(MAX_BACKOFF_MS, intervalMs * Math.pow(2, failures - 1));
+    return base * (0.8 + Math.random() * 0.4);
   }
 
   // The stream: items from the server's HTML, newest first.
@@ -269,8 +552,12 @@
     var existing = document.getElementById(node.id);
     if (existing) {
       if (Number(existing.dataset.revision) > item.revision) return;
-      // An open editor is the author's: it is not replaced under them.
-      if (!existing.querySelector(".desk-edit[hidden]") && existing.querySelector(".desk-edit")) return;
+      // An open editor is the author's: it is not replaced under them, but
+      // its newer version is shown once it closes.
+      if (!existing.querySelector(".desk-edit[hidden]") && existing.querySelector(".desk-edit")) {
+        heldBack.set(item.id, item);
+        return;
+      }
       existing.replaceWith(node);
       return;
     }
@@ -282,6 +569,7 @@
 
   function removeItem(id) {
     deleted.add(id);
+    heldBack.delete(id);
     var node = document.getElementById("desk-update-" + id);
     if (node) node.remove();
   }
@@ -291,34 +579,33 @@
   }
 
   function poll() {
-    if (polling) return schedule();
+    if (polling) return;
     polling = true;
-    fetch(desk.dataset.streamUrl + "?since=" + since, { credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
-      })
-      .then(function (body) {
-        body.updates.forEach(applyItem);
-        body.deleted.forEach(removeItem);
-        setCount(body.count);
-        showStatus(body.status);
-        since = Math.max(since, body.revision);
-      })
-      .catch(function () {
-        // The next poll tries again.
-      })
-      .then(function () {
-        polling = false;
-        schedule();
-      });
+    request(desk.dataset.streamUrl + "?since=" + since).then(function (answer) {
+      polling = false;
+      if (!answer.ok || !Array.isArray(answer.updates)) {
+        pollFailures += 1;
+        return scheduleNextPoll(backoff(pollFailures));
+      }
+      pollFailures = 0;
+      answer.updates.forEach(applyItem);
+      answer.deleted.forEach(removeItem);
+      setCount(answer.count);
+      showStatus(answer.status);
+      var moved = answer.revision > since;
+      since = Math.max(since, answer.revision);
+      // The connection is back: a post whose fate was unknown is asked about.
+      recheckNow();
+      scheduleNextPoll(answer.more && moved ? 0 : intervalMs);
+    });
   }
 
-  function schedule() {
-    setTimeout(poll, document.hidden ? intervalMs * 4 : intervalMs);
+  function scheduleNextPoll(delayMs) {
+    setTimeout(poll, document.hidden ? Math.max(delayMs, intervalMs * 4) : delayMs);
   }
 
-  // Item actions: edit inline, pin, key event, delete.
+  // Item actions: edit inline, pin, key event, delete. Each one's error
+  // shows in its item, and its button comes back whatever the answer.
   function itemAction(event) {
     var button = event.target.closest("button[data-action]");
     if (!button) return;
@@ -326,57 +613,95 @@
     var editor = item.querySelector(".desk-edit");
     var action = button.dataset.action;
     if (action === "edit") {
+      showError(item.querySelector(".desk-item-error"), "");
       editor.hidden = false;
       item.querySelector(".desk-item-view").hidden = true;
       editor.querySelector("textarea").focus();
     } else if (action === "cancel") {
       closeEditor(item);
+    } else if (action === "keep-mine") {
+      // Saved over theirs, knowingly: from the revision just shown.
+      editor.elements.revision.value = editor.dataset.theirsRevision;
+      saveEdit(editor);
+    } else if (action === "take-theirs") {
+      closeEditor(item);
     } else if (action === "delete") {
       if (!window.confirm("Delete this update? Readers' pages will remove it.")) return;
-      button.disabled = true;
-      post(editor.dataset.deleteUrl, new FormData()).then(function (answer) {
-        button.disabled = false;
-        if (!answer.ok) return window.alert(answer.error || "Not deleted.");
+      actOnItem(item, button, editor.dataset.deleteUrl, new FormData(), function (answer) {
         removeItem(answer.deleted);
         setCount(answer.count);
       });
     } else if (action === "flags") {
       var body = new FormData();
       body.append(button.dataset.name, button.dataset.value);
-      button.disabled = true;
-      post(editor.dataset.flagsUrl, body).then(function (answer) {
-        button.disabled = false;
-        if (answer.ok) applyItem(answer);
-      });
+      actOnItem(item, button, editor.dataset.flagsUrl, body, applyItem);
     }
+  }
+
+  function actOnItem(item, button, url, body, onDone) {
+    var error = item.querySelector(".desk-item-error");
+    showError(error, "");
+    button.disabled = true;
+    post(url, body).then(function (answer) {
+      button.disabled = false;
+      if (answer.ok) return onDone(answer);
+      showError(error, answer.error);
+    });
   }
 
   function closeEditor(item) {
     var editor = item.querySelector(".desk-edit");
     editor.reset();
     editor.hidden = true;
+    var conflict = editor.querySelector(".desk-edit-conflict");
+    if (conflict) conflict.hidden = true;
+    var error = editor.querySelector(".desk-error");
+    if (error) showError(error, "");
     item.querySelector(".desk-item-view").hidden = false;
+    var newer = heldBack.get(Number(item.dataset.id));
+    heldBack.delete(Number(item.dataset.id));
+    if (newer) applyItem(newer);
   }
 
   function saveEdit(editor) {
+    if (editor.dataset.saving) return;
     var item = editor.closest(".desk-item");
-    post(editor.dataset.url, new FormData(editor))
-      .then(function (answer) {
-        var errors = answer.errors || {};
-        editor.querySelectorAll(".desk-photo-error").forEach(function (node) {
-          var messages = errors[node.dataset.for];
-          showError(node, messages ? messages.join(" ") : "");
-        });
-        if (!answer.ok) {
-          showError(editor.querySelector(".desk-error"), (errors.content || []).join(" ") || answer.error);
-          return;
-        }
-        closeEditor(item);
-        applyItem(answer);
-      })
-      .catch(function () {
-        showError(editor.querySelector(".desk-error"), "Not saved: the server could not be reached.");
+    var save = editor.querySelector("button[type=submit]");
+    var error = editor.querySelector(".desk-error");
+    var conflict = editor.querySelector(".desk-edit-conflict");
+    editor.dataset.saving = "1";
+    save.disabled = true;
+    showError(error, "");
+    conflict.hidden = true;
+    post(editor.dataset.url, new FormData(editor)).then(function (answer) {
+      delete editor.dataset.saving;
+      save.disabled = false;
+      var errors = answer.errors || {};
+      editor.querySelectorAll(".desk-photo-error").forEach(function (node) {
+        var messages = errors[node.dataset.for];
+        showError(node, messages ? messages.join(" ") : "");
       });
+      if (answer.status === 409 && answer.current) return showEditConflict(editor, answer);
+      if (!answer.ok) {
+        var message = (errors.content || []).join(" ") || answer.error;
+        if (answer.lost) message = "Not saved: " + answer.error + " Your text is kept; save again.";
+        showError(error, message);
+        return;
+      }
+      closeEditor(item);
+      applyItem(answer);
+    });
+  }
+
+  // Both versions side by side: the author's in the box, theirs below it.
+  function showEditConflict(editor, answer) {
+    heldBack.set(answer.current.id, answer.current);
+    editor.dataset.theirsRevision = answer.current.revision;
+    var theirs = parseItem(answer.current.html).querySelector(".desk-item-body");
+    editor.querySelector(".desk-edit-theirs").replaceChildren(theirs);
+    showError(editor.querySelector(".desk-error"), answer.error);
+    editor.querySelector(".desk-edit-conflict").hidden = false;
+    editor.querySelector("[data-action=keep-mine]").focus();
   }
 
   // Coverage ended (here or by another author): posting still works, as a
@@ -452,6 +777,8 @@
       closeEditor(editor.closest(".desk-item"));
     }
   });
+  keyConflict.addEventListener("click", keyConflictAction);
+  window.addEventListener("online", recheckNow);
   textarea.focus();
-  schedule();
+  scheduleNextPoll(intervalMs);
 })();
