@@ -123,7 +123,7 @@ def test_the_migration_frees_the_keys_of_updates_deleted_before_it():
     # As a deletion left it before LiveUpdate.delete cleared the key.
     LiveUpdate.all_objects.filter(pk=deleted.pk).update(idempotency_key="old-key-1")
 
-    keys_per_author = importlib.import_module("updates.migrations.0008_composition_keys_per_author")
+    keys_per_author = importlib.import_module("updates.migrations.0009_composition_keys_per_author")
     before = MigrationLoader(connection).project_state(("updates", "0007_fragments_state_their_id"))
     keys_per_author.free_the_keys_of_deleted_updates(before.apps, None)
 
