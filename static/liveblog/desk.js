@@ -127,6 +127,9 @@
     if (!body || typeof body !== "object") body = { error: describeStatus(status) };
     // Varnish's 413 says only "Request body too large": say what to do.
     if (status === 413) body.error = describeStatus(status);
+    // The stream's "status" is the entry's (live, ended): kept under another
+    // name, as `status` is the HTTP status from here on.
+    if (typeof body.status === "string") body.entryStatus = body.status;
     body.ok = status >= 200 && status < 300;
     body.status = status;
     // The application's own 503 (photos busy) says nothing was done; a
@@ -591,7 +594,7 @@
       answer.updates.forEach(applyItem);
       answer.deleted.forEach(removeItem);
       setCount(answer.count);
-      showStatus(answer.status);
+      showStatus(answer.entryStatus);
       var moved = answer.revision > since;
       since = Math.max(since, answer.revision);
       // The connection is back: a post whose fate was unknown is asked about.
