@@ -6,7 +6,8 @@ Every value can be changed from the environment; docs/deploy.md lists them.
 import multiprocessing
 import os
 
-from liveblog.environment import env_int, trusted_proxies
+from liveblog.access_log import ACCESS_LOG_FORMAT
+from liveblog.environment import env_choice, env_int, trusted_proxies
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Threaded workers: every request is short (two queries for a poll), and the
@@ -17,7 +18,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # `make bench` on 2 cores, 4 threads serve polls and pages as fast as 2 or 1
 # (the requests are CPU-bound, so the extra threads mostly wait): the
 # protection costs no throughput.
-worker_class = "gthread"
+worker_class = env_choice("GUNICORN_WORKER_CLASS", "gthread", ("sync", "gthread"))
 workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 threads = env_int("GUNICORN_THREADS", 4)
 timeout = env_int("GUNICORN_TIMEOUT", 30)
@@ -29,14 +30,13 @@ max_requests_jitter = 500
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
-# Combined log format, then the client's address as the CDN in front saw it
-# (X-Forwarded-For, which the shipped VCL rewrites so that its last entry is
-# the client), then the request time in microseconds (%(D)s). The request
-# line is written as it came, still percent-encoded (its parser refuses raw
-# control characters), so a %0A cannot forge a log line.
-access_log_format = (
-    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" "%({x-forwarded-for}i)s" %(D)s'
-)
+# Combined log format with the client's address as the CDN saw it and the
+# request time (liveblog/access_log.py says why each field), written by a
+# logger that produces gunicorn's own lines for a fraction of the work
+# (issue 25). GUNICORN_ACCESS_LOG= (empty) turns it off: docs/deploy.md
+# says what varnishncsa keeps and what is lost.
+access_log_format = ACCESS_LOG_FORMAT
+logger_class = "liveblog.access_log.AccessLogger"
 # The TLS proxy or CDN in front is the only client: trust its
 # X-Forwarded-Proto and nothing else. gunicorn's default also believes
 # X-Forwarded-Ssl and X-Forwarded-Protocol, which a CDN that strips only
