@@ -10,17 +10,26 @@ from liveblog.access_log import ACCESS_LOG_FORMAT
 from liveblog.environment import env_choice, env_int, trusted_proxies
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Threaded workers: every request is short (two queries for a poll), and the
-# CDN in front keeps the request rate per URL at about one per 10 seconds, but
-# a client that sends its request slowly must hold one thread, not a whole
-# worker. (The shipped VCL also reads request bodies in full before passing
-# them on.) Each thread keeps its own database connection. Measured with
-# `make bench` on 2 cores, 4 threads serve polls and pages as fast as 2 or 1
-# (the requests are CPU-bound, so the extra threads mostly wait): the
-# protection costs no throughput.
-worker_class = env_choice("GUNICORN_WORKER_CLASS", "gthread", ("sync", "gthread"))
+# Sync workers, one request at a time each, behind a proxy that reads every
+# request whole first (the shipped VCL's liveblog_buffer_body; nginx's
+# default proxy_request_buffering) and every answer at once: then no slow
+# client ever reaches a worker, and threads buy nothing but their cost.
+# Measured (`python -m bench.workers`, 2 workers each, 2 cores, issue 25):
+# the poll's p99 47 ms on sync against 465 ms on gthread, the page's 36
+# against 64, at about the same requests per second; with two authors
+# posting 1.5 MB photos at 3 Mbit/s through Varnish, sync polls kept a p99
+# of 44 ms. Straight to gunicorn, the same two posts held both sync workers
+# and no poll was answered for their 5 seconds: without a buffering proxy
+# in front, set GUNICORN_WORKER_CLASS=gthread (docs/deploy.md). An admin
+# request that takes long (a photo resized) holds one worker; the default
+# of 2 x cores + 1 workers leaves others for readers.
+worker_class = env_choice("GUNICORN_WORKER_CLASS", "sync", ("sync", "gthread"))
 workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
-threads = env_int("GUNICORN_THREADS", 4)
+# gthread only: each thread keeps its own database connection. gunicorn
+# quietly runs gthread instead of sync when threads > 1.
+# Read (and checked) whichever the class, so a typo never waits for a switch.
+gthread_threads = env_int("GUNICORN_THREADS", 4)
+threads = gthread_threads if worker_class == "gthread" else 1
 timeout = env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5

@@ -265,6 +265,21 @@ def test_gunicorn_stops_with_a_message_naming_a_worker_class_it_does_not_offer(v
     )
 
 
+def test_a_sync_worker_is_one_thread_whatever_gunicorn_threads_says():
+    # gunicorn runs gthread instead of sync when threads > 1.
+    values = read_in_a_fresh_process(
+        PRINT_GUNICORN, ["worker_class", "threads"], GUNICORN_WORKER_CLASS="sync",
+        GUNICORN_THREADS="4",
+    )  # fmt: skip
+    threaded = read_in_a_fresh_process(
+        PRINT_GUNICORN, ["worker_class", "threads"], GUNICORN_WORKER_CLASS="gthread",
+        GUNICORN_THREADS="3",
+    )  # fmt: skip
+
+    assert values == {"worker_class": "sync", "threads": 1}
+    assert threaded == {"worker_class": "gthread", "threads": 3}
+
+
 @pytest.mark.parametrize("proxies", [None, "10.0.0.7", "10.0.0.7, 10.0.0.8"])
 def test_gunicorn_and_django_trust_the_same_proxies(proxies, monkeypatch):
     if proxies is None:
