@@ -37,7 +37,8 @@ keepalive = 5
 max_requests = env_int("GUNICORN_MAX_REQUESTS", 5000, minimum=0)
 max_requests_jitter = 500
 
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Empty: no access log (gunicorn would take "" for a file name and stop).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 # Combined log format with the client's address as the CDN saw it and the
 # request time (liveblog/access_log.py says why each field), written by a

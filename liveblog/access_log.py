@@ -70,12 +70,16 @@ class AccessLogger(Logger):
             f"{request_time.seconds * 1_000_000 + request_time.microseconds}"
             f"{handler.terminator}"
         )
+        handler.acquire()
         try:
-            handler.acquire()
-            try:
-                handler.stream.write(line)
-                handler.flush()
-            finally:
-                handler.release()
+            if handler.stream is None:
+                # Closed when Django's logging settings were applied in the
+                # worker (dictConfig closes every handler); FileHandler
+                # reopens on its next record, and so does this.
+                handler.stream = handler._open()
+            handler.stream.write(line)
+            handler.flush()
         except Exception:
             handler.handleError(logging.makeLogRecord({"msg": line}))
+        finally:
+            handler.release()

@@ -5,11 +5,13 @@ byte for byte, without building gunicorn's dictionary of every header
 import base64
 import datetime
 import logging
+import logging.config
 import time
 from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
@@ -105,6 +107,21 @@ def test_it_writes_them_without_gunicorns_dictionary_of_every_header(tmp_path):
         write_each_case(log)
 
     assert atoms.call_count == 0
+
+
+def test_lines_still_reach_the_file_after_django_applies_its_logging_settings(tmp_path):
+    # In a worker, the application loads after gunicorn set up its log, and
+    # dictConfig closes every handler there is.
+    log = logger(AccessLogger, tmp_path / "ours.log")
+    write_each_case(log, CASES[:1])
+
+    logging.config.dictConfig(settings.LOGGING)
+    write_each_case(log, CASES[1:])
+
+    write_each_case(logger(Logger, tmp_path / "gunicorn.log"))
+    ours = (tmp_path / "ours.log").read_bytes()
+    assert ours == (tmp_path / "gunicorn.log").read_bytes()
+    assert ours.count(b"\n") == len(CASES)
 
 
 def test_another_format_is_left_to_gunicorn(tmp_path):

@@ -280,6 +280,12 @@ def test_a_sync_worker_is_one_thread_whatever_gunicorn_threads_says():
     assert threaded == {"worker_class": "gthread", "threads": 3}
 
 
+def test_an_empty_access_log_turns_gunicorns_access_log_off():
+    values = read_in_a_fresh_process(PRINT_GUNICORN, ["accesslog"], GUNICORN_ACCESS_LOG="")
+
+    assert values == {"accesslog": None}
+
+
 @pytest.mark.parametrize("proxies", [None, "10.0.0.7", "10.0.0.7, 10.0.0.8"])
 def test_gunicorn_and_django_trust_the_same_proxies(proxies, monkeypatch):
     if proxies is None:
