@@ -15,11 +15,11 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # default proxy_request_buffering) and every answer at once: then no slow
 # client ever reaches a worker, and threads buy nothing but their cost.
 # Measured (`python -m bench.workers`, 2 workers each, 2 cores, issue 25):
-# the poll's p99 47 ms on sync against 465 ms on gthread, the page's 36
-# against 64, at about the same requests per second; with two authors
-# posting 1.5 MB photos at 3 Mbit/s through Varnish, sync polls kept a p99
-# of 44 ms. Straight to gunicorn, the same two posts held both sync workers
-# and no poll was answered for their 5 seconds: without a buffering proxy
+# the same requests per second, the poll's p99 29 ms on sync against 40 on
+# gthread, the page's 18 against 45; with two authors posting 1.5 MB photos
+# at 3 Mbit/s through Varnish, 27 against 59. Straight to gunicorn, the
+# same two posts held both sync workers and no poll was answered for their
+# 4.5 seconds: without a buffering proxy
 # in front, set GUNICORN_WORKER_CLASS=gthread (docs/deploy.md). An admin
 # request that takes long (a photo resized) holds one worker; the default
 # of 2 x cores + 1 workers leaves others for readers.
