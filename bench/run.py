@@ -3,7 +3,9 @@
 Starts a throwaway PostgreSQL 15, gunicorn (production settings, 2 workers)
 and Varnish with deploy/varnish.vcl, all on 127.0.0.1, as the deployment
 tests start them (tests/servers.py's start_stack); seeds entries of 10, 200, 1,000 and
-10,000 updates through the change log; then measures each target with wrk
+10,000 updates through the change log; starts a stock `django-admin
+startproject` beside them as the framework's ceiling (issue 25), and a
+gunicorn of the other worker class; then measures each target with wrk
 in interleaved rounds and takes medians. Ratios between rows of one run are
 what count: the machine is shared, so absolute figures move between runs.
 Writes docs/benchmarks.md and prints it. Not a test: nothing here asserts a
@@ -357,9 +359,9 @@ def report(info: dict, results: dict, extra: dict) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (bench/run.py); see issue 8 for the targets. Ratios",
-        "compare rows of this one run; absolute figures depend on the machine and on",
-        "what else runs on it.",
+        "Written by `make bench` (bench/run.py); see issues 8 and 25 for the targets.",
+        "Ratios compare rows of this one run, the stock Django project (row 0) included;",
+        "absolute figures depend on the machine and on what else runs on it.",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {info['cpu']}, {info['cores']} cores; CPU busy while the servers sat "
