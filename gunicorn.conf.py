@@ -10,20 +10,18 @@ from liveblog.access_log import ACCESS_LOG_FORMAT
 from liveblog.environment import env_choice, env_int, trusted_proxies
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Sync workers, one request at a time each, behind a proxy that reads every
-# request whole first (the shipped VCL's liveblog_buffer_body; nginx's
-# default proxy_request_buffering) and every answer at once: then no slow
-# client ever reaches a worker, and threads buy nothing but their cost.
-# Measured (`python -m bench.workers`, 2 workers each, 2 cores, issue 25):
-# the same requests per second, the poll's p99 29 ms on sync against 40 on
-# gthread, the page's 18 against 45; with two authors posting 1.5 MB photos
-# at 3 Mbit/s through Varnish, 27 against 59. Straight to gunicorn, the
-# same two posts held both sync workers and no poll was answered for their
-# 4.5 seconds: without a buffering proxy
-# in front, set GUNICORN_WORKER_CLASS=gthread (docs/deploy.md). An admin
-# request that takes long (a photo resized) holds one worker; the default
-# of 2 x cores + 1 workers leaves others for readers.
-worker_class = env_choice("GUNICORN_WORKER_CLASS", "sync", ("sync", "gthread"))
+# Threaded workers by default: a client that sends its request slowly, or
+# many requests the CDN cannot cache arriving at once, hold one thread each,
+# not a whole worker (tests/test_hostile_traffic.py: slow bodies straight at
+# gunicorn, uncacheable requests side by side). Each thread keeps its own
+# database connection. GUNICORN_WORKER_CLASS=sync measured (`python -m
+# bench.workers`, 2 workers each, 2 cores, issue 25): the same requests per
+# second, a shorter tail (the poll's p99 29 ms against 40, the page's 18
+# against 45, 27 against 59 beside two authors posting 1.5 MB photos at
+# 3 Mbit/s through Varnish), but two slow posts straight to gunicorn held
+# both sync workers and no poll was answered for their 4.5 seconds. Sync
+# suits an origin only a body-buffering proxy can reach; docs/deploy.md.
+worker_class = env_choice("GUNICORN_WORKER_CLASS", "gthread", ("sync", "gthread"))
 workers = env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
 # gthread only: each thread keeps its own database connection. gunicorn
 # quietly runs gthread instead of sync when threads > 1.

@@ -351,7 +351,7 @@ def report(info: dict, results: dict, extra: dict) -> str:
     stock = median(results["stock"], "rps")
     trivial = median(results["trivial"], "rps")
     poll = median(results["poll-10000"], "rps")
-    worker_class = info.get("worker_class", "sync")
+    worker_class = info.get("worker_class", "gthread")
     other_class = OTHER_WORKER_CLASS[worker_class]
     varnish = median(results["poll-varnish"], "rps")
     page = {size: median(results[f"page-{size}"], "rps") for size in SIZES}
