@@ -3,7 +3,9 @@
 Starts a throwaway PostgreSQL 15, gunicorn (production settings, 2 workers)
 and Varnish with deploy/varnish.vcl, all on 127.0.0.1, as the deployment
 tests start them (tests/servers.py's start_stack); seeds entries of 10, 200, 1,000 and
-10,000 updates through the change log; then measures each target with wrk
+10,000 updates through the change log; starts a stock `django-admin
+startproject` beside them as the framework's ceiling (issue 25), and a
+gunicorn of the other worker class; then measures each target with wrk
 in interleaved rounds and takes medians. Ratios between rows of one run are
 what count: the machine is shared, so absolute figures move between runs.
 Writes docs/benchmarks.md and prints it. Not a test: nothing here asserts a
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +50,23 @@ TOOLS = {
     "/usr/sbin/varnishd": "varnish",
     "/usr/lib/postgresql/15/bin/initdb": "postgresql-15",
 }
+
+# The other worker class, measured beside the configured one on the same rows.
+OTHER_WORKER_CLASS = {"sync": "gthread", "gthread": "sync"}
+WORKER_ROWS = ["poll-10000", "page-200"]
+
+# What `django-admin startproject` gets to become the stock baseline: one
+# JSON view, the same as liveblog/bench.py's, and production's DEBUG off.
+STOCK_VIEW = """
+from django.http import JsonResponse
+
+
+def trivial(request):
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns.append(path("bench/trivial.json", trivial))
+"""
 
 SAMPLE_UPDATES = [
     "The lights go down and the **keynote starts**. The hall is full.",
@@ -228,6 +248,49 @@ def measure(
     return results
 
 
+@contextmanager
+def stock_django(folder: Path, workers: int = 2):
+    """A stock Django project served by `gunicorn -w 2`: the framework's ceiling
+    on this machine, in this run (issue 25).
+
+    `django-admin startproject` with its default settings and middleware
+    (sessions, CSRF, authentication, messages, clickjacking), DEBUG off,
+    one JSON view, and gunicorn's defaults: sync workers, no access log.
+    Yields its port.
+    """
+    from tests.servers import SITE, answers, free_port, wait_until
+
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    subprocess.run(
+        [sys.executable, "-m", "django", "startproject", "stock", str(folder)],
+        check=True, env=env,
+    )  # fmt: skip
+    with (folder / "stock" / "urls.py").open("a") as urls:
+        urls.write(STOCK_VIEW)
+    with (folder / "stock" / "settings.py").open("a") as settings:
+        settings.write(f"\nDEBUG = False\nALLOWED_HOSTS = [{SITE!r}]\n")
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "stock.wsgi"],
+        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until(
+            lambda: (
+                process.poll() is not None or answers(port, "/bench/trivial.json", {"Host": SITE})
+            ),
+            60,
+            "the stock Django project",
+        )
+        assert process.poll() is None, "the stock Django project did not start"
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def one_at_a_time(port: int, path: str) -> float:
     """Milliseconds one request takes with nothing else running, median of 5."""
     from tests.servers import get
@@ -285,17 +348,20 @@ def warnings(info: dict, results: dict, targets: list) -> list[str]:
 
 
 def report(info: dict, results: dict, extra: dict) -> str:
+    stock = median(results["stock"], "rps")
     trivial = median(results["trivial"], "rps")
     poll = median(results["poll-10000"], "rps")
+    worker_class = info.get("worker_class", "gthread")
+    other_class = OTHER_WORKER_CLASS[worker_class]
     varnish = median(results["poll-varnish"], "rps")
     page = {size: median(results[f"page-{size}"], "rps") for size in SIZES}
     cold = {name: median(results[f"{name}-cold"], "rps") for name in COLD}
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (bench/run.py); see issue 8 for the targets. Ratios",
-        "compare rows of this one run; absolute figures depend on the machine and on",
-        "what else runs on it.",
+        "Written by `make bench` (bench/run.py); see issues 8 and 25 for the targets.",
+        "Ratios compare rows of this one run, the stock Django project (row 0) included;",
+        "absolute figures depend on the machine and on what else runs on it.",
         "",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {info['cpu']}, {info['cores']} cores; CPU busy while the servers sat "
@@ -303,9 +369,18 @@ def report(info: dict, results: dict, extra: dict) -> str:
         + " and ".join(f"{share:.0%}" for share in info["idle_busy"]),
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()),
         f"- Setup: gunicorn with production settings (DEBUG off, collectstatic done), "
-        "2 workers as gunicorn.conf.py runs them (gthread, GUNICORN_THREADS threads "
-        f"each: {os.environ.get('GUNICORN_THREADS', '4')}), worker recycling off; "
-        "PostgreSQL 15 and Varnish "
+        f"2 workers as gunicorn.conf.py runs them ({worker_class}"
+        + (
+            f", {os.environ.get('GUNICORN_THREADS', '4')} threads each"
+            if worker_class == "gthread"
+            else ""
+        )
+        + ", access log on), worker recycling off; the rows marked "
+        f"{other_class} on a second such gunicorn with GUNICORN_WORKER_CLASS={other_class}; "
+        "the stock baseline (row 0) is `django-admin startproject` with one JSON view, "
+        "its default settings and middleware but DEBUG off, under `gunicorn -w 2` "
+        "(sync, no access log: gunicorn's defaults), started by the bench in a "
+        "temporary folder; PostgreSQL 15 and Varnish "
         f"(deploy/varnish.vcl) on 127.0.0.1; wrk {THREADS} threads, {CONNECTIONS} "
         f"connections, {SECONDS} s per round, {ROUNDS} interleaved rounds, medians; spread = "
         "(max − min) / median of the rounds' req/s; one alone = the median time of 5 "
@@ -314,7 +389,8 @@ def report(info: dict, results: dict, extra: dict) -> str:
         "| request | req/s | spread | p50 ms | p99 ms | one alone, ms | queries cold / warm | bytes |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    rows = [("trivial", "1. trivial Django JSON view")]
+    rows = [("stock", "0. stock Django project, one JSON view (the ceiling)")]
+    rows += [("trivial", "1. trivial Django JSON view in this project")]
     rows += [
         (f"poll-{size}", f"2. poll at the current revision, {size:,} updates")
         for size in (10, 10_000)
@@ -325,8 +401,15 @@ def report(info: dict, results: dict, extra: dict) -> str:
         ("poll-10000-cold", "2. poll at the current revision, 10,000 updates, nothing remembered"),
         ("page-200-cold", "4. entry page, 200 updates, nothing remembered"),
         ("page-10000-cold", "4. entry page, 10,000 updates, nothing remembered"),
+        (
+            f"poll-10000-{other_class}",
+            f"2. poll at the current revision, 10,000 updates, {other_class}",
+        ),
+        (f"page-200-{other_class}", f"4. entry page, 200 updates, {other_class}"),
     ]
     for name, label in rows:
+        if name not in results:
+            continue
         rounds = results[name]
         errors = sum(r["errors"] for r in rounds)
         note = f" ({errors} non-2xx)" if errors else ""
@@ -336,17 +419,49 @@ def report(info: dict, results: dict, extra: dict) -> str:
             f"| {format(extra['alone'][name], '.1f') if name in extra['alone'] else ''} "
             f"| {extra['queries'].get(name, '')} | {extra['bytes'].get(name, '')} |"
         )
-    # (label, value, target or None, the rows it divides)
+    stock_p99 = median(results["stock"], "p99")
+    poll_p99 = median(results["poll-10000"], "p99")
+    # (label, value, target or None, the rows it divides); a target is
+    # (">=", x) or ("<=", x)
     targets = [
+        (
+            "poll at current revision / stock (2 / 0)",
+            poll / stock,
+            (">=", 0.8),
+            ["poll-10000", "stock"],
+        ),
+        (
+            "page with 200 updates / stock (4 / 0)",
+            page[200] / stock,
+            (">=", 0.3),
+            ["page-200", "stock"],
+        ),
+        (
+            "poll p99 / stock p99 (2 / 0)",
+            poll_p99 / stock_p99,
+            ("<=", 2.0),
+            ["poll-10000", "stock"],
+        ),
+        ("trivial view in this project / stock (1 / 0)", trivial / stock, None, []),
         (
             "poll at current revision / trivial (2 / 1)",
             poll / trivial,
-            0.8,
+            (">=", 0.8),
             ["poll-10000", "trivial"],
         ),
         ("poll through Varnish / poll at origin (3 / 2)", varnish / poll, None, []),
-        ("page with 200 updates / trivial", page[200] / trivial, 0.2, ["page-200", "trivial"]),
-        ("page at 10,000 / page at 200", page[10_000] / page[200], 0.8, ["page-10000", "page-200"]),
+        (
+            "page with 200 updates / trivial",
+            page[200] / trivial,
+            (">=", 0.2),
+            ["page-200", "trivial"],
+        ),
+        (
+            "page at 10,000 / page at 200",
+            page[10_000] / page[200],
+            (">=", 0.8),
+            ["page-10000", "page-200"],
+        ),
         ("nothing remembered: poll / trivial", cold["poll-10000"] / trivial, None, []),
         ("nothing remembered: page with 200 / trivial", cold["page-200"] / trivial, None, []),
         (
@@ -356,13 +471,27 @@ def report(info: dict, results: dict, extra: dict) -> str:
             [],
         ),
     ]
+    for name in WORKER_ROWS:
+        other = f"{name}-{other_class}"
+        if other in results:
+            targets.append(
+                (
+                    f"{other_class} / {worker_class}: {name}",
+                    median(results[other], "rps") / median(results[name], "rps"),
+                    None,
+                    [],
+                )
+            )
     lines += ["", "| ratio | value | target | holds |", "| --- | ---: | --- | --- |"]
     for label, value, target, _ in targets:
         if target is None:
             lines.append(f"| {label} | {value:.2f} | (report) | |")
         else:
+            sign, bound = target
+            holds = value >= bound if sign == ">=" else value <= bound
+            shown = "≥" if sign == ">=" else "≤"
             lines.append(
-                f"| {label} | {value:.2f} | ≥ {target} | {'yes' if value >= target else 'NO'} |"
+                f"| {label} | {value:.2f} | {shown} {bound} | {'yes' if holds else 'NO'} |"
             )
     lines += warnings(info, results, targets)
     queries = extra["queries"]
@@ -381,6 +510,15 @@ def report(info: dict, results: dict, extra: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def configured_worker_class(env: dict) -> str:
+    """The worker class gunicorn.conf.py gives the servers with this environment."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import runpy; print(runpy.run_path('gunicorn.conf.py')['worker_class'])"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
 
 
 def main() -> None:
@@ -432,8 +570,22 @@ def main() -> None:
             cold_paths = {f"{name}-cold": paths[name] for name in COLD}
             for name in COLD:
                 extra["queries"][f"{name}-cold"] = extra["queries"][name].split(" / ")[0]
-            with Gunicorn(cold_env, folder / "cold") as cold:
-                everything = [(gunicorn.port, paths), (cold.port, cold_paths)]
+            worker_class = info["worker_class"] = configured_worker_class(stack.env)
+            other_class = OTHER_WORKER_CLASS[worker_class]
+            other_env = {**stack.env, "GUNICORN_WORKER_CLASS": other_class}
+            (folder / "other").mkdir()
+            other_paths = {f"{name}-{other_class}": paths[name] for name in WORKER_ROWS}
+            with (
+                Gunicorn(cold_env, folder / "cold") as cold,
+                Gunicorn(other_env, folder / "other") as other,
+                stock_django(folder / "stock") as stock_port,
+            ):
+                everything = [
+                    (gunicorn.port, paths),
+                    (cold.port, cold_paths),
+                    (other.port, other_paths),
+                    (stock_port, {"stock": "/bench/trivial.json"}),
+                ]
                 for port, named in everything:
                     for name, path in named.items():
                         response = get(port, path, timeout=60)
@@ -450,13 +602,19 @@ def main() -> None:
                         hit = get(varnish.port, polled, timeout=60)
                         assert hit.status == 200, hit.status
 
-                targets = {name: (gunicorn.port, path) for name, path in paths.items()}
+                targets = {"stock": (stock_port, "/bench/trivial.json")}
+                targets.update({name: (gunicorn.port, path) for name, path in paths.items()})
                 targets.update({name: (cold.port, path) for name, path in cold_paths.items()})
+                targets.update({name: (other.port, path) for name, path in other_paths.items()})
                 targets["poll-varnish"] = (varnish.port, polled)
                 warm_varnish("poll-varnish")
                 print("Measuring…", flush=True)
                 info["idle_busy"] = [cpu_busy_share()]
-                results = measure(targets, [gunicorn.port, cold.port], before_each=warm_varnish)
+                results = measure(
+                    targets,
+                    [gunicorn.port, cold.port, other.port, stock_port],
+                    before_each=warm_varnish,
+                )
                 info["idle_busy"].append(cpu_busy_share())
         Path(os.environ.get("BENCH_RESULTS", folder / "results.json")).write_text(
             json.dumps({"info": info, "results": results, "extra": extra})

@@ -27,6 +27,16 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be 'true' or 'false', got {raw!r}.")
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices`, as written (case matters: gunicorn's names are lower case)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {raw!r}.")
+    return raw
+
+
 def env_int(name: str, default: int, *, minimum: int = 1) -> int:
     """A whole number of at least `minimum` (1 unless 0 has a meaning, such as "off")."""
     raw = os.environ.get(name, "").strip()

@@ -62,13 +62,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "liveblog.middleware.ConditionalGetMiddleware",
     "liveblog.middleware.DatabaseUnavailableMiddleware",
+    # Sessions, sign-in and messages run under ADMIN_URL only: nothing
+    # public may depend on them, and readers' requests skip their cost.
     "liveblog.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "liveblog.middleware.AuthenticationMiddleware",
+    "liveblog.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header built once per process.
+    "liveblog.middleware.CSPMiddleware",
     # Last, as django-axes requires: it answers for locked-out sign-ins.
     "axes.middleware.AxesMiddleware",
 ]

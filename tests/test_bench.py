@@ -27,7 +27,7 @@ def rounds(*rps: float) -> list[dict]:
 
 def results(**rps: float) -> dict:
     """Five steady rounds per row, at the given requests per second."""
-    names = ["trivial", "poll-10", "poll-10000", "poll-varnish"]
+    names = ["stock", "trivial", "poll-10", "poll-10000", "poll-varnish"]
     names += [f"page-{size}" for size in run.SIZES]
     names += [f"{name}-cold" for name in run.COLD]
     return {name: rounds(*[rps.get(name.replace("-", "_"), 100.0)] * 5) for name in names}
@@ -49,7 +49,7 @@ def ratio_rows(markdown: str) -> dict[str, list[str]]:
     rows = {}
     for line in markdown.splitlines():
         cells = [cell.strip() for cell in line.strip("|").split("|")]
-        if len(cells) == 4 and cells[2].startswith(("≥", "(report)")):
+        if len(cells) == 4 and cells[2].startswith(("≥", "≤", "(report)")):
             rows[cells[0]] = cells[1:]
     return rows
 
@@ -62,6 +62,35 @@ def test_the_report_divides_the_rows_and_says_which_targets_hold():
     assert rows["poll at current revision / trivial (2 / 1)"] == ["0.85", "≥ 0.8", "yes"]
     assert rows["page with 200 updates / trivial"] == ["0.15", "≥ 0.2", "NO"]
     assert rows["page at 10,000 / page at 200"] == ["1.10", "≥ 0.8", "yes"]
+
+
+def test_the_report_divides_by_the_stock_django_project_measured_in_the_same_run():
+    measured = results(stock=2000, trivial=1800, poll_10000=1500, page_200=700)
+    measured["stock"] = [{**r, "p99": 10.0} for r in measured["stock"]]
+    measured["poll-10000"] = [{**r, "p99": 25.0} for r in measured["poll-10000"]]
+
+    markdown = run.report(MACHINE, measured, EXTRA)
+    rows = ratio_rows(markdown)
+
+    assert "| 0. stock Django project, one JSON view (the ceiling) | 2,000 |" in markdown
+    assert rows["poll at current revision / stock (2 / 0)"] == ["0.75", "≥ 0.8", "NO"]
+    assert rows["page with 200 updates / stock (4 / 0)"] == ["0.35", "≥ 0.3", "yes"]
+    assert rows["poll p99 / stock p99 (2 / 0)"] == ["2.50", "≤ 2.0", "NO"]
+    assert rows["trivial view in this project / stock (1 / 0)"] == ["0.90", "(report)", ""]
+    assert rows["poll at current revision / trivial (2 / 1)"] == ["0.83", "≥ 0.8", "yes"]
+
+
+def test_the_other_worker_class_is_reported_beside_the_configured_one():
+    measured = results(poll_10000=1000, page_200=500)
+    measured["poll-10000-gthread"] = rounds(*[800] * 5)
+    measured["page-200-gthread"] = rounds(*[450] * 5)
+
+    markdown = run.report({**MACHINE, "worker_class": "sync"}, measured, EXTRA)
+    rows = ratio_rows(markdown)
+
+    assert rows["gthread / sync: poll-10000"] == ["0.80", "(report)", ""]
+    assert rows["gthread / sync: page-200"] == ["0.90", "(report)", ""]
+    assert "| 2. poll at the current revision, 10,000 updates, gthread | 800 |" in markdown
 
 
 def test_a_quiet_steady_run_carries_no_warning():

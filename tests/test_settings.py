@@ -250,6 +250,42 @@ def test_gunicorn_stops_with_a_message_naming_a_number_it_cannot_read(name):
     assert f"ImproperlyConfigured: {name} must be a whole number" in result.stderr
 
 
+@pytest.mark.parametrize("value", ["eventlet", "Sync", "gevent"])
+def test_gunicorn_stops_with_a_message_naming_a_worker_class_it_does_not_offer(value):
+    result = subprocess.run(
+        [sys.executable, "-c", PRINT_GUNICORN, "worker_class"],
+        env={**os.environ, "GUNICORN_WORKER_CLASS": value},
+        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert (
+        f"ImproperlyConfigured: GUNICORN_WORKER_CLASS must be one of sync, gthread, got {value!r}"
+        in result.stderr
+    )
+
+
+def test_a_sync_worker_is_one_thread_whatever_gunicorn_threads_says():
+    # gunicorn runs gthread instead of sync when threads > 1.
+    values = read_in_a_fresh_process(
+        PRINT_GUNICORN, ["worker_class", "threads"], GUNICORN_WORKER_CLASS="sync",
+        GUNICORN_THREADS="4",
+    )  # fmt: skip
+    threaded = read_in_a_fresh_process(
+        PRINT_GUNICORN, ["worker_class", "threads"], GUNICORN_WORKER_CLASS="gthread",
+        GUNICORN_THREADS="3",
+    )  # fmt: skip
+
+    assert values == {"worker_class": "sync", "threads": 1}
+    assert threaded == {"worker_class": "gthread", "threads": 3}
+
+
+def test_an_empty_access_log_turns_gunicorns_access_log_off():
+    values = read_in_a_fresh_process(PRINT_GUNICORN, ["accesslog"], GUNICORN_ACCESS_LOG="")
+
+    assert values == {"accesslog": None}
+
+
 @pytest.mark.parametrize("proxies", [None, "10.0.0.7", "10.0.0.7, 10.0.0.8"])
 def test_gunicorn_and_django_trust_the_same_proxies(proxies, monkeypatch):
     if proxies is None:
