@@ -26,10 +26,26 @@ from typing import Generic, TypeVar
 
 Value = TypeVar("Value")
 
-_all: list["Timed | Recent"] = []
+_all: list["_Memo"] = []
 
 
-class Timed(Generic[Value]):
+class _Memo:
+    """What both kinds share: their values, their lock, and being forgotten."""
+
+    def __init__(self):
+        self._values: dict = {}
+        self._lock = threading.Lock()
+        _all.append(self)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+class Timed(_Memo, Generic[Value]):
     """Values kept for `lifetime()` seconds (0: not kept), `size` keys at most.
 
     The thousand-and-first key starts the memo afresh rather than tracking
@@ -38,11 +54,9 @@ class Timed(Generic[Value]):
     """
 
     def __init__(self, lifetime: Callable[[], float], size: int):
+        super().__init__()
         self.lifetime = lifetime
         self.size = size
-        self._values: dict[Hashable, tuple[float, Value]] = {}
-        self._lock = threading.Lock()
-        _all.append(self)
 
     def get(
         self,
@@ -71,22 +85,14 @@ class Timed(Generic[Value]):
                 self._values[key] = (now, value)
         return value
 
-    def __len__(self) -> int:
-        return len(self._values)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
-
-
-class Recent(Generic[Value]):
+class Recent(_Memo, Generic[Value]):
     """The values of the `size()` keys used most recently (0: none kept)."""
 
     def __init__(self, size: Callable[[], int]):
+        super().__init__()
         self.size = size
         self._values: OrderedDict[Hashable, Value] = OrderedDict()
-        self._lock = threading.Lock()
-        _all.append(self)
 
     def get(self, key: Hashable, read: Callable[[], Value]) -> Value:
         with self._lock:
@@ -99,13 +105,6 @@ class Recent(Generic[Value]):
             while len(self._values) > self.size():
                 self._values.popitem(last=False)
         return value
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
 
 
 def forget_all() -> None:

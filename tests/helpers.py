@@ -12,6 +12,16 @@ from entries.models import Entry
 from tests.servers import PostgresCluster
 
 
+class Clock:
+    """A monotonic clock the test moves by hand (`clock.now += 1.1`), for the memos."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
 def poll(client, entry, **params):
     """The poll endpoint's answer for `entry`; params such as since=3."""
     return client.get(reverse("updates:poll", kwargs={"slug": entry.slug}), params)

@@ -10,17 +10,9 @@ from entries import remembered
 from entries.models import Entry
 from liveblog import memo
 from tests.factories import make_entry, make_update
-from tests.helpers import polled
+from tests.helpers import Clock, polled
 
 pytestmark = pytest.mark.django_db
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
