@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from entries.models import Entry
 from liveblog import memo, purge
-from tests.browser import CHROMIUM, Chromium, Reader
+from tests.browser import CHROMIUM, WAIT_MS, Chromium, Reader
 from tests.factories import make_entry, make_update
 from tests.servers import database_url
 from tests.tools import PURGE_TIME_SCALE, missing
@@ -199,3 +199,54 @@ def new_reader(browser, live_server, settings):
 def reader(new_reader):
     """A reader's tab on the live server, polling every second."""
     return new_reader()
+
+
+@pytest.fixture
+def author(django_user_model):
+    return django_user_model.objects.create_user(
+        "ada", first_name="Ada", last_name="Lovelace", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def desk(browser, live_server, settings, client, author, media_root):
+    """A signed-in author's tab in Chromium (the desk's browser tests);
+    desk.open(entry) opens that entry's desk."""
+    settings.LIVEBLOG_POLL_INTERVAL = 1
+    # The live server speaks plain HTTP: cookies must not need HTTPS.
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    client.force_login(author)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(WAIT_MS)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    class Desk:
+        def open(self, entry, path="admin:entries_entry_desk"):
+            page.goto(live_server.url + reverse(path, args=[entry.pk]))
+            if path == "admin:entries_entry_desk":
+                page.locator("#desk-content").wait_for()
+            return page
+
+        def route(self, name, entry, handler, *args):
+            # Any query string too (the stream's ?since=).
+            path = reverse(f"admin:entries_entry_desk_{name}", args=[entry.pk, *args])
+            pattern = f"**{path}*"
+            page.route(pattern, handler)
+            return pattern
+
+    tab = Desk()
+    tab.page, tab.errors, tab.author, tab.url = page, errors, author, live_server.url
+    tab.context = context
+    yield tab
+    context.close()

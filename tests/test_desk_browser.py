@@ -1,56 +1,13 @@
 """The live desk in real Chromium, driven as an author would (issue 7)."""
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 
-from tests.browser import WAIT_MS
 from tests.factories import make_entry, make_update
 from tests.images import phone_jpeg
 from updates.models import LiveUpdate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def author(django_user_model):
-    return django_user_model.objects.create_user(
-        "ada", first_name="Ada", last_name="Lovelace", is_staff=True, is_superuser=True
-    )
-
-
-@pytest.fixture
-def desk(browser, live_server, settings, client, author, media_root):
-    """A signed-in author's tab; desk.open(entry) opens that entry's desk."""
-    settings.LIVEBLOG_POLL_INTERVAL = 1
-    # The live server speaks plain HTTP: cookies must not need HTTPS.
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    client.force_login(author)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(WAIT_MS)
-    context.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-
-    class Desk:
-        def open(self, entry):
-            page.goto(live_server.url + reverse("admin:entries_entry_desk", args=[entry.pk]))
-            page.locator("#desk-content").wait_for()
-            return page
-
-    tab = Desk()
-    tab.page, tab.errors, tab.context = page, errors, context
-    yield tab
-    context.close()
 
 
 def stream_texts(page) -> list[str]:
