@@ -24,8 +24,9 @@ from django.test import override_settings
 from entries.models import Entry
 from liveblog import purge
 from tests.factories import make_entry, make_update
+from tests.images import phone_jpeg
 from tests.tools import PURGE_TIME_SCALE
-from updates.changes import post_update
+from updates.changes import PhotoUpload, post_update
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -288,6 +289,21 @@ def test_edits_deletions_and_deleted_entries_purge_too(apis):
         change()
         assert purge.wait_until_idle(30)
         assert any(f"entry-{entry.pk}" in batch for batch in apis.tags("fastly")), apis.received
+
+
+@pytest.mark.usefixtures("media_root")
+def test_deleting_a_photo_purges_its_files_at_the_cdn(apis):
+    # Photo files are cached for a year under the tag `photo-<key>`: a
+    # deleted photo's files must leave the CDN with it.
+    update = post_update(make_entry(), "", photos=[PhotoUpload(phone_jpeg(640, 480), "The stage")])
+    tag = f"photo-{update.photos.get().key}"
+    assert purge.wait_until_idle(30)
+    apis.received.clear()
+
+    update.delete()
+    assert purge.wait_until_idle(30)
+
+    assert tag in sum(apis.tags("fastly"), []), apis.received
 
 
 def test_a_rolled_back_write_purges_nothing(apis):

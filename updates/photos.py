@@ -279,9 +279,11 @@ def lock_files(keys) -> None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise transaction.TransactionManagementError("lock_files() needs a transaction.")
+    # One order for every caller, so two of them cannot deadlock.
+    ordered = sorted(set(keys))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for key in sorted(set(keys)):
+            for key in ordered:
                 # The two-number form: PHOTO_LOCKS says whose locks these are.
                 cursor.execute(
                     "SELECT pg_advisory_xact_lock(%s, %s)", [PHOTO_LOCKS, int(key[:8], 16) - 2**31]
