@@ -17,7 +17,7 @@ import re
 
 from django.http import HttpResponse
 
-from entries.remembered import entry_state, read_state_by_id
+from entries.remembered import read_state, read_state_by_id
 from liveblog import push
 from liveblog.http import entry_not_found, json_error, read_only
 from updates.views import changes_answer
@@ -70,7 +70,11 @@ def events(request, slug: str):
         # Readers reaching the origin directly poll instead.
         return json_error(404, "No stream here; poll the updates instead.")
     seen = last_event_id(request)
-    entry = entry_state(slug, at_least=seen)
+    # Read now, not from the memo: an event published from a commit the
+    # memo's state predates would be a gap this reader never hears of
+    # until the next event or its safety-net poll. One query per
+    # connection, never per update.
+    entry = read_state(slug)
     if entry is None or not entry.is_published:
         return entry_not_found(slug, json=True)
     response = HttpResponse(event_for(entry, seen).text(), content_type="text/event-stream")
