@@ -6,10 +6,15 @@ signed the request (Grip-Sig); here the tests sign as Pushpin does (HS256,
 """
 
 import json
+import os
+import subprocess
+import sys
 import time
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.urls import reverse
 
 from entries.models import Entry
@@ -205,6 +210,39 @@ def test_the_page_offers_the_stream_only_when_push_is_configured(client, setting
     assert f'data-stream-url="{url}"' in client.get(entry.get_absolute_url()).content.decode()
     settings.GRIP_VERIFY_KEY = ""
     assert "data-stream-url" not in client.get(entry.get_absolute_url()).content.decode()
+
+
+def test_a_grip_sig_signed_with_a_private_key_as_fanout_signs_verifies_with_its_public_key(
+    client, settings
+):
+    private = ec.generate_private_key(ec.SECP256R1())
+    public = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    settings.GRIP_VERIFY_KEY = public.decode()
+    settings.GRIP_VERIFY_ISS = "fastly:service"
+    claims = {"iss": "fastly:service", "exp": int(time.time()) + 60}
+    entry = make_entry()
+
+    assert stream(client, entry, jwt.encode(claims, private, algorithm="ES256")).status_code == 200
+    # The public key is no secret: a token signed with it as an HMAC key is refused.
+    forged = jwt.encode(claims, "k" * 40, algorithm="HS256")
+    assert stream(client, entry, forged).status_code == 404
+
+
+def test_a_pem_key_given_on_one_line_with_escaped_line_breaks_is_read_whole():
+    """.env files hold one line per variable (docs/deploy.md, Push)."""
+    pem = "-----BEGIN PUBLIC KEY-----\\nMFkw\\n-----END PUBLIC KEY-----"
+    code = "from django.conf import settings; print(repr(settings.GRIP_VERIFY_KEY))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env={**os.environ, "GRIP_VERIFY_KEY": pem, "DJANGO_SETTINGS_MODULE": "liveblog.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout.strip() == repr(pem.replace("\\n", "\n")), result.stderr
 
 
 def test_channels_are_named_by_entry():
