@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from urllib.request import Request
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 from gripcontrol import HttpStreamFormat, create_grip_channel_header, validate_sig
 from pubcontrol import Item
 
@@ -133,8 +133,10 @@ def publish_entry(entry_id: int, base: int | None) -> None:
     try:
         event = _build(entry_id, base)
     finally:
-        # This thread has no request cycle to close its connection.
-        close_old_connections()
+        # Closed, not kept: this thread has no request cycle to recycle its
+        # connection, and sits idle for minutes between bursts. Its own
+        # connections only (they are per thread).
+        connections.close_all()
     if event is not None:
         publish_everywhere(event)
 
