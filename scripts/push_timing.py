@@ -18,6 +18,9 @@ every reader received the event carrying its revision, and prints:
 - Pushpin's memory per held connection (the resident memory of its
   processes with the readers connected, minus before, divided by READERS).
 
+`--without-purging`: the application does not purge Varnish, so events
+do not wait for purges (what that wait costs).
+
 Not part of `make test` (the timing depends on the machine and its load);
 tests/test_push_pushpin.py bounds it loosely instead. bench/ is owned by
 issue 25 for now; this belongs in `make bench`'s push section later.
@@ -147,6 +150,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readers", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=20)
+    # Each event waits for its commit's purge, sent at most every 0.5 s per
+    # entry (liveblog/purge.py): this shows what that wait costs.
+    parser.add_argument("--without-purging", action="store_true")
     args = parser.parse_args()
     # One file descriptor per reader's connection, and room for the rest.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -158,7 +164,7 @@ def main():
             start_stack(
                 folder,
                 seed=SEED,
-                purging=True,
+                purging=not args.without_purging,
                 env=pushpin.publishing_env(),
                 pushpin_port=pushpin.port,
             ) as stack,
