@@ -43,11 +43,15 @@ The contract:
   CLOUDFLARE_ZONE_ID (purge by cache tag). None configured: nothing is
   queued and no thread starts. The API base URLs are settings too, so the
   tests send the vendors' requests to a local server that checks them.
+- A process that exits (a command such as post_update right after its
+  commit, a worker being stopped) first waits up to EXIT_WAIT seconds
+  for what it has pending.
 - The same thread publishes each change to the readers' streams
   (liveblog/push.py), after the purge registered with it has been sent:
   a reader told to poll by an event must not get the CDN's old answer.
 """
 
+import atexit
 import hashlib
 import json
 import logging
@@ -79,6 +83,10 @@ RETRIES = 3
 FIRST_BACKOFF = 0.25
 TIMEOUT = 5
 MAX_PENDING = 1000
+# How long a process that is ending (a management command such as
+# post_update, a worker being stopped) waits for its pending purges and
+# pushes: a command ends right after its commit, before the thread runs.
+EXIT_WAIT = 5
 # Moments a purge is needed are rounded up to this, so a tag keeps a few
 # dozen of them at most however fast commits come.
 GRANULARITY = 0.05
@@ -397,7 +405,17 @@ def _queue() -> PurgeQueue:
     with _queue_lock:
         if _the_queue is None or _the_queue.pid != os.getpid():
             _the_queue = PurgeQueue()
+            atexit.register(_send_before_exit, _the_queue)
         return _the_queue
+
+
+def _send_before_exit(queue: PurgeQueue) -> None:
+    if queue.pid == os.getpid() and not queue.wait_until_idle(EXIT_WAIT):
+        logger.warning(
+            "Exiting with purges or pushes still pending after %d s; readers get those "
+            "changes when their cached copies expire, or by their next poll.",
+            EXIT_WAIT,
+        )
 
 
 def wait_until_idle(timeout: float = 30) -> bool:

@@ -14,13 +14,17 @@ A real Pushpin receiving the same publishes: tests/test_push_pushpin.py.
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import override_settings
 
@@ -302,6 +306,39 @@ def test_the_author_does_not_wait_for_a_slow_proxy(fastly, monkeypatch):
     post_update(entry, "Quick")
 
     assert time.monotonic() - started < 1
+
+
+def test_an_update_posted_from_the_command_line_is_purged_and_pushed_before_it_exits(
+    fastly, tmp_path
+):
+    """post_update ends right after its commit: the process waits for its thread."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
+        "SECRET_KEY": "insecure-key-for-tests-only",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "FASTLY_API_URL": fastly.url,
+        "FASTLY_API_TOKEN": TOKEN,
+        "FASTLY_SERVICE_ID": SERVICE,
+        "FASTLY_FANOUT": "true",
+    }
+
+    def manage(*args):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result
+
+    manage("migrate", "--verbosity", "0")
+    manage("shell", "-c", "from entries.models import Entry; Entry.objects.create(slug='cli', status='live')")
+    fastly.received.clear()
+    manage("post_update", "cli", "From the shell")
+
+    kinds = [kind for kind, _, _ in fastly.received]
+    assert "purge" in kinds and "publish" in kinds
+    [(revision, data)] = fastly.published()
+    assert revision == 1 and "From the shell" in data["updates"][0]["html"]
 
 
 def test_pushpin_urls_name_one_target_each(settings):
