@@ -331,7 +331,11 @@ def test_an_update_posted_from_the_command_line_is_purged_and_pushed_before_it_e
         return result
 
     manage("migrate", "--verbosity", "0")
-    manage("shell", "-c", "from entries.models import Entry; Entry.objects.create(slug='cli', status='live')")
+    manage(
+        "shell",
+        "-c",
+        "from entries.models import Entry; Entry.objects.create(slug='cli', status='live')",
+    )
     fastly.received.clear()
     manage("post_update", "cli", "From the shell")
 

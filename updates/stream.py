@@ -7,10 +7,11 @@ the event each commit publishes. Both carry the poll's answer
 applies a pushed event and a poll answer with the same code (docs/api.md).
 
 A page may miss an event published while its connection was being set up
-(between the opening event and the proxy subscribing it to the channel):
-the next event's `base` is then above the page's revision and the page
-polls, and the page's slow safety-net poll covers an entry that falls
-silent meanwhile.
+(between the opening event and the proxy subscribing it to the channel),
+and events from different server processes may overlap or cross: the
+next event's `base` is then above the page's revision and the page
+polls, an old one changes nothing, and the page's slow safety-net poll
+covers an entry that falls silent meanwhile.
 """
 
 import re
