@@ -99,6 +99,8 @@ sub vcl_recv {
     call liveblog_drop_forwarder_headers;
     call liveblog_normalise_host;
     call liveblog_normalise_url;
+    # Readers' streams go to Pushpin (the push block at the end of this file).
+    call liveblog_push_streams;
 
     if (req.url ~ "^/healthz$") {
         if (std.ip(req.http.X-Liveblog-Client, "0.0.0.0") !~ health_checkers
@@ -596,4 +598,36 @@ sub liveblog_normalise_percent_encoding {
     set req.url = regsuball(req.url, "%79", "y");
     set req.url = regsuball(req.url, "%7A", "z");
     set req.url = regsuball(req.url, "%7E", "~");
+}
+
+# --- Push (issue 21) --------------------------------------------------------
+# Readers' pages listen on /entries/<slug>/events (docs/api.md). Pushpin holds
+# those connections: it asks the origin once per connection, signed with its
+# Grip-Sig, and sends each event the application publishes to its control
+# port (PUSHPIN_PUBLISH_URLS, liveblog/push.py). Everything else goes to the
+# origin as above. Without Pushpin (GRIP_VERIFY_KEY unset) pages never open
+# a stream; one opened anyway gets a 503 here and polls.
+backend pushpin {
+    .host = "127.0.0.1";
+    .port = "7999";
+    .connect_timeout = 2s;
+    # Pushpin sends a keep-alive comment every 20 s on an idle stream
+    # (Grip-Keep-Alive, liveblog/push.py).
+    .between_bytes_timeout = 60s;
+}
+
+sub liveblog_push_streams {
+    # Only Pushpin signs requests for the origin; nobody else's signature
+    # is let through, on any path.
+    unset req.http.Grip-Sig;
+    if (req.url ~ "^/entries/[^/]+/events$" && (req.method == "GET" || req.method == "HEAD")) {
+        set req.backend_hint = pushpin;
+        # A stream lasts as long as the reader stays; Varnish would end it
+        # after send_timeout (10 minutes by default) otherwise. The browser
+        # reconnects when it ends, resuming from its last event.
+        set sess.send_timeout = 1h;
+        # Passed, hence streamed as it comes and never cached; counted
+        # against the client's origin allowance like any pass (vcl_pass).
+        return (pass);
+    }
 }

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from entries.signals import zone_changed
-from liveblog import purge
+from liveblog import purge, push
 from liveblog.markdown import render_markdown, validate_markdown
 from liveblog.text import xml_safe
 
@@ -161,6 +161,10 @@ class Entry(Lifecycle, models.Model):
                 slugs=(self.slug,) if appears else (),
                 using=kwargs.get("using"),
             )
+            if before is not None and before["status"] != self.status:
+                # Open pages learn of the end of coverage (or a reopening,
+                # or a return to draft) from their stream.
+                push.entry_changed(self.pk, using=kwargs.get("using"))
             if rezoned:
                 # Stored update fragments show times in the entry's zone
                 # (updates/apps.py connects the re-rendering).

@@ -80,11 +80,16 @@ def entry_state(slug: str, at_least: int | None = None) -> EntryState | None:
 
 
 def read_state(slug: str) -> EntryState | None:
-    row = (
-        Entry.objects.filter(slug=slug)
-        .values_list("pk", "slug", "status", "revision", "timezone")
-        .first()
-    )
+    return _state_of(Entry.objects.filter(slug=slug))
+
+
+def read_state_by_id(entry_id: int) -> EntryState | None:
+    """The entry's state as it is now, never remembered (for pushed events)."""
+    return _state_of(Entry.objects.filter(pk=entry_id))
+
+
+def _state_of(entries) -> EntryState | None:
+    row = entries.values_list("pk", "slug", "status", "revision", "timezone").first()
     if row is None:
         return None
     return EntryState(*row, url=reverse("entries:detail", kwargs={"slug": row[1]}))

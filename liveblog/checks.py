@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from liveblog import push
 from liveblog.purge import MIN_TOKEN_LENGTH
 
 
@@ -34,3 +35,34 @@ def varnish_purge_token_is_set(app_configs, **kwargs):
             id="liveblog.W002",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def push_is_complete(app_configs, **kwargs):
+    """A page offered a stream that nothing publishes to would hear of a
+    change only by its once-a-minute safety-net poll (docs/deploy.md, Push)."""
+    key = settings.GRIP_VERIFY_KEY
+    if not key:
+        return []
+    found = []
+    if not push.targets():
+        found.append(
+            Warning(
+                "GRIP_VERIFY_KEY is set but nothing is published to: readers' pages listen "
+                "to a stream that never brings a change, and poll only once a minute.",
+                hint="Set PUSHPIN_PUBLISH_URLS, or FASTLY_FANOUT=true with FASTLY_API_TOKEN "
+                "and FASTLY_SERVICE_ID (docs/deploy.md, Push).",
+                id="liveblog.W003",
+            )
+        )
+    # A PEM public key (Fanout) is not a secret; a shared one (Pushpin's) is.
+    if "-----BEGIN" not in key and len(key) < MIN_TOKEN_LENGTH:
+        found.append(
+            Warning(
+                f"GRIP_VERIFY_KEY is shorter than {MIN_TOKEN_LENGTH} characters: whoever "
+                "guesses it can sign requests as the proxy.",
+                hint="Set Pushpin's sig_key and GRIP_VERIFY_KEY to the same random string.",
+                id="liveblog.W004",
+            )
+        )
+    return found

@@ -43,8 +43,15 @@ The contract:
   CLOUDFLARE_ZONE_ID (purge by cache tag). None configured: nothing is
   queued and no thread starts. The API base URLs are settings too, so the
   tests send the vendors' requests to a local server that checks them.
+- A process that exits (a command such as post_update right after its
+  commit, a worker being stopped) first waits up to EXIT_WAIT seconds
+  for what it has pending.
+- The same thread publishes each change to the readers' streams
+  (liveblog/push.py), after the purge registered with it has been sent:
+  a reader told to poll by an event must not get the CDN's old answer.
 """
 
+import atexit
 import hashlib
 import json
 import logging
@@ -52,6 +59,8 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
@@ -74,6 +83,10 @@ RETRIES = 3
 FIRST_BACKOFF = 0.25
 TIMEOUT = 5
 MAX_PENDING = 1000
+# How long a process that is ending (a management command such as
+# post_update, a worker being stopped) waits for its pending purges and
+# pushes: a command ends right after its commit, before the thread runs.
+EXIT_WAIT = 5
 # Moments a purge is needed are rounded up to this, so a tag keeps a few
 # dozen of them at most however fast commits come.
 GRANULARITY = 0.05
@@ -117,6 +130,19 @@ def purge_after_commit(tags: list[str], using: str | None = None) -> None:
     if not backends():
         return
     transaction.on_commit(lambda: _queue().add(tags), using=using)
+
+
+def push_after_commit(
+    key: str,
+    base: int | None,
+    send: Callable[[int | None], None],
+    after: str,
+    using: str | None = None,
+) -> None:
+    """After the current transaction commits, have this process's purging
+    thread call `send(base)` once the purge of tag `after` is sent
+    (liveblog/push.py: one thread, one order for both)."""
+    transaction.on_commit(lambda: _queue().add_push(key, base, send, after), using=using)
 
 
 class PurgeFailed(Exception):
@@ -225,14 +251,26 @@ def _round_up(moment: float) -> float:
     return math.ceil(moment / GRANULARITY) * GRANULARITY
 
 
+@dataclass
+class PendingPush:
+    """A publish to readers' streams (liveblog/push.py) waiting its turn."""
+
+    # The oldest revision readers may be at: events of several commits merge.
+    base: int | None
+    send: Callable[[int | None], None]
+    # The tag whose next purge must be sent first; None once it has been.
+    waiting_for: str | None
+
+
 class PurgeQueue:
-    """Pending purges by tag, and the thread that sends them."""
+    """Pending purges by tag and pushes by key, and the thread that sends them."""
 
     def __init__(self):
         self.condition = threading.Condition()
         # tag → moments at or after which it must be purged
         self.needs: dict[str, set[float]] = {}
         self.last_purged: dict[str, float] = {}
+        self.pushes: dict[str, PendingPush] = {}
         self.sending = False
         self.thread: threading.Thread | None = None
         self.pid = os.getpid()
@@ -252,6 +290,33 @@ class PurgeQueue:
                 moments.add(follow_up)
             self._ensure_thread()
             self.condition.notify_all()
+
+    def add_push(
+        self, key: str, base: int | None, send: Callable[[int | None], None], after: str
+    ) -> None:
+        """Call `send(base)` from the thread once the purge of tag `after`
+        pending now has been sent; pushes for one key merge, from the lower base."""
+        with self.condition:
+            pending = self.pushes.get(key)
+            if pending is None:
+                if len(self.pushes) >= MAX_PENDING:
+                    logger.warning("Too many pushes pending; %s left to the readers' polls.", key)
+                    return
+                waiting_for = after if after in self.needs else None
+                self.pushes[key] = PendingPush(base, send, waiting_for)
+            elif base is not None:
+                pending.base = base if pending.base is None else min(pending.base, base)
+            self._ensure_thread()
+            self.condition.notify_all()
+
+    def _take_pushes(self, purging: list[str]) -> list[PendingPush]:
+        """Pushes to send now, after the purges of `purging`."""
+        ready = []
+        for key, pending in list(self.pushes.items()):
+            if pending.waiting_for is None or pending.waiting_for in purging:
+                ready.append(pending)
+                del self.pushes[key]
+        return ready
 
     def _ensure_thread(self) -> None:
         if self.thread is None or not self.thread.is_alive():
@@ -282,22 +347,29 @@ class PurgeQueue:
                 while True:
                     now = time.monotonic()
                     due, wake = self._take_due(now)
-                    if due:
+                    ready = self._take_pushes(due)
+                    if due or ready:
                         self.sending = True
                         break
                     self.sending = False
                     self.condition.notify_all()
                     self.condition.wait(None if wake is None else max(wake - now, 0.001))
-            try:
-                purge_everywhere(sorted(due))
-            except Exception:  # never let the thread die: later purges still matter
-                logger.exception("Purging %s failed unexpectedly.", due)
+            if due:
+                try:
+                    purge_everywhere(sorted(due))
+                except Exception:  # never let the thread die: later purges still matter
+                    logger.exception("Purging %s failed unexpectedly.", due)
+            for pending in ready:
+                try:
+                    pending.send(pending.base)
+                except Exception:
+                    logger.exception("Pushing a change failed unexpectedly.")
 
     def wait_until_idle(self, timeout: float) -> bool:
         """For tests: True once nothing is pending or being sent."""
         deadline = time.monotonic() + timeout
         with self.condition:
-            while self.needs or self.sending:
+            while self.needs or self.pushes or self.sending:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -333,9 +405,19 @@ def _queue() -> PurgeQueue:
     with _queue_lock:
         if _the_queue is None or _the_queue.pid != os.getpid():
             _the_queue = PurgeQueue()
+            atexit.register(_send_before_exit, _the_queue)
         return _the_queue
 
 
+def _send_before_exit(queue: PurgeQueue) -> None:
+    if queue.pid == os.getpid() and not queue.wait_until_idle(EXIT_WAIT):
+        logger.warning(
+            "Exiting with purges or pushes still pending after %d s; readers get those "
+            "changes when their cached copies expire, or by their next poll.",
+            EXIT_WAIT,
+        )
+
+
 def wait_until_idle(timeout: float = 30) -> bool:
-    """For tests: wait until every pending purge has been sent (or given up)."""
+    """For tests: wait until every pending purge and push has been sent (or given up)."""
     return _the_queue is None or _the_queue.wait_until_idle(timeout)

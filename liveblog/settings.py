@@ -271,6 +271,20 @@ CLOUDFLARE_ZONE_ID = os.environ.get("CLOUDFLARE_ZONE_ID", "")
 FASTLY_API_URL = os.environ.get("FASTLY_API_URL", "https://api.fastly.com")
 CLOUDFLARE_API_URL = os.environ.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
 
+# Pushing changes to open pages through a GRIP proxy, Pushpin or Fastly
+# Fanout (liveblog/push.py, docs/deploy.md). The key the proxy signs its
+# Grip-Sig with: Pushpin's sig_key (32 characters or more), or Fastly's
+# public key (PEM, line breaks written as \n) for Fanout. Unset: push is
+# off, the stream is a 404 and pages poll.
+GRIP_VERIFY_KEY = os.environ.get("GRIP_VERIFY_KEY", "").replace("\\n", "\n")
+# The issuer a Grip-Sig must name: Pushpin's sig_iss (`pushpin`), or
+# `fastly:<service id>`. Empty: any issuer signing with the key.
+GRIP_VERIFY_ISS = os.environ.get("GRIP_VERIFY_ISS", "")
+# Pushpin's HTTP control endpoints (push_in_http_port), comma-separated.
+PUSHPIN_PUBLISH_URLS = env_list("PUSHPIN_PUBLISH_URLS")
+# Publish to Fastly Fanout too, with FASTLY_API_TOKEN and FASTLY_SERVICE_ID.
+FASTLY_FANOUT = env_bool("FASTLY_FANOUT", False)
+
 # `make bench` only: adds a trivial JSON view to compare the real ones with.
 LIVEBLOG_BENCH = env_bool("LIVEBLOG_BENCH", False)
 

@@ -1,4 +1,4 @@
-"""Real servers for the deployment tests: PostgreSQL, gunicorn and Varnish.
+"""Real servers for the deployment tests: PostgreSQL, gunicorn, Varnish and Pushpin.
 
 Each listens on 127.0.0.1 on a free port, keeps its files in a temporary
 folder, and is stopped when its `with` block ends. Nothing here talks to
@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from tests.tools import missing
 PROJECT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 VARNISHD = Path("/usr/sbin/varnishd")
+PUSHPIN = Path("/usr/bin/pushpin")
 # deploy/varnish.vcl rate-limits with vsthrottle (Debian's varnish-modules).
 VSTHROTTLE = next(Path("/usr/lib").glob("*/varnish/vmods/libvmod_vsthrottle.so"), None)
 # ...and purges by tag with xkey, from the same package.
@@ -429,6 +430,7 @@ class Varnish:
         first_byte_timeout: str | None = None,
         tls_terminators: tuple[str, ...] = (),
         purge_token: str | None = None,
+        pushpin_port: int | None = None,
     ):
         require_varnish()
         self.port = free_port()
@@ -449,6 +451,11 @@ class Varnish:
                 r"acl tls_terminators \{\n", f"acl tls_terminators {{{listed}\n", vcl
             )
             assert replaced == 1, "deploy/varnish.vcl has no tls_terminators ACL"
+        if pushpin_port:
+            vcl, replaced = re.subn(
+                r'(backend pushpin \{[^}]*\.port = )"\d+";', rf'\g<1>"{pushpin_port}";', vcl
+            )
+            assert replaced == 1, "deploy/varnish.vcl names no pushpin backend"
         self.purge_token = secrets.token_urlsafe(32) if purge_token is None else purge_token
         self.token_header = {"X-Liveblog-Token": self.purge_token}
         self.vcl = self.folder / "varnish.vcl"
@@ -548,6 +555,7 @@ def start_stack(
     env: dict | None = None,
     first_byte_timeout: str | None = None,
     tls_terminators: tuple[str, ...] = (),
+    pushpin_port: int | None = None,
 ) -> Iterator[Stack]:
     """PostgreSQL, gunicorn with the production settings and Varnish with
     deploy/varnish.vcl in front of it, started in `folder` and stopped
@@ -560,7 +568,8 @@ def start_stack(
     `manage.py shell` before the servers start. With `purging` the
     application purges this Varnish after each commit, with its token.
     `env` adds to or overrides the production environment (an HTTPS
-    setting, MEDIA_ROOT, a memo turned off).
+    setting, MEDIA_ROOT, a memo turned off). `pushpin_port` points the
+    VCL's streams at a Pushpin (`Pushpin`, started by the caller).
     """
     # Before anything is started: without Varnish there is nothing to test.
     require_varnish()
@@ -585,7 +594,10 @@ def start_stack(
         varnish = None
         if cdn:
             varnish = Varnish(
-                origin.port, first_byte_timeout=first_byte_timeout, tls_terminators=tls_terminators
+                origin.port,
+                first_byte_timeout=first_byte_timeout,
+                tls_terminators=tls_terminators,
+                pushpin_port=pushpin_port,
             )
             # Its folder exists already: gone even if the origin fails to start.
             started.callback(shutil.rmtree, varnish.folder, ignore_errors=True)
@@ -597,3 +609,149 @@ def start_stack(
         if varnish is not None:
             started.enter_context(varnish)
         yield Stack(database, origin, varnish, environment, folder)
+
+
+class Pushpin:
+    """Debian's Pushpin, holding readers' streams for an origin (issue 21).
+
+    Its own folder, run and log directories and ports on 127.0.0.1: `port`
+    for readers, `control_port` for publishing (`publish_url`). Its inner
+    sockets are IPC files in its run folder, zurl's too: Debian's own
+    pushpin.conf leaves zurl out of the runner's services and points the
+    proxy at zurl's system folder, and without zurl Pushpin never reaches
+    the origin. It signs what it forwards with `key` (Grip-Sig, HS256,
+    issuer `pushpin`): the application's GRIP_VERIFY_KEY (`publishing_env`).
+    Ports are chosen at once, so the application can be started with them
+    before Pushpin itself (`routing_to(origin_port)` starts it).
+    """
+
+    def __init__(self, folder: Path, key: str | None = None):
+        require(PUSHPIN, "apt-get install pushpin")
+        self.folder = folder
+        self.key = key or secrets.token_urlsafe(32)
+        self.port = free_port()
+        self.control_port = free_port()
+        self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def publish_url(self) -> str:
+        return f"http://127.0.0.1:{self.control_port}"
+
+    def publishing_env(self) -> dict:
+        """What the application needs to accept its streams and publish to it."""
+        return {
+            "GRIP_VERIFY_KEY": self.key,
+            "GRIP_VERIFY_ISS": "pushpin",
+            "PUSHPIN_PUBLISH_URLS": self.publish_url,
+        }
+
+    def configure(self, origin_port: int) -> Path:
+        run, logs = self.folder / "run", self.folder / "log"
+        run.mkdir(parents=True, exist_ok=True)
+        logs.mkdir(parents=True, exist_ok=True)
+        (self.folder / "routes").write_text(f"* 127.0.0.1:{origin_port}\n")
+        config = self.folder / "pushpin.conf"
+        config.write_text(
+            f"""[global]
+include=/usr/lib/pushpin/internal.conf
+rundir={run}
+ipc_prefix=pushpin-
+port_offset=0
+stats_connection_ttl=120
+[runner]
+services=condure,zurl,pushpin-proxy,pushpin-handler
+http_port=127.0.0.1:{self.port}
+logdir={logs}
+log_level=2
+client_buffer_size=8192
+client_maxconn=5000
+condure_bin=condure
+zurl_bin=zurl
+[proxy]
+routesfile=routes
+sig_iss=pushpin
+sig_key={self.key}
+updates_check=off
+zurl_out_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-in
+zurl_out_stream_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-in-stream
+zurl_in_specs=ipc://{{rundir}}/{{ipc_prefix}}zurl-out
+[handler]
+push_in_spec=ipc://{{rundir}}/{{ipc_prefix}}push-in
+push_in_sub_specs=ipc://{{rundir}}/{{ipc_prefix}}push-in-sub
+push_in_http_addr=127.0.0.1
+push_in_http_port={self.control_port}
+stats_spec=ipc://{{rundir}}/{{ipc_prefix}}stats
+command_spec=ipc://{{rundir}}/{{ipc_prefix}}command
+message_rate=2500
+message_hwm=25000
+message_wait=5000
+id_cache_ttl=60
+connection_subscription_max=20
+subscription_linger=60
+stats_subscription_ttl=60
+stats_report_interval=10
+stats_format=tnetstring
+"""
+        )
+        return config
+
+    @contextmanager
+    def routing_to(self, origin_port: int):
+        """Pushpin in front of the origin on this port, until the block ends."""
+        self.start(origin_port)
+        try:
+            yield self
+        finally:
+            self.stop()
+
+    def start(self, origin_port: int) -> None:
+        config = self.configure(origin_port)
+        with (self.folder / "pushpin-output.log").open("ab") as output:
+            self.process = subprocess.Popen(
+                [str(PUSHPIN), "--config", str(config), "--merge-output"],
+                cwd=self.folder, stdout=output, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        try:
+            # Its front server listens before the proxy behind it is ready:
+            # ready once a request reaches the origin through it.
+            wait_until(
+                lambda: (
+                    self.process.poll() is not None
+                    or (listening(self.control_port) and answers(self.port))
+                ),
+                30,
+                "pushpin",
+            )
+            assert self.process.poll() is None, self.output()
+        except BaseException:
+            self.stop()
+            raise
+
+    def output(self) -> str:
+        return (self.folder / "pushpin-output.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Stop the runner and the four servers it started, whatever happens."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        servers = children_of(self.process.pid)
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        for pid in servers:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: not listening(self.port), 15, "pushpin to close its port")
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0

@@ -77,6 +77,28 @@ def test_check_deploy_warns_when_varnish_is_purged_without_a_long_enough_token(t
     assert "(liveblog.W002) LIVEBLOG_PURGE_TOKEN is unset" in result.stderr
 
 
+def test_check_deploy_warns_when_pages_get_a_stream_that_nothing_publishes_to():
+    result = check_deploy(GRIP_VERIFY_KEY=secrets.token_urlsafe(32), PUSHPIN_PUBLISH_URLS="")
+
+    assert result.returncode == 1
+    assert "(liveblog.W003) GRIP_VERIFY_KEY is set but nothing is published to" in result.stderr
+
+
+def test_check_deploy_warns_when_pushpins_key_is_short():
+    result = check_deploy(GRIP_VERIFY_KEY="changeme", PUSHPIN_PUBLISH_URLS="http://127.0.0.1:5561")
+
+    assert result.returncode == 1
+    assert "(liveblog.W004) GRIP_VERIFY_KEY is shorter than 32" in result.stderr
+
+
+def test_push_configured_in_full_passes_the_deploy_check():
+    result = check_deploy(
+        GRIP_VERIFY_KEY=secrets.token_urlsafe(32), PUSHPIN_PUBLISH_URLS="http://127.0.0.1:5561"
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
 def test_without_varnish_to_purge_no_token_is_needed():
     result = check_deploy(LIVEBLOG_PURGE_TOKEN="", VARNISH_URLS="")
 

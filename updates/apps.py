@@ -1,6 +1,8 @@
 from django.apps import AppConfig
+from django.utils.module_loading import import_string
 
 from entries.signals import zone_changed
+from liveblog import push
 
 
 class UpdatesConfig(AppConfig):
@@ -11,6 +13,9 @@ class UpdatesConfig(AppConfig):
     def ready(self):
         # Entry.save sends it inside its transaction; receivers run there too.
         zone_changed.connect(self.rerender_fragments, weak=False, dispatch_uid="updates.rezone")
+        # Events carry updates, which the library below knows nothing of.
+        # By name: the module needs the models, which load after this file.
+        push.build_events_with(import_string("updates.stream.published_event"))
 
     def rerender_fragments(self, sender, entry_id: int, **kwargs):
         """Stored fragments show times in the entry's zone (updates/fragments.py)."""

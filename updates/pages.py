@@ -15,10 +15,12 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from entries import remembered
 from entries.models import Entry
+from liveblog import push
 from liveblog.http import cache_privately, cache_publicly, entry_not_found, html_error, read_only
 from liveblog.purge import entry_tag
 from updates import fragments, paging
@@ -71,6 +73,10 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
         and fragments.permalink(fragments.order_of(page.rows[0])[1]),
         "latest_url": latest_url(entry, page, older=before is not None),
         "poll_url": entry.poll_url() if live else "",
+        # Only with a GRIP proxy in front: without one the stream is a 404.
+        "stream_url": live
+        and push.enabled()
+        and reverse("updates:events", kwargs={"slug": entry.slug}),
         "poll_interval": entry.poll_interval,
     }
     return render(request, "entries/detail.html", context)

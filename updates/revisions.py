@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from entries.models import Entry
-from liveblog import purge
+from liveblog import purge, push
 
 
 @dataclass(frozen=True)
@@ -39,4 +39,6 @@ def lock_entry(entry_id: int, count: int = 1) -> Locked:
         # Every write readers see takes a revision here: the one place to
         # tell the CDN, once the caller's transaction commits.
         purge.entry_changed(entry_id)
+        # ...and the readers' streams, with the changes from this revision on.
+        push.entry_changed(entry_id, base=current)
     return Locked(range(current + 1, current + count + 1), ZoneInfo(zone), bylines)

@@ -45,44 +45,51 @@ def poll(request, slug: str):
     if entry is None or not entry.is_published:
         return entry_not_found(slug, json=True)
 
-    zone = entry.zone
-    entry_url = entry.url
     if before is not None:
         page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, before=before)
         body = {
-            "updates": [poll_item(row, zone, entry_url) for row in page.rows],
+            "updates": [poll_item(row, entry.zone, entry.url) for row in page.rows],
             "before": page.before and str(page.before),
         }
     else:
-        if since is None:
-            # The current state, bounded like the page: the latest updates.
-            page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, revision=entry.revision)
-            updates = sorted(page.rows, key=lambda row: row["revision"])
-            revision, deleted, more = entry.revision, [], False
-        else:
-            batch = LiveUpdate.all_objects.changes_since(
-                entry, since, limit=settings.LIVEBLOG_POLL_BATCH
-            )
-            updates, revision, deleted, more = (
-                batch.updates, batch.revision, batch.deleted, batch.more
-            )  # fmt: skip
-        body = {
-            "revision": revision,
-            "status": entry.status,
-            "poll_interval": entry.poll_interval,
-            "updates": [poll_item(row, zone, entry_url) for row in updates],
-            "deleted": deleted,
-            "more": more,
-        }
-        if since is None:
-            body["before"] = page.before and str(page.before)
-        if since is None or updates or deleted:
-            # Any change may pin, unpin, mark or unmark (a tombstone no
-            # longer says what it was): the current top of the page.
-            found = paging.highlights(entry.pk, zone)
-            body["pinned"], body["key_events"] = found.pinned, found.key_events
+        body = changes_answer(entry, since)
     response = JsonResponse(body)
     return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))
+
+
+def changes_answer(entry, since: int | None) -> dict:
+    """The poll's answer at `since` (None: the current state); a pushed
+    event carries the same (updates/stream.py)."""
+    zone = entry.zone
+    entry_url = entry.url
+    if since is None:
+        # The current state, bounded like the page: the latest updates.
+        page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, revision=entry.revision)
+        updates = sorted(page.rows, key=lambda row: row["revision"])
+        revision, deleted, more = entry.revision, [], False
+    else:
+        batch = LiveUpdate.all_objects.changes_since(
+            entry, since, limit=settings.LIVEBLOG_POLL_BATCH
+        )
+        updates, revision, deleted, more = (
+            batch.updates, batch.revision, batch.deleted, batch.more
+        )  # fmt: skip
+    body = {
+        "revision": revision,
+        "status": entry.status,
+        "poll_interval": entry.poll_interval,
+        "updates": [poll_item(row, zone, entry_url) for row in updates],
+        "deleted": deleted,
+        "more": more,
+    }
+    if since is None:
+        body["before"] = page.before and str(page.before)
+    if since is None or updates or deleted:
+        # Any change may pin, unpin, mark or unmark (a tombstone no
+        # longer says what it was): the current top of the page.
+        found = paging.highlights(entry.pk, zone)
+        body["pinned"], body["key_events"] = found.pinned, found.key_events
+    return body
 
 
 @read_only()

@@ -1,5 +1,6 @@
-// Keeps an entry page live: polls its JSON endpoint (docs/api.md) and applies
-// changes to the server-rendered page. No globals; configuration from data-*
+// Keeps an entry page live: polls its JSON endpoint (docs/api.md), or listens
+// to its stream where the page offers one, and applies changes to the
+// server-rendered page. No globals; configuration from data-*
 // attributes, so it runs under CSP script-src 'self'.
 (function () {
   "use strict";
@@ -12,6 +13,8 @@
   var ORDER_KEY = "liveblog.order";
   var MAX_BACKOFF_MS = 60000;
   var REQUEST_TIMEOUT_MS = 15000;
+  // While the stream brings changes, a poll only in case an event was lost.
+  var STREAM_POLL_MS = 60000;
 
   var pollUrl = list.dataset.pollUrl;
   var since = Number(list.dataset.revision) || 0;
@@ -19,7 +22,12 @@
   var failures = 0;
   var timer = null;
   var inFlight = false;
+  var pollAgain = false;
   var stopped;
+  var streamUrl = list.dataset.streamUrl;
+  var stream = null;
+  var streaming = false;
+  var streamFailures = 0;
   // A deletion is final: a late answer (from a cache) must not undo it.
   var deletedIds = new Set();
   var unseen = 0;
@@ -280,6 +288,7 @@
   function stop(message) {
     stopped = true;
     clearTimeout(timer);
+    if (stream) stream.close();
     if (message) setConnection(message);
   }
 
@@ -305,6 +314,10 @@
     return base * (0.8 + Math.random() * 0.4);
   }
 
+  function pollDelay() {
+    return streaming ? Math.max(STREAM_POLL_MS, intervalMs) : intervalMs;
+  }
+
   function scheduleNextPoll(delayMs) {
     clearTimeout(timer);
     if (stopped || document.hidden) return;
@@ -312,6 +325,7 @@
   }
 
   function poll() {
+    pollAgain = inFlight;
     if (inFlight || stopped) return;
     inFlight = true;
     clearTimeout(timer);
@@ -335,15 +349,13 @@
         if (!Array.isArray(body.updates) || !Array.isArray(body.deleted)) {
           throw new Error("unexpected answer");
         }
-        var newer = applyChanges(body);
+        var newer = applyAnswer(body);
         failures = 0;
         setConnection("");
-        if (body.poll_interval > 0) intervalMs = body.poll_interval * 1000;
-        showStatus(body.status);
         // "More" from an answer that moved nothing (a stale copy, again and
         // again) must not turn into asking without pause.
-        if (body.more && newer) return 0;
-        return intervalMs;
+        if ((body.more && newer) || pollAgain) return 0;
+        return pollDelay();
       })
       .catch(function () {
         failures += 1;
@@ -352,9 +364,45 @@
       })
       .then(function (delay) {
         clearTimeout(timeout);
-        inFlight = false;
+        inFlight = pollAgain = false;
         if (delay !== undefined) scheduleNextPoll(delay);
       });
+  }
+
+  function applyAnswer(body) {
+    var newer = applyChanges(body);
+    if (body.poll_interval > 0) intervalMs = body.poll_interval * 1000;
+    showStatus(body.status);
+    return newer;
+  }
+
+  // An event is the poll's answer from its `base`; a page not there yet
+  // (an event was missed) polls, as for an event too large to carry it.
+  function applyEvent(message) {
+    var body = JSON.parse(message.data);
+    streaming = true;
+    streamFailures = 0;
+    if (!(body.base <= since) || !Array.isArray(body.updates) || body.more) return poll();
+    applyAnswer(body);
+    scheduleNextPoll(pollDelay());
+  }
+
+  function listen() {
+    if (!streamUrl || !window.EventSource || stream || stopped) return;
+    stream = new EventSource(streamUrl);
+    stream.onmessage = applyEvent;
+    stream.onerror = dropStream;
+  }
+
+  // EventSource would retry at once, forever: poll at the usual pace and
+  // listen again later, backing off.
+  function dropStream() {
+    stream.close();
+    stream = null;
+    streaming = false;
+    streamFailures += 1;
+    if (!inFlight) scheduleNextPoll(failures ? backoffMs() : 0);
+    setTimeout(listen, Math.min(MAX_BACKOFF_MS, 2500 * Math.pow(2, streamFailures)));
   }
 
   function loadEarlier(event) {
@@ -476,4 +524,5 @@
   });
 
   scheduleNextPoll(intervalMs);
+  listen();
 })();
