@@ -92,14 +92,21 @@ class ConditionalGetMiddleware(DjangoConditionalGetMiddleware):
 
     Most requests (every poll the CDN passes on) carry no conditional
     header: they still get their ETag, but skip the comparison, which
-    parses headers that are not there (issue 25).
+    parses headers that are not there (issue 25). A response's
+    `known_etag`, if set, is the ETag of its content computed earlier.
     """
 
     def process_response(self, request, response):
         if request.method not in ("GET", "HEAD"):
             return response
         if self.needs_etag(response) and not response.has_header("ETag"):
-            set_response_etag(response)
+            # A view that already knows its content's ETag (a remembered
+            # page, updates/pages.py) saves hashing it again.
+            known = getattr(response, "known_etag", None)
+            if known:
+                response["ETag"] = known
+            else:
+                set_response_etag(response)
         meta = request.META
         if not any(header in meta for header in CONDITIONAL_HEADERS):
             return response
