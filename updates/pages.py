@@ -117,31 +117,29 @@ def page_html(
     return render_to_string("entries/detail.html", context, request)
 
 
-def remembered_page(request, entry: Entry) -> RenderedPage:
-    """The reader's page at this URL, rendered from `entry` or remembered
-    from a render of the very same remembered entry (see the module's doc).
+def remembered_page(
+    request, entry: Entry, before: Cursor | None, update_id: int | None
+) -> RenderedPage:
+    """The reader's page at this URL (its query read by page_query), rendered
+    from `entry` or remembered from a render of the very same remembered
+    entry (see the module's doc).
 
     Keyed by everything else the bytes depend on: the path and query (the
     page shown, and an older page's canonical link) and, without SITE_URL,
     the scheme and host its absolute URLs are made of (liveblog/site.py).
-    The query must have been checked (page_query).
     """
+
+    def render() -> RenderedPage:
+        html = page_html(request, entry, live=True, before=before, update_id=update_id)
+        response = HttpResponse(html)
+        # Django's own ETag of these bytes, as ConditionalGetMiddleware sets it.
+        set_response_etag(response)
+        return RenderedPage(entry, response.content, response["ETag"])
+
     origin = "" if settings.SITE_URL else request.build_absolute_uri("/")
     return _rendered.get(
-        (entry.pk, request.get_full_path(), origin),
-        lambda: render_page(request, entry),
-        lambda page: page.entry is entry,
+        (entry.pk, request.get_full_path(), origin), render, lambda page: page.entry is entry
     )
-
-
-def render_page(request, entry: Entry) -> RenderedPage:
-    before, update_id = page_query(request)
-    response = HttpResponse(
-        page_html(request, entry, live=True, before=before, update_id=update_id)
-    )
-    # Django's own ETag of these bytes, as ConditionalGetMiddleware would set it.
-    set_response_etag(response)
-    return RenderedPage(entry, response.content, response["ETag"])
 
 
 def latest_url(entry: Entry, page: paging.Page, *, older: bool) -> str:
@@ -161,10 +159,10 @@ def detail(request, slug: str):
         # Drafts are previewed under the admin's URL (entry_preview below).
         return entry_not_found(slug)
     try:
-        page_query(request)
+        before, update_id = page_query(request)
     except BadParameter as error:
         return html_error(400, "400.html", str(error))
-    page = remembered_page(request, entry)
+    page = remembered_page(request, entry, before, update_id)
     response = HttpResponse(page.content)
     cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))
     # Not hashed again: ConditionalGetMiddleware sets it where it would
