@@ -10,7 +10,9 @@ from django.contrib.auth.middleware import (
 )
 from django.contrib.messages.middleware import MessageMiddleware as DjangoMessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.middleware.http import ConditionalGetMiddleware as DjangoConditionalGetMiddleware
 from django.utils.cache import (
     get_conditional_response,
@@ -28,9 +30,10 @@ logger = logging.getLogger(__name__)
 
 def is_shared_cacheable(response) -> bool:
     cache_control = response.get("Cache-Control", "")
-    # A live entry's answers have max-age=0 (browsers revalidate) but s-maxage for the CDN.
+    # A live entry's answers have max-age=0 (browsers revalidate) but s-maxage
+    # for the CDN; looked for first, since parsing max-age costs more.
     return "public" in cache_control and (
-        bool(get_max_age(response)) or "s-maxage=" in cache_control
+        "s-maxage=" in cache_control or bool(get_max_age(response))
     )
 
 
@@ -60,16 +63,19 @@ class ResponseHeadersMiddleware:
         if response.status_code >= 400 and "Cache-Control" not in response:
             patch_cache_control(response, no_store=True)
         if is_shared_cacheable(response):
-            response.cookies.clear()
-            vary = [
-                field.strip()
-                for field in response.get("Vary", "").split(",")
-                if field.strip() and field.strip().lower() != "cookie"
-            ]
-            if vary:
-                response["Vary"] = ", ".join(vary)
-            elif "Vary" in response:
-                del response["Vary"]
+            if response.cookies:
+                response.cookies.clear()
+            vary = response.get("Vary")
+            if vary is not None:
+                kept = [
+                    field.strip()
+                    for field in vary.split(",")
+                    if field.strip() and field.strip().lower() != "cookie"
+                ]
+                if kept:
+                    response["Vary"] = ", ".join(kept)
+                else:
+                    del response["Vary"]
         return response
 
 
@@ -92,14 +98,21 @@ class ConditionalGetMiddleware(DjangoConditionalGetMiddleware):
 
     Most requests (every poll the CDN passes on) carry no conditional
     header: they still get their ETag, but skip the comparison, which
-    parses headers that are not there (issue 25).
+    parses headers that are not there (issue 25). A response's
+    `known_etag`, if set, is the ETag of its content computed earlier.
     """
 
     def process_response(self, request, response):
         if request.method not in ("GET", "HEAD"):
             return response
         if self.needs_etag(response) and not response.has_header("ETag"):
-            set_response_etag(response)
+            # A view that already knows its content's ETag (a remembered
+            # page, updates/pages.py) saves hashing it again.
+            known = getattr(response, "known_etag", None)
+            if known:
+                response["ETag"] = known
+            else:
+                set_response_etag(response)
         meta = request.META
         if not any(header in meta for header in CONDITIONAL_HEADERS):
             return response
@@ -157,6 +170,19 @@ class MessageMiddleware(AdminOnly, DjangoMessageMiddleware):
     """Django's, under the admin only."""
 
 
+# The CSP headers the settings give, built on first use ("headers": a tuple
+# of (header, value, excluded path prefixes), one per policy set). Settings
+# only change in tests (override_settings), which send setting_changed.
+_csp_built: dict[str, tuple] = {}
+_CSP_SETTINGS = ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+
+
+@receiver(setting_changed)
+def forget_csp_headers(*, setting, **kwargs):
+    if setting in _CSP_SETTINGS:
+        _csp_built.clear()
+
+
 class CSPMiddleware(DjangoCSPMiddleware):
     """django-csp's, with the header built once per process.
 
@@ -164,58 +190,59 @@ class CSPMiddleware(DjangoCSPMiddleware):
     about a tenth of a poll's time (issue 25). A response without per-view
     changes (csp_update, csp_replace, csp_exempt and the like) and a
     request whose nonce was never asked for get the very same strings, so
-    they are built once per settings object (a test's override_settings
-    makes a new one) and reused; anything else goes through django-csp.
+    they are built once (again when a test changes the policy settings) and
+    reused; anything else goes through django-csp.
     """
 
-    PER_VIEW = (
-        "_csp_config",
-        "_csp_update",
-        "_csp_replace",
-        "_csp_exempt",
-        "_csp_config_ro",
-        "_csp_update_ro",
-        "_csp_replace_ro",
-        "_csp_exempt_ro",
+    # What django-csp's decorators set on a response.
+    PER_VIEW = frozenset(
+        (
+            "_csp_config",
+            "_csp_update",
+            "_csp_replace",
+            "_csp_exempt",
+            "_csp_config_ro",
+            "_csp_update_ro",
+            "_csp_replace_ro",
+            "_csp_exempt_ro",
+        )
     )
 
     def __init__(self, get_response):
         super().__init__(get_response)
-        self.built_for = None
-        self.headers = ()
+        # What django-csp puts on each request once its header is written:
+        # asking it for a nonce raises. It keeps no state, so one will do.
+        self.too_late = CheckableLazyObject(self._csp_nonce_post_response)
 
-    def default_headers(self) -> tuple[tuple[str, str, tuple], ...]:
-        """(header, value, excluded prefixes) for each policy the settings give."""
-        policies = (
-            getattr(settings, "CONTENT_SECURITY_POLICY", None),
-            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None),
-        )
-        if self.built_for is None or any(
-            a is not b for a, b in zip(policies, self.built_for, strict=True)
-        ):
-            headers = []
-            for header, policy, report_only in (
-                (HEADER, policies[0], False),
-                (HEADER_REPORT_ONLY, policies[1], True),
+    @staticmethod
+    def default_headers() -> tuple[tuple[str, str, tuple], ...]:
+        built = _csp_built.get("headers")
+        if built is None:
+            # Two threads may build at once: both get the same, stored whole.
+            built = []
+            for header, setting, report_only in (
+                (HEADER, _CSP_SETTINGS[0], False),
+                (HEADER_REPORT_ONLY, _CSP_SETTINGS[1], True),
             ):
                 value = build_policy(report_only=report_only)
                 if value:
-                    prefixes = tuple((policy or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
-                    headers.append((header, value, prefixes))
-            self.headers, self.built_for = tuple(headers), policies
-        return self.headers
+                    policy = getattr(settings, setting, None) or {}
+                    prefixes = tuple(policy.get("EXCLUDE_URL_PREFIXES", None) or ())
+                    built.append((header, value, prefixes))
+            built = _csp_built["headers"] = tuple(built)
+        return built
 
     def process_response(self, request, response):
-        if getattr(request, "_csp_nonce", None) is not None or any(
-            hasattr(response, name) for name in self.PER_VIEW
+        if getattr(request, "_csp_nonce", None) is not None or not self.PER_VIEW.isdisjoint(
+            vars(response)
         ):
             return super().process_response(request, response)
-        if not (settings.DEBUG and response.status_code in (404, 500)):
+        if not (response.status_code in (404, 500) and settings.DEBUG):
             for header, value, excluded in self.default_headers():
                 if header not in response and not request.path_info.startswith(excluded):
                     response[header] = value
         # As django-csp: a nonce asked for after the header is written is an error.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        request.csp_nonce = self.too_late
         return response
 
 

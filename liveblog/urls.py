@@ -24,6 +24,10 @@ admin.site.site_title = "Liveblog admin"
 admin.site.index_title = "Entries and updates"
 
 urlpatterns = [
+    # First: the poll is the origin's most frequent request, and each pattern
+    # tried before it costs time (issue 25). Its paths end in updates.json or
+    # feed.atom, which no admin page's URL does, whatever ADMIN_URL is.
+    path("", include("updates.urls")),
     # Before the admin's own URLs, which would take "preview/" for an app.
     path(
         f"{settings.ADMIN_URL}preview/entries/<slug:slug>/",
@@ -54,7 +58,6 @@ urlpatterns = [
             )
         ),
     ),
-    path("", include("updates.urls")),
 ]
 
 if not settings.MEDIA_S3_BUCKET and settings.MEDIA_URL.startswith("/"):

@@ -194,3 +194,84 @@ def ask_the_trivial_view(tmp_path, bench: str) -> list:
 
 def test_while_the_bench_runs_the_trivial_view_answers_through_the_same_middleware(tmp_path):
     assert ask_the_trivial_view(tmp_path, "true") == [200, {"status": "ok"}, "nosniff"]
+
+
+def test_the_report_gives_worker_cpu_per_request_and_the_targets_by_it():
+    measured = results(stock=2000, poll_10000=1000, page_200=500)
+    for name, cpu in (("stock", 400.0), ("poll-10000", 480.0), ("page-200", 1600.0)):
+        measured[name] = [{**r, "cpu_us": cpu + n} for n, r in enumerate(measured[name])]
+
+    markdown = run.report(MACHINE, measured, EXTRA)
+    rows = ratio_rows(markdown)
+
+    # The median of 400…404 µs, in the column after the spread.
+    assert "| 0. stock Django project, one JSON view (the ceiling) | 2,000 | 0% | 402 |" in markdown
+    assert rows["poll at current revision / stock (2 / 0)"] == ["0.50", "≥ 0.8", "NO"]
+    assert rows["by worker CPU per request: poll at current revision / stock (2 / 0)"] == [
+        "0.83",
+        "≥ 0.8",
+        "yes",
+    ]
+    assert rows["by worker CPU per request: page with 200 updates / stock (4 / 0)"] == [
+        "0.25",
+        "≥ 0.3",
+        "NO",
+    ]
+
+
+def test_a_round_records_its_workers_cpu_time_per_request_wrk_completed(monkeypatch):
+    spent = iter([10.0, 10.5, 20.0, 20.9])  # seconds, read before and after each round
+    monkeypatch.setattr(run, "ROUNDS", 2)
+    monkeypatch.setattr(run, "settle", lambda ports: None)
+    monkeypatch.setattr(run, "cpu_seconds", lambda pids: next(spent))
+    monkeypatch.setattr(run, "wrk", lambda port, path, seconds=0: {"requests": 1000, "rps": 1.0})
+
+    measured = run.measure({"poll": (8000, "/")}, [8000], workers={8000: {123}})
+
+    assert [r["cpu_us"] for r in measured["poll"]] == pytest.approx([500.0, 900.0])
+
+
+def test_cpu_seconds_counts_what_a_process_has_spent_on_the_cpu():
+    spinner = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.process_time() + 0.5\n"
+         "while time.process_time() < end: pass\ninput()"],
+        stdin=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while run.cpu_seconds({spinner.pid}) < 0.45:
+            assert time.monotonic() < deadline, "the spinner never spent its half second"
+            time.sleep(0.05)
+        spent = run.cpu_seconds({spinner.pid})
+    finally:
+        spinner.communicate(b"\n", timeout=30)
+
+    assert 0.45 <= spent < 5
+
+
+WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:8000/bench/trivial.json
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     4.10ms    2.00ms  30.00ms   90.00%
+    Req/Sec     1.95k   100.00     2.10k    70.00%
+  Latency Distribution
+     50%    3.41ms
+     75%    4.00ms
+     90%    5.00ms
+     99%   81.25ms
+  11661 requests in 3.00s, 2.10MB read
+Requests/sec:   3887.00
+Transfer/sec:    700.00KB
+"""
+
+
+def test_wrk_s_output_gives_the_requests_it_completed(monkeypatch):
+    monkeypatch.setattr(
+        run.subprocess,
+        "run",
+        lambda *args, **kwargs: subprocess.CompletedProcess(args, 0, WRK_OUTPUT, ""),
+    )
+
+    measured = run.wrk(8000, "/bench/trivial.json")
+
+    assert (measured["requests"], measured["rps"], measured["p99"]) == (11661, 3887.0, 81.25)

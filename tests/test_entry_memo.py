@@ -2,15 +2,19 @@
 cheaper up-to-date polls that never send a change twice or lose one; and the
 entry a page shows, a page with no query at all."""
 
+from unittest import mock
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+import liveblog.middleware
 from entries import remembered
 from entries.models import Entry
 from liveblog import memo
 from tests.factories import make_entry, make_update
-from tests.helpers import Clock, polled
+from tests.helpers import Clock, poll, polled
+from updates import views
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +41,62 @@ def test_an_up_to_date_poll_within_the_second_takes_no_query(
 
     assert body["revision"] == 1
     assert body["updates"] == []
+
+
+def test_an_up_to_date_answer_within_the_second_is_neither_encoded_nor_hashed_again(client, clock):
+    entry = make_entry()
+    make_update(entry)
+    first = poll(client, entry, since=1)
+
+    with (
+        mock.patch.object(views, "JsonResponse", wraps=views.JsonResponse) as encoding,
+        mock.patch.object(
+            liveblog.middleware, "set_response_etag", wraps=liveblog.middleware.set_response_etag
+        ) as hashing,
+    ):
+        again = [poll(client, entry, since=1) for _ in range(3)]
+
+    encoding.assert_not_called()
+    hashing.assert_not_called()
+    assert [answer.content for answer in again] == [first.content] * 3
+    assert [answer["ETag"] for answer in again] == [first["ETag"]] * 3
+
+
+def test_a_remembered_up_to_date_answer_has_the_bytes_and_headers_of_a_fresh_one(client, clock):
+    entry = make_entry()
+    make_update(entry)
+    poll(client, entry, since=1)
+
+    remembered_answer = poll(client, entry, since=1)
+    memo.forget_all()
+    with override_settings(LIVEBLOG_POLL_MEMO_SECONDS=0):
+        fresh = poll(client, entry, since=1)
+
+    assert remembered_answer.content == fresh.content
+    assert list(remembered_answer.items()) == list(fresh.items())
+    revalidated = client.get(
+        reverse("updates:poll", kwargs={"slug": entry.slug}),
+        {"since": 1},
+        headers={"If-None-Match": fresh["ETag"]},
+    )
+    assert revalidated.status_code == 304
+
+
+def test_an_up_to_date_answer_is_never_served_past_the_state_it_was_built_from(client, clock):
+    # The state is read at 0, the up-to-date answer built from it at 0.9:
+    # once the state is read again, the answer must be built again, though
+    # it is younger than a second.
+    entry = make_entry()
+    make_update(entry)
+    polled(client, entry, since=0)  # the state at revision 1, read at 0
+    clock.now += 0.9
+    assert polled(client, entry, since=1)["revision"] == 1
+    Entry.objects.filter(pk=entry.pk).update(status=Entry.Status.ENDED)
+
+    clock.now += 0.2
+    after = polled(client, entry, since=1)
+
+    assert after["status"] == "ended"
 
 
 def test_a_new_update_reaches_the_poll_once_the_second_is_over(client, clock):

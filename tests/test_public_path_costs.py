@@ -12,6 +12,7 @@ import django.middleware.http
 import pytest
 from csp.constants import NONCE, SELF
 from csp.decorators import csp_update
+from csp.exceptions import CSPNonceError
 from csp.middleware import CSPMiddleware as StockCSPMiddleware
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -167,6 +168,17 @@ def test_a_nonce_and_changed_settings_reach_the_header(client, settings):
     plain = client.get("/")
     assert "script-src 'self'" in plain["Content-Security-Policy"]
     assert "nonce" not in plain["Content-Security-Policy"]
+
+
+def test_a_nonce_asked_for_after_the_header_is_written_is_an_error_on_every_request(client, entry):
+    # As django-csp: a nonce made then would be in no header (the shared
+    # object that says so keeps no state between requests).
+    requests = [client.get(url).wsgi_request for url in public_urls(entry)]
+
+    for request in requests:
+        with pytest.raises(CSPNonceError):
+            str(request.csp_nonce)
+        assert not request.csp_nonce
 
 
 @pytest.mark.parametrize("method", ["get", "head"])

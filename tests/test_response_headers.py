@@ -4,10 +4,11 @@ import logging
 
 import pytest
 from django.db import OperationalError
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from liveblog.middleware import DatabaseUnavailableMiddleware
+from liveblog.middleware import DatabaseUnavailableMiddleware, ResponseHeadersMiddleware
 from tests.checks import assert_shared
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +53,41 @@ def test_the_outage_log_line_keeps_the_path_encoded(caplog):
     (message,) = [record.getMessage() for record in caplog.records]
     assert "\n" not in message
     assert "/entries/x%0AINFO%20forged%20line/" in message
+
+
+@pytest.mark.parametrize(
+    ("vary", "left"),
+    [
+        ("Cookie, Accept-Encoding", "Accept-Encoding"),
+        ("Accept-Language, cookie", "Accept-Language"),
+        ("Cookie", None),
+        (None, None),
+    ],
+)
+def test_a_shared_response_loses_cookies_and_vary_cookie_but_keeps_other_vary_fields(vary, left):
+    def view(request):
+        response = HttpResponse("Shared")
+        response["Cache-Control"] = "public, max-age=0, s-maxage=10"
+        if vary is not None:
+            response["Vary"] = vary
+        response.set_cookie("csrftoken", "fresh")
+        return response
+
+    response = ResponseHeadersMiddleware(view)(RequestFactory().get("/"))
+
+    assert response.get("Vary") == left
+    assert not response.cookies
+
+
+def test_a_private_response_keeps_its_cookies_and_vary():
+    def view(request):
+        response = HttpResponse("Mine")
+        response["Cache-Control"] = "private, no-store"
+        response["Vary"] = "Cookie"
+        response.set_cookie("sessionid", "abc")
+        return response
+
+    response = ResponseHeadersMiddleware(view)(RequestFactory().get("/"))
+
+    assert response["Vary"] == "Cookie"
+    assert "sessionid" in response.cookies

@@ -8,23 +8,61 @@ CDN passes everything to the origin as it is and nothing is cached.
 
 A preview is a snapshot of the page (reload it to see new updates): it
 does not poll, since the public poll endpoint answers 404 for drafts.
+
+A reader's page, once rendered, is kept as bytes with its ETag for as
+long as the remembered entry it was rendered from (entries/remembered.py,
+a second): rendering 200 updates' fragments into the template and hashing
+the result cost several times the rest of the request (issue 25), and
+within that second every reader of the same URL gets the same bytes
+anyway. A change shows no later than it does without this memo: a new
+read of the entry is a new object, and a page rendered from the old one
+is never served with it. Previews are never kept.
 """
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import set_response_etag
 from django.utils.safestring import mark_safe
 
 from entries import remembered
 from entries.models import Entry
 from liveblog import push
 from liveblog.http import cache_privately, cache_publicly, entry_not_found, html_error, read_only
+from liveblog.memo import Timed
 from liveblog.purge import entry_tag
 from updates import fragments, paging
-from updates.query import BadParameter, parse_before, parse_update
+from updates.query import BadParameter, Cursor, parse_before, parse_update
+
+# A page of 200 updates is about 130 KB: a few MB per process. More URLs
+# than this read within one second start the memo afresh (liveblog/memo.py).
+MAX_RENDERED = 32
+
+
+@dataclass(frozen=True)
+class RenderedPage:
+    entry: Entry  # the very object it was rendered from
+    content: bytes
+    etag: str
+
+
+_rendered: Timed[RenderedPage] = Timed(remembered.lifetime, MAX_RENDERED)
+
+
+def page_query(request) -> tuple[Cursor | None, int | None]:
+    """`?before=` (a page of older updates) or `?update=` (the page holding
+    an update, its permalink), at most one of them; BadParameter otherwise."""
+    before = parse_before(request.GET)
+    update_id = parse_update(request.GET)
+    if before is not None and update_id is not None:
+        raise BadParameter("Give either 'before' or 'update', not both.")
+    return before, update_id
 
 
 def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
@@ -35,12 +73,15 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
     is a snapshot, since the public poll endpoint answers 404 for drafts.
     """
     try:
-        before = parse_before(request.GET)
-        update_id = parse_update(request.GET)
-        if before is not None and update_id is not None:
-            raise BadParameter("Give either 'before' or 'update', not both.")
+        before, update_id = page_query(request)
     except BadParameter as error:
         return html_error(400, "400.html", str(error))
+    return HttpResponse(page_html(request, entry, live=live, before=before, update_id=update_id))
+
+
+def page_html(
+    request, entry: Entry, *, live: bool, before: Cursor | None, update_id: int | None
+) -> str:
     size = settings.LIVEBLOG_PAGE_SIZE
     page = missing_update = None
     if update_id is not None:
@@ -79,7 +120,32 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
         and reverse("updates:events", kwargs={"slug": entry.slug}),
         "poll_interval": entry.poll_interval,
     }
-    return render(request, "entries/detail.html", context)
+    return render_to_string("entries/detail.html", context, request)
+
+
+def remembered_page(
+    request, entry: Entry, before: Cursor | None, update_id: int | None
+) -> RenderedPage:
+    """The reader's page at this URL (its query read by page_query), rendered
+    from `entry` or remembered from a render of the very same remembered
+    entry (see the module's doc).
+
+    Keyed by everything else the bytes depend on: the path and query (the
+    page shown, and an older page's canonical link) and, without SITE_URL,
+    the scheme and host its absolute URLs are made of (liveblog/site.py).
+    """
+
+    def render() -> RenderedPage:
+        html = page_html(request, entry, live=True, before=before, update_id=update_id)
+        response = HttpResponse(html)
+        # Django's own ETag of these bytes, as ConditionalGetMiddleware sets it.
+        set_response_etag(response)
+        return RenderedPage(entry, response.content, response["ETag"])
+
+    origin = "" if settings.SITE_URL else request.build_absolute_uri("/")
+    return _rendered.get(
+        (entry.pk, request.get_full_path(), origin), render, lambda page: page.entry is entry
+    )
 
 
 def latest_url(entry: Entry, page: paging.Page, *, older: bool) -> str:
@@ -98,10 +164,17 @@ def detail(request, slug: str):
     if entry is None or not entry.is_published:
         # Drafts are previewed under the admin's URL (entry_preview below).
         return entry_not_found(slug)
-    response = render_entry_page(request, entry, live=True)
-    if response.status_code != 200:
-        return response
-    return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))
+    try:
+        before, update_id = page_query(request)
+    except BadParameter as error:
+        return html_error(400, "400.html", str(error))
+    page = remembered_page(request, entry, before, update_id)
+    response = HttpResponse(page.content)
+    cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))
+    # Not hashed again: ConditionalGetMiddleware sets it where it would
+    # have set its own, so the headers stay the same, in the same order.
+    response.known_etag = page.etag
+    return response
 
 
 @staff_member_required

@@ -1,15 +1,20 @@
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.cache import set_response_etag
 from django.views.static import serve
 
-from entries.remembered import entry_state
+from entries.remembered import MAX_REMEMBERED, EntryState, entry_state
+from entries.remembered import lifetime as remembered_lifetime
 from liveblog.http import cache_publicly, entry_not_found, json_error, read_only, tag
+from liveblog.memo import Timed
 from liveblog.purge import entry_tag
 from updates import paging
 from updates.fragments import permalink
 from updates.models import LiveUpdate
 from updates.photos import photo_tag
-from updates.query import BadParameter, parse_before, parse_since
+from updates.query import BadParameter, Cursor, parse_before, parse_since
 
 
 def poll_item(row: dict, zone, entry_url: str) -> dict:
@@ -25,6 +30,19 @@ def poll_item(row: dict, zone, entry_url: str) -> dict:
         "pinned": row["pinned"],
         "url": permalink(row["id"], entry_url),
     }
+
+
+@dataclass(frozen=True)
+class UpToDate:
+    """The answer to a reader at (or past) an entry state's revision, encoded."""
+
+    entry: EntryState  # the very object it was built from
+    content: bytes
+    etag: str
+
+
+# One per entry being polled, as entries/remembered.py keeps the states.
+_up_to_date: Timed[UpToDate] = Timed(remembered_lifetime, MAX_REMEMBERED)
 
 
 @read_only(json=True)
@@ -44,17 +62,37 @@ def poll(request, slug: str):
     # Drafts are 404 here for everyone; staff preview them under the admin.
     if entry is None or not entry.is_published:
         return entry_not_found(slug, json=True)
+    if since is not None and since >= entry.revision:
+        # Nothing new: the most frequent answer the origin gives, the same
+        # for every reader while the state is remembered, so encoded and
+        # hashed once per state (issue 25), never kept past it.
+        answer = _up_to_date.get(
+            entry.slug, lambda: up_to_date(entry, since), lambda found: found.entry is entry
+        )
+        response = HttpResponse(answer.content, content_type="application/json")
+        response.known_etag = answer.etag
+    else:
+        response = JsonResponse(changes(entry, since, before))
+    return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))
 
+
+def up_to_date(entry: EntryState, since: int) -> UpToDate:
+    response = JsonResponse(changes(entry, since, None))
+    # Django's own ETag of these bytes, as ConditionalGetMiddleware would set it.
+    set_response_etag(response)
+    return UpToDate(entry, response.content, response["ETag"])
+
+
+def changes(entry: EntryState, since: int | None, before: Cursor | None) -> dict:
+    """The poll's answer: a page of older updates, the current state, or what
+    changed since a revision."""
     if before is not None:
         page = paging.latest(entry.pk, settings.LIVEBLOG_PAGE_SIZE, before=before)
-        body = {
+        return {
             "updates": [poll_item(row, entry.zone, entry.url) for row in page.rows],
             "before": page.before and str(page.before),
         }
-    else:
-        body = changes_answer(entry, since)
-    response = JsonResponse(body)
-    return cache_publicly(response, ended=entry.has_ended, tags=(entry_tag(entry.pk),))
+    return changes_answer(entry, since)
 
 
 def changes_answer(entry, since: int | None) -> dict:
