@@ -3,6 +3,7 @@ server answers it at any age with the page of updates that holds the update
 (issue 20), and everything that links to an update uses it. The reader
 script's part is in tests/test_permalinks.py."""
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -111,6 +112,30 @@ def test_a_malformed_update_is_a_400_with_a_message(client, query):
     assert response.status_code == 400
     assert "no-store" in response["Cache-Control"]
     assert b"update" in response.content
+
+
+def test_a_malformed_update_says_what_an_update_must_be(client):
+    entry = make_entry()
+
+    response = client.get(f"{entry.get_absolute_url()}?update=abc")
+
+    assert response.status_code == 400
+    message = "The 'update' parameter must be an update's number, given once."
+    assert f"<p>{message}</p>" in html.unescape(response.content.decode())
+
+
+def test_the_largest_id_a_bigint_holds_is_a_permalink_not_a_400(client):
+    # 19 digits, as every id from 10**18 has: the parser's length bound and
+    # its bigint bound both let it through.
+    entry = make_entry()
+    kept = make_update(entry, "Still here")
+
+    response = client.get(f"{entry.get_absolute_url()}?update={2**63 - 1}")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert shown_ids(page) == [kept.pk]
+    assert "That update is no longer on this live blog" in page
 
 
 @pytest.mark.parametrize("which", ["deleted", "another entry's", "never written"])
