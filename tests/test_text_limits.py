@@ -461,6 +461,20 @@ def test_the_desk_strips_characters_xml_refuses_from_text_alt_and_caption(staff_
     assert (update.content, photo.alt) == ("Goal!", "The stage")
 
 
+def test_a_caption_of_500_characters_and_one_xml_refuses_is_posted_without_it(staff_client):
+    # Its length is that of what is stored: the character is stripped first.
+    entry = make_entry()
+
+    response = staff_client.post(
+        desk("_post", entry.pk),
+        {"key": "composition-9", "photo-0": phone_jpeg(), "alt-0": "Stage",
+         "caption-0": "c" * 250 + "\x1b" + "c" * 250},
+    )  # fmt: skip
+
+    assert response.status_code == 201
+    assert Photo.objects.get().caption == "c" * 500
+
+
 def test_a_vertical_tab_pasted_from_word_becomes_a_line_break():
     entry = make_entry(title="Key\x0bnote", intro="First\x0bSecond")
     update = make_update(entry, "One\x0bTwo")
