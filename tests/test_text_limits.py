@@ -187,6 +187,24 @@ def test_an_entry_whose_intro_was_stored_before_the_limits_can_still_go_live_and
     assert entry.status == Entry.Status.ENDED
 
 
+def test_one_copy_of_an_entry_whose_intro_was_stored_before_the_limits_can_go_live_then_end(
+    settings,
+):
+    # As a script or the shell does it: the intro is rendered again only if
+    # it changed since this copy read or saved it.
+    entry = make_entry(
+        status=Entry.Status.DRAFT, intro="[r]\n\n[r]: https://example.com/" + "x" * 400
+    )
+    settings.LIVEBLOG_MAX_UPDATE_HTML_BYTES = 100
+    entry = Entry.objects.get(pk=entry.pk)
+
+    entry.go_live()
+    entry.end()
+
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.ENDED
+
+
 def test_pinning_an_update_stored_with_a_control_character_does_not_mark_it_edited(
     staff_client,
 ):
