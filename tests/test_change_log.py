@@ -222,6 +222,21 @@ def test_an_edit_racing_a_delete_does_not_bring_the_update_back():
     assert revision_of(entry) == 2
 
 
+def test_a_copy_whose_edit_a_delete_dropped_is_deleted_so_deleting_it_takes_no_revision():
+    # The other tab's author presses Delete after their edit was dropped:
+    # the update is gone already, and readers are told of it once.
+    entry = make_entry()
+    update = make_update(entry, "Wrong")
+    stale_copy = LiveUpdate.objects.get(pk=update.pk)
+    update.delete()
+    stale_copy.content = "Edited in another tab"
+    stale_copy.save()
+
+    assert stale_copy.delete() == (0, {})
+    assert revision_of(entry) == 2
+    assert LiveUpdate.all_objects.get(pk=update.pk).revision == 2
+
+
 def test_published_times_are_kept_to_the_second_so_edits_do_not_move_them(staff_client):
     entry = make_entry()
     first, second = make_update(entry, "First"), make_update(entry, "Second")

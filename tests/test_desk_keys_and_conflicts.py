@@ -230,6 +230,45 @@ def test_the_same_edit_saved_twice_is_no_conflict(staff_client):
     assert (first.status_code, second.status_code) == (200, 200)
 
 
+def edit_alt(client, update, photo, alt, revision):
+    return client.post(
+        url("_edit", update.entry_id, update.pk),
+        {"content": update.content, f"alt-{photo.pk}": alt, "revision": revision},
+    )
+
+
+def test_an_edit_over_another_authors_new_alt_text_is_a_409_and_keeps_theirs(
+    staff_client, other_client
+):
+    posted = post(staff_client, make_entry(), "Look", **{"photo-0": phone_jpeg(), "alt-0": "Stage"})
+    update = LiveUpdate.objects.get(pk=posted.json()["id"])
+    photo = update.photos.get()
+    opened_at = update.revision
+    assert edit_alt(other_client, update, photo, "The main stage", opened_at).status_code == 200
+
+    # The same text, and the alt text as it was when this desk read it.
+    mine = edit_alt(staff_client, update, photo, "Stage", opened_at)
+
+    assert mine.status_code == 409
+    assert "Another author changed this update" in mine.json()["error"]
+    photo.refresh_from_db()
+    assert photo.alt == "The main stage"
+
+
+def test_the_same_alt_text_edit_saved_twice_is_no_conflict(staff_client):
+    posted = post(staff_client, make_entry(), "Look", **{"photo-0": phone_jpeg(), "alt-0": "Stage"})
+    update = LiveUpdate.objects.get(pk=posted.json()["id"])
+    photo = update.photos.get()
+    opened_at = update.revision
+
+    first = edit_alt(staff_client, update, photo, "The main stage", opened_at)
+    second = edit_alt(staff_client, update, photo, "The main stage", opened_at)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    photo.refresh_from_db()
+    assert photo.alt == "The main stage"
+
+
 def test_an_edit_without_its_revision_is_refused(staff_client):
     update = make_update(make_entry(), "Tpyo")
 

@@ -297,6 +297,20 @@ def test_editing_the_text_says_edited_but_flags_do_not(client):
     assert item["edited"] is not None
 
 
+def test_the_update_a_new_pin_unpins_is_not_marked_edited(client):
+    entry = make_entry()
+    first, second = make_update(entry, "First"), make_update(entry, "Second")
+    set_flags(first, pinned=True)
+    before = revision_of(entry)
+
+    set_flags(second, pinned=True)
+
+    changed = {item["id"]: item for item in poll(client, entry, since=before)["updates"]}
+    assert changed[first.pk]["pinned"] is False
+    assert changed[first.pk]["edited"] is None
+    assert "Edited" not in changed[first.pk]["html"]
+
+
 def test_the_poll_gives_the_edit_time_in_the_entrys_time_zone(client):
     entry = make_entry(timezone="Asia/Kolkata")
     update = make_update(entry, "Score 1-0")

@@ -72,6 +72,22 @@ def test_varnish_gets_the_purge_token_when_one_is_set_and_no_token_header_otherw
     assert varnish.tokens == ["a-long-purge-token", None]
 
 
+def test_the_purge_token_set_in_settings_reaches_varnish_with_every_purge():
+    # The application's own purges, not a Varnish built by hand: the token
+    # goes from LIVEBLOG_PURGE_TOKEN to each of VARNISH_URLS.
+    entry = make_entry()
+    token = "a-long-purge-token"
+    with (
+        VarnishStandIn() as varnish,
+        override_settings(VARNISH_URLS=[varnish.url], LIVEBLOG_PURGE_TOKEN=token),
+    ):
+        entry.delete()
+        assert purge.wait_until_idle(30)
+
+    assert varnish.tokens, "nothing was purged"
+    assert set(varnish.tokens) == {token}
+
+
 def test_a_varnish_that_refuses_the_purge_is_a_failure_naming_its_status():
     with VarnishStandIn(status=405) as varnish, pytest.raises(purge.PurgeFailed, match="405"):
         purge.Varnish(varnish.url).purge(["entry-7"])

@@ -187,6 +187,24 @@ def test_an_entry_whose_intro_was_stored_before_the_limits_can_still_go_live_and
     assert entry.status == Entry.Status.ENDED
 
 
+def test_one_copy_of_an_entry_whose_intro_was_stored_before_the_limits_can_go_live_then_end(
+    settings,
+):
+    # As a script or the shell does it: the intro is rendered again only if
+    # it changed since this copy read or saved it.
+    entry = make_entry(
+        status=Entry.Status.DRAFT, intro="[r]\n\n[r]: https://example.com/" + "x" * 400
+    )
+    settings.LIVEBLOG_MAX_UPDATE_HTML_BYTES = 100
+    entry = Entry.objects.get(pk=entry.pk)
+
+    entry.go_live()
+    entry.end()
+
+    entry.refresh_from_db()
+    assert entry.status == Entry.Status.ENDED
+
+
 def test_pinning_an_update_stored_with_a_control_character_does_not_mark_it_edited(
     staff_client,
 ):
@@ -459,6 +477,20 @@ def test_the_desk_strips_characters_xml_refuses_from_text_alt_and_caption(staff_
     update.refresh_from_db()
     photo.refresh_from_db()
     assert (update.content, photo.alt) == ("Goal!", "The stage")
+
+
+def test_a_caption_of_500_characters_and_one_xml_refuses_is_posted_without_it(staff_client):
+    # Its length is that of what is stored: the character is stripped first.
+    entry = make_entry()
+
+    response = staff_client.post(
+        desk("_post", entry.pk),
+        {"key": "composition-9", "photo-0": phone_jpeg(), "alt-0": "Stage",
+         "caption-0": "c" * 250 + "\x1b" + "c" * 250},
+    )  # fmt: skip
+
+    assert response.status_code == 201
+    assert Photo.objects.get().caption == "c" * 500
 
 
 def test_a_vertical_tab_pasted_from_word_becomes_a_line_break():

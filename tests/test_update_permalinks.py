@@ -3,6 +3,7 @@ server answers it at any age with the page of updates that holds the update
 (issue 20), and everything that links to an update uses it. The reader
 script's part is in tests/test_permalinks.py."""
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,8 @@ from django.urls import reverse
 from liveblog import memo
 from tests.checks import assert_shared
 from tests.factories import make_entry, make_update
-from updates.changes import post_updates
+from tests.helpers import Clock
+from updates.changes import edit_update, post_updates
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +115,30 @@ def test_a_malformed_update_is_a_400_with_a_message(client, query):
     assert b"update" in response.content
 
 
+def test_a_malformed_update_says_what_an_update_must_be(client):
+    entry = make_entry()
+
+    response = client.get(f"{entry.get_absolute_url()}?update=abc")
+
+    assert response.status_code == 400
+    message = "The 'update' parameter must be an update's number, given once."
+    assert f"<p>{message}</p>" in html.unescape(response.content.decode())
+
+
+def test_the_largest_id_a_bigint_holds_is_a_permalink_not_a_400(client):
+    # 19 digits, as every id from 10**18 has: the parser's length bound and
+    # its bigint bound both let it through.
+    entry = make_entry()
+    kept = make_update(entry, "Still here")
+
+    response = client.get(f"{entry.get_absolute_url()}?update={2**63 - 1}")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert shown_ids(page) == [kept.pk]
+    assert "That update is no longer on this live blog" in page
+
+
 @pytest.mark.parametrize("which", ["deleted", "another entry's", "never written"])
 def test_an_update_that_is_not_there_shows_the_latest_updates_and_says_so(client, which):
     entry = make_entry()
@@ -131,6 +157,81 @@ def test_an_update_that_is_not_there_shows_the_latest_updates_and_says_so(client
     assert shown_ids(page) == [kept.pk]
     assert "That update is no longer on this live blog" in page
     assert_shared(response)
+
+
+def test_each_permalink_ends_with_its_update_when_older_updates_were_imported_later(
+    client, settings
+):
+    # A transcript imported after the live updates: older updates with
+    # higher ids, so id order is not the page's order.
+    settings.LIVEBLOG_PAGE_SIZE = 2
+    entry = make_entry()
+    live = post_updates(
+        entry,
+        [LiveUpdate(content=f"Live {n}", published=START + timedelta(minutes=n)) for n in range(5)],
+    )
+    earlier = START - timedelta(hours=1)
+    imported = post_updates(
+        entry,
+        [
+            LiveUpdate(content=f"Before {n}", published=earlier + timedelta(minutes=n))
+            for n in (0, 1)
+        ],
+    )
+    oldest_first = imported + live
+
+    # The last two are the latest page's.
+    for position, update in enumerate(oldest_first[:-2]):
+        page = client.get(permalink(update)).content.decode()
+        expected = oldest_first[position + 1], update
+        assert shown_ids(page) == [shown.pk for shown in expected], update.content
+
+
+def test_each_permalink_ends_with_its_update_among_updates_of_the_same_second(client, settings):
+    settings.LIVEBLOG_PAGE_SIZE = 2
+    entry = make_entry()
+    updates = post_updates(
+        entry, [LiveUpdate(content=f"Goal {n}", published=START) for n in range(5)]
+    )
+
+    for position, update in enumerate(updates[:-2]):
+        page = client.get(permalink(update)).content.decode()
+        assert shown_ids(page) == [updates[position + 1].pk, update.pk], update.content
+
+
+@pytest.mark.parametrize("position", [240, 3], ids=["on the latest page", "on an older page"])
+def test_a_permalink_shows_its_update_as_last_edited(client, long_entry, position):
+    # Pages are remembered by revision: the edit takes the next one.
+    entry, updates = long_entry
+    update = updates[position]
+    client.get(permalink(update))
+
+    edit_update(LiveUpdate.objects.get(pk=update.pk), "Corrected")
+    page = client.get(permalink(update)).content.decode()
+
+    assert "<p>Corrected</p>" in page
+    assert f"<p>Update {position}</p>" not in page
+
+
+def test_an_update_posted_while_the_entry_is_remembered_is_on_its_permalinks_page(
+    client, settings, monkeypatch
+):
+    # Within the memo's second the page is built at the entry's revision
+    # read before the update was posted (entries/remembered.py), whose
+    # latest page does not hold it; its permalink shows it all the same.
+    monkeypatch.setattr(memo.time, "monotonic", Clock())
+    settings.LIVEBLOG_POLL_MEMO_SECONDS = 1.0
+    entry = make_entry()
+    kick_off = make_update(entry, "Kick-off")
+    client.get(entry.get_absolute_url())
+
+    goal = make_update(entry, "Goal!")
+    response = client.get(permalink(goal))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert shown_ids(page) == [goal.pk, kick_off.pk]
+    assert "That update is no longer on this live blog" not in page
 
 
 def test_a_permalink_page_takes_the_pages_three_queries_or_five_for_an_older_update(
