@@ -65,6 +65,7 @@ format: $(INSTALLED)
 # writes docs/benchmarks.md (installs wrk, varnish, postgresql-15 if missing).
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.push --write
 
 migrations-check: $(INSTALLED)
 	SECRET_KEY=unused DATABASE_URL=$(SQLITE_URL) $(BIN)/python manage.py makemigrations --check --dry-run

@@ -275,3 +275,25 @@ def test_wrk_s_output_gives_the_requests_it_completed(monkeypatch):
     measured = run.wrk(8000, "/bench/trivial.json")
 
     assert (measured["requests"], measured["rps"], measured["p99"]) == (11661, 3887.0, 81.25)
+
+
+def test_the_push_report_is_added_once_to_the_benchmarks_page_and_says_whether_its_target_holds(
+    tmp_path, monkeypatch
+):
+    from argparse import Namespace
+
+    from bench import push
+
+    page = tmp_path / "benchmarks.md"
+    page.write_text("# Benchmarks\n\n| request | req/s |\n")
+    monkeypatch.setattr(push, "OUTPUT", page)
+    args = Namespace(readers=1000, posts=20)
+
+    push.write(["post sent to last reader's event: p50 1400 ms, p95 1900 ms"], 1.9, args)
+    push.write(["post sent to last reader's event: p50 600 ms, p95 760 ms"], 0.76, args)
+
+    text = page.read_text()
+    assert text.startswith("# Benchmarks\n\n| request | req/s |\n")
+    assert text.count("## Push (issue 21)") == 1
+    assert "p95 760 ms" in text and "1900" not in text
+    assert "from the post to the last reader: **holds**" in text

@@ -1,7 +1,9 @@
 """How fast a post reaches readers' streams through Pushpin, and what it costs (issue 21).
 
-Run: `.venv/bin/python -m scripts.push_timing` (`--readers 1000 --posts 20`,
-the defaults; about a minute). Starts what the server tests start
+Run by `make bench` after bench/run.py, which adds this report to
+docs/benchmarks.md as its push section (`--write`); alone:
+`.venv/bin/python -m bench.push` (`--readers 1000 --posts 20`, the
+defaults; about a minute). Starts what the server tests start
 (tests/servers.py: PostgreSQL, gunicorn with the production settings and 2
 workers, Varnish, and Debian's Pushpin in front of gunicorn, publishing on),
 opens READERS stream connections straight to Pushpin (as readers behind
@@ -22,8 +24,8 @@ every reader received the event carrying its revision, and prints:
 do not wait for purges (what that wait costs).
 
 Not part of `make test` (the timing depends on the machine and its load);
-tests/test_push_pushpin.py bounds it loosely instead. bench/ is owned by
-issue 25 for now; this belongs in `make bench`'s push section later.
+tests/test_push_pushpin.py bounds it loosely instead. The target (issue
+21): p95 at most 1 s from the post to the last reader.
 """
 
 import argparse
@@ -42,6 +44,8 @@ import django
 import psycopg
 
 from tests.servers import SITE, Pushpin, children_of, start_stack
+
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 
 PASSWORD = secrets.token_urlsafe(16)
 SEED = f"""
@@ -153,6 +157,7 @@ def main():
     # Each event waits for its commit's purge, sent at most every 0.5 s per
     # entry (liveblog/purge.py): this shows what that wait costs.
     parser.add_argument("--without-purging", action="store_true")
+    parser.add_argument("--write", action="store_true", help="add the report to docs/benchmarks.md")
     args = parser.parse_args()
     # One file descriptor per reader's connection, and room for the rest.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -213,33 +218,57 @@ def main():
         if arrived:
             last.append(max(arrived))
             every.extend(arrived)
-    print(f"{args.readers} stream readers held by Pushpin, {args.posts} posts, one every 0.5 s")
-    print(
+    p95 = percentile(last, 0.95)
+    report = []
+    report.append(
+        f"{args.readers} stream readers held by Pushpin, {args.posts} posts, one every 0.5 s"
+    )
+    report.append(
         "post sent to last reader's event: "
         f"p50 {statistics.median(last) * 1000:.0f} ms, p95 {percentile(last, 0.95) * 1000:.0f} ms, "
         f"max {max(last) * 1000:.0f} ms"
     )
-    print(
+    report.append(
         "post sent to each reader's event: "
         f"p50 {statistics.median(every) * 1000:.0f} ms, p95 {percentile(every, 0.95) * 1000:.0f} ms, "
         f"max {max(every) * 1000:.0f} ms"
     )
     events = sum(len(got) - 1 for got in readers.received) / args.readers
-    print(f"updates never received: {missing} of {args.readers * args.posts}")
-    print(f"events per reader for {args.posts} updates: {events:.1f} (pushes merge)")
-    print(
+    report.append(f"updates never received: {missing} of {args.readers * args.posts}")
+    report.append(f"events per reader for {args.posts} updates: {events:.1f} (pushes merge)")
+    report.append(
         f"connections reopened while readers arrived: {reconnects} "
         f"({silent} of them unanswered for 10 s, the rest closed by Pushpin)"
     )
-    print(
+    report.append(
         f"origin requests from readers while posting: {len(reader_requests)} "
         f"({len(reader_requests) / args.posts:.1f} per update)"
     )
-    print(
+    report.append(
         f"Pushpin resident memory: {memory_before / 1024:.1f} MB idle, "
         f"{memory_after / 1024:.1f} MB with the readers, "
         f"{(memory_after - memory_before) / args.readers:.1f} KB per connection"
     )
+    print("\n".join(report))
+    if args.write:
+        write(report, p95, args)
+
+
+def write(report: list[str], p95: float, args) -> None:
+    """Add the report to docs/benchmarks.md, which bench/run.py has just written."""
+    target = "holds" if p95 <= 1.0 else "MISSED"
+    section = (
+        "\n## Push (issue 21)\n\n"
+        "Written by `python -m bench.push --write` (`make bench`): the servers as above "
+        "(gunicorn with 2 workers, PostgreSQL, Varnish purged) and Debian's Pushpin in front "
+        f"of gunicorn, {args.readers} stream connections held by Pushpin, an author posting "
+        f"{args.posts} updates through the admin, one every 0.5 s. Target: p95 at most 1 s "
+        f"from the post to the last reader: **{target}**.\n\n"
+        + "".join(f"- {line}\n" for line in report)
+    )
+    text = OUTPUT.read_text()
+    text = text.split("\n## Push (issue 21)\n", 1)[0].rstrip("\n") + "\n"
+    OUTPUT.write_text(text + section)
 
 
 if __name__ == "__main__":
