@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from urllib.request import Request
 
 from django.conf import settings
-from django.db import connections
+from django.db import DatabaseError, connections
 from gripcontrol import HttpStreamFormat, create_grip_channel_header, validate_sig
 from pubcontrol import Item
 
@@ -130,13 +130,28 @@ def publish_entry(entry_id: int, base: int | None) -> None:
     """In the purging thread: build the entry's event and publish it."""
     if _build is None:
         return
-    try:
-        event = _build(entry_id, base)
-    finally:
-        # Closed, not kept: this thread has no request cycle to recycle its
-        # connection, and sits idle for minutes between bursts. Its own
-        # connections only (they are per thread).
-        connections.close_all()
+    # Reading the entry can fail for a moment (a database restarting, a
+    # lock on SQLite): tried again as a failed publish is, else the change
+    # is lost to the stream until the readers' next poll.
+    for attempt in range(purge.RETRIES + 1):
+        try:
+            event = _build(entry_id, base)
+            break
+        except DatabaseError as error:
+            if attempt == purge.RETRIES:
+                logger.error(
+                    "Reading the changes of %s failed %d times (%s); readers get them by "
+                    "their next poll.",
+                    channel(entry_id), attempt + 1, error,
+                )  # fmt: skip
+                return
+            time.sleep(purge.FIRST_BACKOFF * 2**attempt)
+        finally:
+            # Closed, not kept: this thread has no request cycle to recycle
+            # its connection, and sits idle for minutes between bursts. Its
+            # own connections only (they are per thread); a broken one is
+            # opened afresh for the next attempt.
+            connections.close_all()
     if event is not None:
         publish_everywhere(event)
 
