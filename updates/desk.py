@@ -36,7 +36,7 @@ from liveblog.http import json_error, unavailable
 from liveblog.text import xml_safe
 from updates import changes, photos
 from updates.fragments import byline
-from updates.models import EntryRevision, LiveUpdate
+from updates.models import EntryRevision, LiveUpdate, one_line
 from updates.photos import MAX_PHOTOS
 from updates.query import BadParameter, parse_since
 
@@ -226,10 +226,10 @@ def file_digest(upload) -> str:
     return digest.hexdigest()
 
 
-def is_same_composition(update: LiveUpdate, content: str, uploads: list) -> bool:
-    """Whether a post repeats `update` exactly: text, and each photo's file,
-    alt text and caption in order (the double press, the retry)."""
-    if xml_safe(content) != update.content:
+def is_same_composition(update: LiveUpdate, content: str, uploads: list, headline: str) -> bool:
+    """Whether a post repeats `update` exactly: headline and text, and each
+    photo's file, alt text and caption in order (the double press, the retry)."""
+    if (xml_safe(content), one_line(headline)) != (update.content, update.headline):
         return False
     stored = list(update.photos.all())
     return len(stored) == len(uploads) and all(
@@ -248,13 +248,15 @@ def posted_before(request, entry_id: int, key: str) -> LiveUpdate | None:
     return desk_updates(entry_id).filter(author=request.user, idempotency_key=key).first()
 
 
-def repeated(request, update: LiveUpdate, content: str, uploads: list) -> JsonResponse:
+def repeated(
+    request, update: LiveUpdate, content: str, uploads: list, headline: str
+) -> JsonResponse:
     """The answer to a key already used: its update again, or 409 when the
     content differs (a correction must not be dropped in silence)."""
     count = count_of(update.entry_id)
-    if is_same_composition(update, content, uploads):
+    if is_same_composition(update, content, uploads, headline):
         return JsonResponse({**item_json(request, update), "count": count}, status=201)
-    same_photos = is_same_composition(update, update.content, uploads)
+    same_photos = is_same_composition(update, update.content, uploads, update.headline)
     return JsonResponse(
         {
             "error": (
@@ -286,13 +288,19 @@ def post(request, entry_id: int):
     if not IDEMPOTENCY_KEY.fullmatch(key):
         return json_error(400, "Missing or malformed composition key; reload the desk.")
     content = request.POST.get("content", "")
+    headline = request.POST.get("headline", "")
     uploads = photo_uploads(request)
     existing = posted_before(request, entry.pk, key)
     if existing is not None:
-        return repeated(request, existing, content, uploads)
+        return repeated(request, existing, content, uploads, headline)
     try:
         update = changes.post_update(
-            entry, content, author=request.user, photos=uploads, idempotency_key=key
+            entry,
+            content,
+            author=request.user,
+            photos=uploads,
+            headline=headline,
+            idempotency_key=key,
         )
     except ValidationError as error:
         return validation_errors(error)
@@ -305,7 +313,7 @@ def post(request, entry_id: int):
         existing = posted_before(request, entry.pk, key)
         if existing is None:
             raise
-        return repeated(request, existing, content, uploads)
+        return repeated(request, existing, content, uploads, headline)
     update = desk_updates(entry.pk).get(pk=update.pk)
     return JsonResponse({**item_json(request, update), "count": count_of(entry.pk)}, status=201)
 
@@ -354,7 +362,9 @@ def edit(request, entry_id: int, update_id: int):
         photo.alt = alt
     if not errors:
         try:
-            changes.edit_update(update, content, photos, seen_revision=int(seen))
+            # None from a desk page loaded before headlines: kept as it is.
+            headline = request.POST.get("headline")
+            changes.edit_update(update, content, photos, int(seen), headline)
         except changes.EditConflict:
             current = desk_updates(entry_id).filter(pk=update.pk).first()
             if current is None:

@@ -107,6 +107,8 @@ def page_html(
         "highlights": paging.page_highlights(entry.pk, entry.revision, entry.zone),
         "older_page": before is not None,
         "missing_update": missing_update,
+        # The update a permalink shares: its headline titles the link preview.
+        "shared_update": update_id,
         "earlier": page.before and str(page.before),
         # An older page's way back up: the page that ends with its newest update.
         "newer_url": before is not None

@@ -47,6 +47,7 @@ class Structured:
 @dataclass(frozen=True)
 class ShareMeta:
     canonical: str
+    title: str  # the shared update's headline on its permalink (issue 22), else the entry's
     url: str  # the entry's, for sharing, even from an older page
     description: str
     image: PreviewImage | None
@@ -81,7 +82,7 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
         summary = fragment.summary
         item = {
             "@type": "BlogPosting",
-            "headline": summary.headline or entry.title,
+            "headline": fragment.headline or summary.headline or entry.title,
             "datePublished": fragment.published,
             "url": fragments.permalink(fragment.id, url),
             "articleBody": summary.text,
@@ -118,7 +119,20 @@ MAX_MEMO = 32
 _memo: Recent[Structured] = Recent(lambda: MAX_MEMO)
 
 
-def share_meta(request, entry, updates_html: str, older_page: bool) -> ShareMeta:
+def shared_title(entry, updates_html: str, update_id: int | None) -> str:
+    """What a link preview of the page calls it: on an update's permalink
+    (`?update=`), the headline its author gave it; else the entry's title."""
+    found = update_id is not None and fragments.find(updates_html, update_id)
+    if found:
+        (read,) = fragments.read_fragments(found)
+        if read.headline:
+            return read.headline
+    return entry.title
+
+
+def share_meta(
+    request, entry, updates_html: str, older_page: bool, update_id: int | None = None
+) -> ShareMeta:
     url = absolute_url(request, entry.get_absolute_url())
     description = shorten(summarise(entry.intro_html).text, DESCRIPTION_LENGTH) or entry.title
     # Older pages hold older updates: they carry no structured data.
@@ -131,6 +145,7 @@ def share_meta(request, entry, updates_html: str, older_page: bool) -> ShareMeta
     return ShareMeta(
         # An older page's URL always means the same updates (updates/paging.py).
         canonical=absolute_url(request, request.get_full_path()) if older_page else url,
+        title=shared_title(entry, updates_html, update_id),
         url=url,
         description=description,
         # Older pages hold older updates: the latest photo is the entry's.

@@ -22,6 +22,7 @@ def poll_item(row: dict, zone, entry_url: str) -> dict:
     return {
         "id": row["id"],
         "revision": row["revision"],
+        "headline": row["headline"],
         "html": row["fragment"],
         "published": row["published"].astimezone(zone).isoformat(),
         "updated": row["updated"].astimezone(zone).isoformat(),

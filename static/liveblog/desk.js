@@ -14,6 +14,7 @@
 
   var form = desk.querySelector(".desk-compose");
   var textarea = form.querySelector("textarea");
+  var headlineInput = form.querySelector("[name=headline]");
   var photoList = form.querySelector(".desk-photos");
   var fileInput = form.querySelector(".desk-file");
   var formError = form.querySelector(".desk-error");
@@ -82,12 +83,13 @@
 
   function saveDraft() {
     draft.text = textarea.value;
+    draft.headline = headlineInput.value;
     if (photosRestored) draft.photos = photos.map(photoFields);
     store.saveDraft(draft);
   }
 
   function clearDraft() {
-    draft = { key: newKey(), text: "", photos: [] };
+    draft = { key: newKey(), text: "", headline: "", photos: [] };
     saveDraft();
     store.keepOnly([]);
   }
@@ -321,6 +323,7 @@
   function composition() {
     var body = new FormData();
     body.append("content", textarea.value);
+    body.append("headline", headlineInput.value);
     body.append("key", draft.key);
     photos.forEach(function (photo, index) {
       body.append("photo-" + index, photo.file, photo.file.name || "pasted.png");
@@ -332,7 +335,8 @@
 
   function showPostErrors(answer) {
     var errors = answer.errors || {};
-    showError(formError, (errors.content || []).join(" ") || answer.error);
+    var messages = (errors.headline || []).concat(errors.content || []);
+    showError(formError, messages.join(" ") || answer.error);
     photos.forEach(function (photo, index) {
       var messages = errors["photo-" + index];
       showError(photo.node.querySelector(".desk-photo-error"), messages ? messages.join(" ") : "");
@@ -369,7 +373,7 @@
     // This send's own answer says what happened to the composition now.
     stopRechecking();
     saveDraft();
-    var sent = { key: draft.key, text: textarea.value };
+    var sent = { key: draft.key, text: textarea.value, headline: headlineInput.value };
     var withPhotos = photos.length > 0;
     showSending("Sending…");
     // A photo still being shrunk (desk-store.js) is sent once it is.
@@ -409,7 +413,7 @@
     stopRechecking();
     applyItem(answer);
     setCount(answer.count);
-    var typedSince = textarea.value !== sent.text;
+    var typedSince = textarea.value !== sent.text || headlineInput.value !== sent.headline;
     clearPhotos();
     if (typedSince) {
       draft.key = newKey();
@@ -417,6 +421,7 @@
       showError(formError, "Your earlier update was posted; what you typed since is kept as a new draft.");
     } else {
       textarea.value = "";
+      headlineInput.value = "";
       clearDraft();
     }
     setPosting(false);
@@ -511,8 +516,9 @@
     } else if (button.dataset.action === "apply-as-edit") {
       var body = new FormData();
       body.append("content", textarea.value);
+      body.append("headline", headlineInput.value);
       body.append("revision", button.dataset.revision);
-      var sent = { key: draft.key, text: textarea.value };
+      var sent = { key: draft.key, text: textarea.value, headline: headlineInput.value };
       setPosting(true);
       button.disabled = true;
       showSending("Saving as an edit…");
@@ -686,7 +692,7 @@
       });
       if (answer.status === 409 && answer.current) return showEditConflict(editor, answer);
       if (!answer.ok) {
-        var message = (errors.content || []).join(" ") || answer.error;
+        var message = (errors.headline || []).concat(errors.content || []).join(" ") || answer.error;
         if (answer.lost) message = "Not saved: " + answer.error + " Your text is kept; save again.";
         showError(error, message);
         return;
@@ -731,10 +737,12 @@
   }
 
   textarea.value = draft.text || textarea.value;
+  headlineInput.value = draft.headline || headlineInput.value;
   saveDraft();
   restorePhotos();
   window.addEventListener("beforeunload", warnBeforeLosingPhotos);
   textarea.addEventListener("input", saveDraft);
+  headlineInput.addEventListener("input", saveDraft);
   form.addEventListener("submit", submit);
   form.addEventListener("keydown", function (event) {
     if (isSubmitKey(event)) submit(event);

@@ -154,5 +154,8 @@ class Command(BaseCommand):
             key = (item.published, item.text)
             if key not in seen:
                 seen.add(key)
-                new.append((item, LiveUpdate(content=item.text, published=item.published)))
+                update = LiveUpdate(
+                    content=item.text, headline=item.headline, published=item.published
+                )
+                new.append((item, update))
         return new
