@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.factories import make_entry, make_update
+from tests.factories import NO_PHOTOS, make_entry, make_update
 from tests.helpers import polled as poll
 from updates import transcript
 from updates.changes import edit_update, post_update, post_updates, set_flags
@@ -248,3 +248,16 @@ def test_an_exported_update_whose_text_opens_with_a_bold_line_is_not_read_back_a
     assert transcript.differences(updates, written, UTC) == []
     _, (item,) = transcript.parse(written)
     assert (item.headline, item.text) == ("", "**Breaking**\nThe text.")
+
+
+def test_the_stock_admin_form_sets_a_headline_and_refuses_a_long_one(staff_client):
+    entry = make_entry()
+    add = reverse("admin:updates_liveupdate_add")
+    form = {"entry": entry.pk, "content": "Text", "_save": "Save", **NO_PHOTOS}
+
+    refused = staff_client.post(add, {**form, "headline": "x" * 121})
+    saved = staff_client.post(add, {**form, "headline": "From the admin"})
+
+    assert refused.status_code == 200 and "at most 120 characters" in refused.content.decode()
+    assert saved.status_code == 302
+    assert '<h2 class="update-headline">From the admin</h2>' in LiveUpdate.objects.get().fragment

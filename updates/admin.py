@@ -166,8 +166,8 @@ class LiveUpdateAdmin(admin.ModelAdmin):
         # opened; the time can be corrected afterwards.
         flags = ["key_event", "pinned"]
         if obj is None:
-            return ["entry", "content", *flags]
-        return ["entry", "content", "published", *flags, "seen_revision"]
+            return ["entry", "headline", "content", *flags]
+        return ["entry", "headline", "content", "published", *flags, "seen_revision"]
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an update between entries would leave it in the first
