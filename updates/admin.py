@@ -244,6 +244,11 @@ class EntryWithUpdatesAdmin(EntryAdmin):
                 "<int:entry_id>/desk/status/", view(desk.status), name="entries_entry_desk_status"
             ),
             path(
+                "<int:entry_id>/desk/summary/",
+                view(desk.summary),
+                name="entries_entry_desk_summary",
+            ),
+            path(
                 "<int:entry_id>/desk/updates/<int:update_id>/edit/",
                 view(desk.edit),
                 name="entries_entry_desk_edit",

@@ -35,8 +35,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
-from liveblog.markdown import validate_markdown
-from liveblog.text import xml_safe
+from liveblog.markdown import render_markdown, validate_markdown
+from liveblog.text import check_length, xml_safe
 from updates import photos as photo_files
 from updates.fragments import render_fragment
 from updates.models import LiveUpdate, Photo, check_headline, one_line
@@ -299,3 +299,38 @@ def check_unchanged_since(
     ):
         return
     raise EditConflict()
+
+
+# A summary is read at the top of the page, and kept in each worker's
+# remembered entry state (entries/remembered.py): a few paragraphs.
+SUMMARY_MAX_CHARS = 5_000
+
+
+def set_summary(entry_id: int, text: str, seen_revision: int | None = None) -> Entry:
+    """Replace an entry's summary ("What we know so far"): one revision.
+
+    Raises ValidationError (too long, renders too large) before writing, and
+    EditConflict when the summary changed after `seen_revision` (the
+    entry's `summary_revision` the editor started from) and this would
+    change it: two authors never overwrite each other's summary unseen.
+    Returns the entry as saved.
+    """
+    text = xml_safe(text).strip()
+    check_length(text, "The summary", SUMMARY_MAX_CHARS)
+    html = render_markdown(text)
+    with transaction.atomic():
+        lock_entry(entry_id, count=0)
+        current = Entry.objects.values("summary", "summary_revision").get(pk=entry_id)
+        if current["summary"] == text:
+            # Saved twice (a double press), or no change: no revision.
+            return Entry.objects.get(pk=entry_id)
+        if seen_revision is not None and current["summary_revision"] != seen_revision:
+            raise EditConflict()
+        (revision,) = lock_entry(entry_id).revisions
+        Entry.objects.filter(pk=entry_id).update(
+            summary=text,
+            summary_html=html,
+            summary_updated=timezone.now() if text else None,
+            summary_revision=revision,
+        )
+    return Entry.objects.get(pk=entry_id)

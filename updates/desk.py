@@ -154,6 +154,7 @@ def desk(request, admin_site, entry_id: int):
         "stream": [stream_item(request, update) for update in updates],
         "count": count_of(entry.pk),
         "can_change_entry": request.user.has_perm("entries.change_entry"),
+        "summary_max_chars": changes.SUMMARY_MAX_CHARS,
         "max_photos": MAX_PHOTOS if can(request, "add", "photo") else 0,
         # desk.js shrinks larger photos to about this width before sending them.
         "largest_photo_width": photos.WIDTHS[-1],
@@ -425,6 +426,47 @@ def delete(request, entry_id: int, update_id: int):
         return forbidden("delete photos")
     update.delete()
     return JsonResponse({"deleted": update_id, "count": count_of(entry_id)})
+
+
+@desk_api("POST")
+def summary(request, entry_id: int):
+    """Replace the entry's summary ("What we know so far", issue 22), from the
+    summary's `revision` the editor started from: 409 if it changed since."""
+    if not request.user.has_perm("entries.change_entry"):
+        return forbidden("change the summary")
+    get_object_or_404(Entry, pk=entry_id)
+    seen = request.POST.get("revision", "")
+    if not REVISION.fullmatch(seen):
+        return json_error(400, "Missing or malformed revision; reload the desk.")
+    try:
+        entry = changes.set_summary(entry_id, request.POST.get("summary", ""), int(seen))
+    except ValidationError as error:
+        return JsonResponse(
+            {"error": "Not saved: see the messages.", "errors": {"summary": error.messages}},
+            status=400,
+        )
+    except changes.EditConflict:
+        current = Entry.objects.get(pk=entry_id)
+        return JsonResponse(
+            {
+                "error": (
+                    "Another author changed the summary since you opened the desk. "
+                    "Save again to replace theirs with yours, or reload the desk to see theirs."
+                ),
+                **summary_json(current),
+            },
+            status=409,
+        )
+    return JsonResponse(summary_json(entry))
+
+
+def summary_json(entry: Entry) -> dict:
+    updated = entry.summary_updated and entry.summary_updated.astimezone(entry.zone)
+    return {
+        "summary": entry.summary,
+        "revision": entry.summary_revision,
+        "updated": updated and f"{updated:%H:%M}",
+    }
 
 
 @desk_api("POST")

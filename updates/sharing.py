@@ -24,6 +24,7 @@ from updates.summary import summarise
 
 STRUCTURED_UPDATES = 100
 DESCRIPTION_LENGTH = 200
+ARTICLE_DESCRIPTION_LENGTH = 1_000
 # Inside <script>, "<", ">" and "&" as JSON escapes: no text can close the
 # element or open a comment (what Django's json_script filter does, but
 # that one writes type="application/json").
@@ -135,12 +136,18 @@ def share_meta(
 ) -> ShareMeta:
     url = absolute_url(request, entry.get_absolute_url())
     description = shorten(summarise(entry.intro_html).text, DESCRIPTION_LENGTH) or entry.title
+    # The article's description for search engines: what we know so far,
+    # when the authors keep a summary (issue 22); its edits take a revision,
+    # which the memo's key holds.
+    article_description = (
+        shorten(summarise(entry.summary_html).text, ARTICLE_DESCRIPTION_LENGTH) or description
+    )
     # Older pages hold older updates: they carry no structured data.
     structured = None
     if not older_page:
         structured = _memo.get(
             (entry.pk, entry.revision, entry.modified, url),
-            lambda: structured_data(request, entry, updates_html, url, description),
+            lambda: structured_data(request, entry, updates_html, url, article_description),
         )
     return ShareMeta(
         # An older page's URL always means the same updates (updates/paging.py).

@@ -732,6 +732,31 @@
     dialog.showModal();
   }
 
+  // The summary ("What we know so far", issue 22): saved on its own, from
+  // the summary's revision this box started from (a 409 if it changed).
+  var summaryForm = document.querySelector(".desk-summary-form");
+
+  function saveSummary(event) {
+    event.preventDefault();
+    var button = summaryForm.querySelector("button[type=submit]");
+    var error = summaryForm.querySelector(".desk-error");
+    var note = summaryForm.querySelector(".desk-sending");
+    if (button.disabled) return;
+    button.disabled = true;
+    showError(error, "");
+    showError(note, "");
+    post(summaryForm.action, new FormData(summaryForm)).then(function (answer) {
+      button.disabled = false;
+      // After a conflict, saving again replaces what the other author saved.
+      if (answer.revision !== undefined) summaryForm.elements.revision.value = answer.revision;
+      if (!answer.ok) {
+        showError(error, ((answer.errors || {}).summary || []).join(" ") || answer.error);
+        return;
+      }
+      showError(note, answer.updated ? "Saved: readers see it, updated " + answer.updated + "." : "Saved: readers see no summary.");
+    });
+  }
+
   function isSubmitKey(event) {
     return event.key === "Enter" && (event.ctrlKey || event.metaKey);
   }
@@ -789,6 +814,12 @@
     }
   });
   keyConflict.addEventListener("click", keyConflictAction);
+  if (summaryForm) {
+    summaryForm.addEventListener("submit", saveSummary);
+    summaryForm.addEventListener("keydown", function (event) {
+      if (isSubmitKey(event)) saveSummary(event);
+    });
+  }
   window.addEventListener("online", recheckNow);
   textarea.focus();
   scheduleNextPoll(intervalMs);

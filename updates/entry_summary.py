@@ -1,0 +1,19 @@
+"""An entry's summary block, "What we know so far" (issue 22), as the page
+and the poll send it: one partial (updates/_summary.html), rendered from the
+entry's stored, sanitised summary HTML (updates/changes.py set_summary
+writes it), so the reader script only replaces the block's contents.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.template.loader import render_to_string
+
+
+def summary_block(html: str, updated: datetime | None, zone: ZoneInfo) -> str:
+    """The inside of the page's `<details class="entry-summary">`, or "" when
+    the entry has no summary (the page hides the block)."""
+    if not html:
+        return ""
+    local = updated.astimezone(zone) if updated else None
+    return render_to_string("updates/_summary.html", {"html": html, "updated": local}).strip()
