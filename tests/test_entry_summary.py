@@ -212,3 +212,28 @@ class TestTheDesk:
 
         assert response.status_code in (302, 403)
         assert Entry.objects.get(pk=entry.pk).summary == ""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_open_page_shows_a_new_summary_and_its_removal_without_reload_and_keeps_it_folded(
+    reader,
+):
+    entry = make_entry()
+    make_update(entry, "Doors open")
+    page = reader.open(entry)
+    page.evaluate("window.notReloaded = true")
+    summary = page.locator("details.entry-summary")
+    assert summary.is_hidden()
+
+    set_summary(entry.pk, "- **Spain** lead")
+    page.locator("details.entry-summary strong", has_text="Spain").wait_for()
+    page.locator("details.entry-summary > summary").click()  # the reader folds it
+    set_summary(entry.pk, "- **Spain** lead 2-0")
+    page.locator("details.entry-summary li", has_text="lead 2-0").wait_for(state="attached")
+    assert summary.get_attribute("open") is None
+    set_summary(entry.pk, "")
+    summary.wait_for(state="hidden")
+
+    assert page.evaluate("window.notReloaded") is True
+    assert reader.errors == []
