@@ -47,7 +47,7 @@ def test_the_summary_shows_open_above_the_key_events_with_its_time_sanitised(cli
 
     block = summary_block(html)
     assert block.startswith('<details class="entry-summary" open>')
-    assert "<summary><h2" in block and "What we know so far</h2></summary>" in block
+    assert "<summary><h2>What we know so far</h2></summary>" in block
     assert "<li>Spain lead 1-0</li>" in block
     assert "<script>" not in block
     assert (
@@ -59,10 +59,9 @@ def test_the_summary_shows_open_above_the_key_events_with_its_time_sanitised(cli
 def test_without_a_summary_the_block_is_hidden_and_empty(client):
     entry = make_entry()
 
-    assert (
-        summary_block(page(client, entry))
-        == '<details class="entry-summary" open hidden></details>'
-    )
+    block = summary_block(page(client, entry))
+    assert block.startswith('<details class="entry-summary" open hidden>')
+    assert '<div class="entry-summary-content"></div>' in block
 
 
 def test_an_edit_takes_a_revision_and_the_poll_carries_the_summary_only_when_it_changed(client):
@@ -90,7 +89,7 @@ def test_clearing_the_summary_sends_an_empty_one_that_hides_the_block(client):
     set_summary(entry.pk, "   ")
 
     assert poll(client, entry, since=before)["summary"] == ""
-    assert " hidden></details>" in summary_block(page(client, entry))
+    assert '<details class="entry-summary" open hidden>' in summary_block(page(client, entry))
 
 
 def test_saving_the_same_summary_again_takes_no_revision():

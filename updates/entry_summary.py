@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 
 
 def summary_block(html: str, updated: datetime | None, zone: ZoneInfo) -> str:
-    """The inside of the page's `<details class="entry-summary">`, or "" when
-    the entry has no summary (the page hides the block)."""
+    """The contents of the page's `.entry-summary-content`, below the block's
+    heading, or "" when the entry has no summary (the page hides the block)."""
     if not html:
         return ""
     local = updated.astimezone(zone) if updated else None

@@ -199,7 +199,7 @@
   // summary's contents only when it changed (its open state is the reader's).
   function applyHighlights(body) {
     if (typeof body.summary === "string" && summary) {
-      summary.innerHTML = body.summary;
+      summary.lastElementChild.innerHTML = body.summary;
       summary.hidden = !body.summary;
     }
     if (typeof body.pinned !== "string" || !pinnedSlot) return;
