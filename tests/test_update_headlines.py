@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.factories import NO_PHOTOS, make_entry, make_update
@@ -261,3 +261,17 @@ def test_the_stock_admin_form_sets_a_headline_and_refuses_a_long_one(staff_clien
     assert refused.status_code == 200 and "at most 120 characters" in refused.content.decode()
     assert saved.status_code == 302
     assert '<h2 class="update-headline">From the admin</h2>' in LiveUpdate.objects.get().fragment
+
+
+def test_a_transcript_update_with_a_headline_but_no_text_is_refused_naming_its_line(tmp_path):
+    make_entry(slug="talk", timezone="UTC")
+    source = tmp_path / "notes.md"
+    source.write_text("**10:19** First.\n\n**10:25** **Kick-off**\n\n**10:30** Third.\n")
+
+    with pytest.raises(CommandError, match=r"line 3: the update at 10:25 has a headline but no"):
+        call_command(
+            "import_liveblog", str(source), "--entry", "talk", "--date", "2026-06-01",
+            "--timezone", "UTC", stdout=io.StringIO(), stderr=io.StringIO(),
+        )  # fmt: skip
+
+    assert not LiveUpdate.objects.exists()

@@ -96,6 +96,12 @@ class Command(BaseCommand):
         zone = zone or entry.zone
         timed = transcript.assign_times(items, first_day, zone)
         for item in timed:
+            if not item.text:
+                # As the desk and the admin refuse it: a headline is not an update.
+                raise CommandError(
+                    f"{file}, line {item.line}: the update at "
+                    f"{item.published.astimezone(zone):%H:%M} has a headline but no text."
+                )
             try:
                 check_length(item.text, f"The update at {item.published.astimezone(zone):%H:%M}")
             except ValidationError as error:
