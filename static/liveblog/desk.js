@@ -706,8 +706,10 @@
   function showEditConflict(editor, answer) {
     heldBack.set(answer.current.id, answer.current);
     editor.dataset.theirsRevision = answer.current.revision;
-    var theirs = parseItem(answer.current.html).querySelector(".desk-item-body");
-    editor.querySelector(".desk-edit-theirs").replaceChildren(theirs);
+    // Their headline too: it may be all they changed.
+    var theirs = parseItem(answer.current.html).querySelectorAll(".desk-item-headline, .desk-item-body");
+    var shown = editor.querySelector(".desk-edit-theirs");
+    shown.replaceChildren.apply(shown, Array.from(theirs));
     showError(editor.querySelector(".desk-error"), answer.error);
     editor.querySelector(".desk-edit-conflict").hidden = false;
     editor.querySelector("[data-action=keep-mine]").focus();
