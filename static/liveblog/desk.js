@@ -707,7 +707,7 @@
     heldBack.set(answer.current.id, answer.current);
     editor.dataset.theirsRevision = answer.current.revision;
     // Their headline too: it may be all they changed.
-    var theirs = parseItem(answer.current.html).querySelectorAll(".desk-item-headline, .desk-item-body");
+    var theirs = parseItem(answer.current.html).querySelectorAll(".desk-item-view > .desk-item-headline, .desk-item-view > .desk-item-body");
     var shown = editor.querySelector(".desk-edit-theirs");
     shown.replaceChildren.apply(shown, Array.from(theirs));
     showError(editor.querySelector(".desk-error"), answer.error);
