@@ -236,3 +236,18 @@ def test_an_open_page_shows_a_new_summary_and_its_removal_without_reload_and_kee
 
     assert page.evaluate("window.notReloaded") is True
     assert reader.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_desk_saves_the_summary_with_ctrl_enter_and_says_when_readers_see_it(desk):
+    entry = make_entry()
+    page = desk.open(entry)
+
+    page.locator(".desk-summary > summary").click()
+    page.fill("#desk-summary", "- Doors open\n- Keynote at 10")
+    page.locator("#desk-summary").press("Control+Enter")
+
+    page.locator(".desk-summary-form .desk-sending", has_text="Saved: readers see it").wait_for()
+    assert Entry.objects.get(pk=entry.pk).summary == "- Doors open\n- Keynote at 10"
+    assert desk.errors == []

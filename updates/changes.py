@@ -315,7 +315,9 @@ def set_summary(entry_id: int, text: str, seen_revision: int | None = None) -> E
     change it: two authors never overwrite each other's summary unseen.
     Returns the entry as saved.
     """
-    text = xml_safe(text).strip()
+    # A form's textarea sends CRLF: stored as LF, the desk's "saved twice"
+    # check and the limit count the same text whichever way it came.
+    text = xml_safe(text.replace("\r\n", "\n")).strip()
     check_length(text, "The summary", SUMMARY_MAX_CHARS)
     html = render_markdown(text)
     with transaction.atomic():
