@@ -275,3 +275,13 @@ def test_a_transcript_update_with_a_headline_but_no_text_is_refused_naming_its_l
         )  # fmt: skip
 
     assert not LiveUpdate.objects.exists()
+
+
+def test_post_update_takes_a_headline_and_refuses_a_long_one():
+    entry = make_entry(slug="match")
+
+    call_command("post_update", "match", "Text", "--headline", "Kick-off", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="120 characters"):
+        call_command("post_update", "match", "Text", "--headline", "x" * 121)
+
+    assert list(entry.updates.values_list("headline", flat=True)) == ["Kick-off"]
