@@ -4,10 +4,12 @@ and the article's description for search engines."""
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from entries.models import Entry
 from tests.factories import make_entry, make_update
@@ -127,15 +129,22 @@ def test_a_poll_carrying_the_summary_takes_no_extra_query(client, django_assert_
     assert "A point" in body["summary"]
 
 
-def test_the_summary_is_the_articles_description_in_the_structured_data(client):
+def test_the_summary_is_the_articles_description_and_its_edit_a_modification_in_the_json_ld(client):
     entry = make_entry(intro="The intro.")
-    make_update(entry, "An update")
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    make_update(entry, "An update", published=an_hour_ago)
+    Entry.objects.filter(pk=entry.pk).update(modified=an_hour_ago)
     set_summary(entry.pk, "- Spain lead\n- Rain **delay**")
 
     html = page(client, entry)
     (found,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
 
-    assert json.loads(found)["description"] == "Spain lead Rain delay"
+    data = json.loads(found)
+    assert data["description"] == "Spain lead Rain delay"
+    saved = Entry.objects.get(pk=entry.pk)
+    assert data["dateModified"] == saved.summary_updated.astimezone(saved.zone).isoformat(
+        timespec="seconds"
+    )
     assert '<meta name="description" content="The intro.">' in html
 
 

@@ -94,7 +94,11 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
                 image = PreviewImage(item["image"][0], summary.images[0].alt)
         items.append(item)
     zone = entry.zone
-    modified = max([entry.modified, *(datetime.fromisoformat(f.published) for f in read[:1])])
+    # The summary is edited without saving the entry (updates/changes.py).
+    summarised = [entry.summary_updated] if entry.summary_updated else []
+    modified = max(
+        [entry.modified, *summarised, *(datetime.fromisoformat(f.published) for f in read[:1])]
+    )
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
