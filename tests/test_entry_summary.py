@@ -40,7 +40,7 @@ def revision_of(entry) -> int:
 
 
 def test_the_summary_shows_open_above_the_key_events_with_its_time_sanitised(client):
-    entry = make_entry(timezone="Europe/London")
+    entry = make_entry(timezone="America/Los_Angeles")
     set_flags(make_update(entry, "Goal."), key_event=True)
 
     saved = set_summary(entry.pk, "- Spain lead 1-0\n- <script>alert(1)</script>Rain delay")

@@ -15,5 +15,7 @@ def summary_block(html: str, updated: datetime | None, zone: ZoneInfo) -> str:
     heading, or "" when the entry has no summary (the page hides the block)."""
     if not html:
         return ""
-    local = updated.astimezone(zone) if updated else None
-    return render_to_string("updates/_summary.html", {"html": html, "updated": local}).strip()
+    # In the entry's zone, as the updates' times (the |timezone filter: the
+    # time filter alone would show the server's).
+    context = {"html": html, "updated": updated, "zone": zone}
+    return render_to_string("updates/_summary.html", context).strip()
