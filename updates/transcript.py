@@ -4,8 +4,9 @@ A transcript is Markdown in which each update starts with its local time in
 bold at the start of a line, `**10:19** text`, and runs until the next such
 marker; it may span paragraphs and hold images, links, quotes, lists and
 code. A bold line right after the time, `**10:19** **Headline**`, is the
-update's headline (issue 22), its text starting on the next line. Times carry no date: the importer is given the first day and the
-zone, and a time earlier than the one before it means the next day (unless
+update's headline (issue 22), its text starting on the next line. Times
+carry no date: the importer is given the first day and the zone, and a
+time earlier than the one before it means the next day (unless
 the clocks just went back and the time is the repeated hour's second pass).
 Export writes the same form, so import, export and import again gives the
 same updates; `differences` tells an exporter where the form cannot say
