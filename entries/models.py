@@ -22,6 +22,14 @@ def validate_timezone(value: str) -> None:
         ) from error
 
 
+# Fields only the entry lock's holder writes (updates/revisions.py,
+# updates/changes.py): an instance read before such a write holds stale
+# values, and save() must not write them back.
+WRITTEN_UNDER_LOCK = (
+    "revision", "bylines", "summary", "summary_html", "summary_updated", "summary_revision"
+)  # fmt: skip
+
+
 class EntryQuerySet(models.QuerySet):
     def delete(self):
         """The admin's "delete selected": readers get 404s at once, not after the cache."""
@@ -106,6 +114,14 @@ class Entry(Lifecycle, models.Model):
     # Set, under the same lock, once a second author posts: from then on
     # every update shows its author's name (updates/changes.py).
     bylines = models.BooleanField(default=False, editable=False)
+    # "What we know so far" (issue 22): Markdown kept current from the desk,
+    # shown above the key events. Each edit takes a revision like a change
+    # to an update (updates/changes.py set_summary, the only writer), so
+    # open pages get it through the same change feed.
+    summary = models.TextField(blank=True, editable=False)
+    summary_html = models.TextField(blank=True, editable=False)
+    summary_updated = models.DateTimeField(null=True, blank=True, editable=False)
+    summary_revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -135,7 +151,7 @@ class Entry(Lifecycle, models.Model):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in ("revision", "bylines")
+                if not field.primary_key and field.name not in WRITTEN_UNDER_LOCK
             ]
         with transaction.atomic(using=kwargs.get("using")):
             before = (

@@ -30,6 +30,7 @@ only read it.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
@@ -55,6 +56,12 @@ class EntryState(Lifecycle):
     status: str
     revision: int
     timezone: str
+    # The summary ("What we know so far") and the revision of its last
+    # change: read with the rest, so that a poll carrying it costs no query.
+    # Bounded by its length limit (updates/changes.py SUMMARY_MAX_CHARS).
+    summary_html: str
+    summary_updated: datetime | None
+    summary_revision: int
     # The entry page's path: reversing a URL on every poll costs about as
     # much as the rest of an up-to-date answer.
     url: str
@@ -89,7 +96,10 @@ def read_state_by_id(entry_id: int) -> EntryState | None:
 
 
 def _state_of(entries) -> EntryState | None:
-    row = entries.values_list("pk", "slug", "status", "revision", "timezone").first()
+    row = entries.values_list(
+        "pk", "slug", "status", "revision", "timezone",
+        "summary_html", "summary_updated", "summary_revision",
+    ).first()  # fmt: skip
     if row is None:
         return None
     return EntryState(*row, url=reverse("entries:detail", kwargs={"slug": row[1]}))

@@ -22,6 +22,7 @@ from django.urls import reverse
 from entries.models import Entry
 from tests.factories import make_entry, make_update
 from tests.tools import missing
+from updates.changes import set_summary
 
 # django_db also makes pytest-django create the test database this module's
 # fixture writes to, even when these are the only tests run.
@@ -55,6 +56,10 @@ def build_pages(client: Client) -> dict[str, str]:
     for entry in (live, ended):
         for text in UPDATES:
             make_update(entry, text)
+    # Issue 22: a headline (also a key event's label) and the summary; the
+    # ended entry has neither, so its empty summary block is checked too.
+    make_update(live, "Doors open.", headline="Doors <open> & more", key_event=True)
+    set_summary(live.pk, "- One key point\n- **Another**")
     oldest = live.updates.order_by("published", "id").first()
     gone = make_update(live, "Withdrawn")
     gone.delete()

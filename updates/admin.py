@@ -166,8 +166,8 @@ class LiveUpdateAdmin(admin.ModelAdmin):
         # opened; the time can be corrected afterwards.
         flags = ["key_event", "pinned"]
         if obj is None:
-            return ["entry", "content", *flags]
-        return ["entry", "content", "published", *flags, "seen_revision"]
+            return ["entry", "headline", "content", *flags]
+        return ["entry", "headline", "content", "published", *flags, "seen_revision"]
 
     def get_readonly_fields(self, request, obj=None):
         # Moving an update between entries would leave it in the first
@@ -242,6 +242,11 @@ class EntryWithUpdatesAdmin(EntryAdmin):
             ),
             path(
                 "<int:entry_id>/desk/status/", view(desk.status), name="entries_entry_desk_status"
+            ),
+            path(
+                "<int:entry_id>/desk/summary/",
+                view(desk.summary),
+                name="entries_entry_desk_summary",
             ),
             path(
                 "<int:entry_id>/desk/updates/<int:update_id>/edit/",

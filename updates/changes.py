@@ -35,11 +35,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
-from liveblog.markdown import validate_markdown
-from liveblog.text import xml_safe
+from liveblog.markdown import render_markdown, validate_markdown
+from liveblog.text import check_length, xml_safe
 from updates import photos as photo_files
 from updates.fragments import render_fragment
-from updates.models import LiveUpdate, Photo
+from updates.models import LiveUpdate, Photo, check_headline, one_line
 from updates.revisions import lock_entry
 
 
@@ -63,7 +63,9 @@ def post_updates(entry: Entry, updates: list) -> list:
     for position, update in enumerate(updates):
         update.entry = entry
         update.content = xml_safe(update.content)
+        update.headline = one_line(update.headline)
         try:
+            check_headline(update.headline)
             update.html = validate_markdown(update.content)
         except ValidationError as error:
             raise RefusedUpdate(error.messages, position) from None
@@ -89,12 +91,15 @@ class PhotoUpload:
     caption: str = ""
 
 
-def post_update(entry: Entry, content: str, author=None, photos=(), **fields):
-    """Post a new update to `entry`, with photos (PhotoUpload): what the desk
-    and commands do. Raises ValidationError before writing anything."""
+def post_update(entry: Entry, content: str, author=None, photos=(), headline="", **fields):
+    """Post a new update to `entry`, with photos (PhotoUpload) and an optional
+    headline: what the desk and commands do. Raises ValidationError before
+    writing anything."""
     # Before the emptiness check: a NUL alone is nothing.
     content = xml_safe(content)
-    update = LiveUpdate(entry=entry, content=content, author=author, **fields)
+    update = LiveUpdate(
+        entry=entry, content=content, author=author, headline=one_line(headline), **fields
+    )
     # Validates what a caller can give (the change log's own fields are not
     # editable, and Django never validates those). Content may be empty when
     # there are photos (checked next); the composition key's constraint is
@@ -232,8 +237,11 @@ class EditConflict(Exception):
     """The update changed after the editor read it (edit_update's `seen_revision`)."""
 
 
-def edit_update(update, content: str, photos=(), seen_revision: int | None = None) -> None:
-    """New text for an update, and its photos' alt texts: one revision.
+def edit_update(
+    update, content: str, photos=(), seen_revision: int | None = None, headline: str | None = None
+) -> None:
+    """New text for an update, its headline (None: as it is) and its photos'
+    alt texts: one revision.
 
     Raises ValidationError (`content`, `alt-<photo id>`) before writing
     anything, and EditConflict when the update's revision is no longer
@@ -243,10 +251,16 @@ def edit_update(update, content: str, photos=(), seen_revision: int | None = Non
     """
     errors = {}
     update.content = content
+    if headline is not None:
+        update.headline = one_line(headline)
     try:
         update.clean()
     except ValidationError as error:
         errors.update(error.message_dict)
+    try:
+        check_headline(update.headline)
+    except ValidationError as error:
+        errors["headline"] = error.messages
     for photo in photos:
         photo.alt = xml_safe(photo.alt)
         try:
@@ -257,25 +271,68 @@ def edit_update(update, content: str, photos=(), seen_revision: int | None = Non
         raise ValidationError(errors)
     with transaction.atomic():
         if seen_revision is not None:
-            check_unchanged_since(update, seen_revision, content, photos)
+            check_unchanged_since(update, seen_revision, content, photos, update.headline)
         Photo.objects.bulk_update(list(photos), ["alt"])
         update.content = content
         # The fragment is rendered with the photos as saved just above.
         update.save()
 
 
-def check_unchanged_since(update, seen_revision: int, content: str, photos) -> None:
+def check_unchanged_since(
+    update, seen_revision: int, content: str, photos, headline: str = ""
+) -> None:
     """Raise EditConflict if the update changed after `seen_revision`, under
     the entry's lock (which every write takes, so none slips in between)."""
     lock_entry(update.entry_id, count=0)
-    current = LiveUpdate.all_objects.filter(pk=update.pk).values("revision", "content").first()
+    current = (
+        LiveUpdate.all_objects.filter(pk=update.pk)
+        .values("revision", "content", "headline")
+        .first()
+    )
     if current is None or current["revision"] == seen_revision:
         return
     stored_alts = dict(Photo.objects.filter(update_id=update.pk).values_list("pk", "alt"))
     # The same save sent twice (a double Ctrl+Enter) asks for what is
     # already there: nothing to overwrite.
-    if current["content"] == xml_safe(content) and all(
+    if (current["content"], current["headline"]) == (xml_safe(content), headline) and all(
         stored_alts.get(photo.pk) == photo.alt for photo in photos
     ):
         return
     raise EditConflict()
+
+
+# A summary is read at the top of the page, and kept in each worker's
+# remembered entry state (entries/remembered.py): a few paragraphs.
+SUMMARY_MAX_CHARS = 5_000
+
+
+def set_summary(entry_id: int, text: str, seen_revision: int | None = None) -> Entry:
+    """Replace an entry's summary ("What we know so far"): one revision.
+
+    Raises ValidationError (too long, renders too large) before writing, and
+    EditConflict when the summary changed after `seen_revision` (the
+    entry's `summary_revision` the editor started from) and this would
+    change it: two authors never overwrite each other's summary unseen.
+    Returns the entry as saved.
+    """
+    # A form's textarea sends CRLF: stored as LF, the desk's "saved twice"
+    # check and the limit count the same text whichever way it came.
+    text = xml_safe(text.replace("\r\n", "\n")).strip()
+    check_length(text, "The summary", SUMMARY_MAX_CHARS)
+    html = render_markdown(text)
+    with transaction.atomic():
+        lock_entry(entry_id, count=0)
+        current = Entry.objects.values("summary", "summary_revision").get(pk=entry_id)
+        if current["summary"] == text:
+            # Saved twice (a double press), or no change: no revision.
+            return Entry.objects.get(pk=entry_id)
+        if seen_revision is not None and current["summary_revision"] != seen_revision:
+            raise EditConflict()
+        (revision,) = lock_entry(entry_id).revisions
+        Entry.objects.filter(pk=entry_id).update(
+            summary=text,
+            summary_html=html,
+            summary_updated=timezone.now() if text else None,
+            summary_revision=revision,
+        )
+    return Entry.objects.get(pk=entry_id)

@@ -36,7 +36,7 @@ from liveblog.http import json_error, unavailable
 from liveblog.text import xml_safe
 from updates import changes, photos
 from updates.fragments import byline
-from updates.models import EntryRevision, LiveUpdate
+from updates.models import EntryRevision, LiveUpdate, one_line
 from updates.photos import MAX_PHOTOS
 from updates.query import BadParameter, parse_since
 
@@ -154,6 +154,7 @@ def desk(request, admin_site, entry_id: int):
         "stream": [stream_item(request, update) for update in updates],
         "count": count_of(entry.pk),
         "can_change_entry": request.user.has_perm("entries.change_entry"),
+        "summary_max_chars": changes.SUMMARY_MAX_CHARS,
         "max_photos": MAX_PHOTOS if can(request, "add", "photo") else 0,
         # desk.js shrinks larger photos to about this width before sending them.
         "largest_photo_width": photos.WIDTHS[-1],
@@ -226,10 +227,10 @@ def file_digest(upload) -> str:
     return digest.hexdigest()
 
 
-def is_same_composition(update: LiveUpdate, content: str, uploads: list) -> bool:
-    """Whether a post repeats `update` exactly: text, and each photo's file,
-    alt text and caption in order (the double press, the retry)."""
-    if xml_safe(content) != update.content:
+def is_same_composition(update: LiveUpdate, content: str, uploads: list, headline: str) -> bool:
+    """Whether a post repeats `update` exactly: headline and text, and each
+    photo's file, alt text and caption in order (the double press, the retry)."""
+    if (xml_safe(content), one_line(headline)) != (update.content, update.headline):
         return False
     stored = list(update.photos.all())
     return len(stored) == len(uploads) and all(
@@ -248,13 +249,15 @@ def posted_before(request, entry_id: int, key: str) -> LiveUpdate | None:
     return desk_updates(entry_id).filter(author=request.user, idempotency_key=key).first()
 
 
-def repeated(request, update: LiveUpdate, content: str, uploads: list) -> JsonResponse:
+def repeated(
+    request, update: LiveUpdate, content: str, uploads: list, headline: str
+) -> JsonResponse:
     """The answer to a key already used: its update again, or 409 when the
     content differs (a correction must not be dropped in silence)."""
     count = count_of(update.entry_id)
-    if is_same_composition(update, content, uploads):
+    if is_same_composition(update, content, uploads, headline):
         return JsonResponse({**item_json(request, update), "count": count}, status=201)
-    same_photos = is_same_composition(update, update.content, uploads)
+    same_photos = is_same_composition(update, update.content, uploads, update.headline)
     return JsonResponse(
         {
             "error": (
@@ -286,13 +289,19 @@ def post(request, entry_id: int):
     if not IDEMPOTENCY_KEY.fullmatch(key):
         return json_error(400, "Missing or malformed composition key; reload the desk.")
     content = request.POST.get("content", "")
+    headline = request.POST.get("headline", "")
     uploads = photo_uploads(request)
     existing = posted_before(request, entry.pk, key)
     if existing is not None:
-        return repeated(request, existing, content, uploads)
+        return repeated(request, existing, content, uploads, headline)
     try:
         update = changes.post_update(
-            entry, content, author=request.user, photos=uploads, idempotency_key=key
+            entry,
+            content,
+            author=request.user,
+            photos=uploads,
+            headline=headline,
+            idempotency_key=key,
         )
     except ValidationError as error:
         return validation_errors(error)
@@ -305,7 +314,7 @@ def post(request, entry_id: int):
         existing = posted_before(request, entry.pk, key)
         if existing is None:
             raise
-        return repeated(request, existing, content, uploads)
+        return repeated(request, existing, content, uploads, headline)
     update = desk_updates(entry.pk).get(pk=update.pk)
     return JsonResponse({**item_json(request, update), "count": count_of(entry.pk)}, status=201)
 
@@ -354,7 +363,9 @@ def edit(request, entry_id: int, update_id: int):
         photo.alt = alt
     if not errors:
         try:
-            changes.edit_update(update, content, photos, seen_revision=int(seen))
+            # None from a desk page loaded before headlines: kept as it is.
+            headline = request.POST.get("headline")
+            changes.edit_update(update, content, photos, int(seen), headline)
         except changes.EditConflict:
             current = desk_updates(entry_id).filter(pk=update.pk).first()
             if current is None:
@@ -415,6 +426,47 @@ def delete(request, entry_id: int, update_id: int):
         return forbidden("delete photos")
     update.delete()
     return JsonResponse({"deleted": update_id, "count": count_of(entry_id)})
+
+
+@desk_api("POST")
+def summary(request, entry_id: int):
+    """Replace the entry's summary ("What we know so far", issue 22), from the
+    summary's `revision` the editor started from: 409 if it changed since."""
+    if not request.user.has_perm("entries.change_entry"):
+        return forbidden("change the summary")
+    get_object_or_404(Entry, pk=entry_id)
+    seen = request.POST.get("revision", "")
+    if not REVISION.fullmatch(seen):
+        return json_error(400, "Missing or malformed revision; reload the desk.")
+    try:
+        entry = changes.set_summary(entry_id, request.POST.get("summary", ""), int(seen))
+    except ValidationError as error:
+        return JsonResponse(
+            {"error": "Not saved: see the messages.", "errors": {"summary": error.messages}},
+            status=400,
+        )
+    except changes.EditConflict:
+        current = Entry.objects.get(pk=entry_id)
+        return JsonResponse(
+            {
+                "error": (
+                    "Another author changed the summary since you opened the desk. "
+                    "Save again to replace theirs with yours, or reload the desk to see theirs."
+                ),
+                **summary_json(current),
+            },
+            status=409,
+        )
+    return JsonResponse(summary_json(entry))
+
+
+def summary_json(entry: Entry) -> dict:
+    updated = entry.summary_updated and entry.summary_updated.astimezone(entry.zone)
+    return {
+        "summary": entry.summary,
+        "revision": entry.summary_revision,
+        "updated": updated and f"{updated:%H:%M}",
+    }
 
 
 @desk_api("POST")

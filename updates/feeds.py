@@ -7,8 +7,8 @@ their photos.
 
 Each entry carries what the page shows of its update (issue 20): its text
 and its photos (absolute URLs, alt text, caption) as HTML content; its title
-is the update's first line, else its first photo's caption or alt text,
-else its time in the entry's zone, named ("Update at 01:53 CET").
+is the update's headline (issue 22), else its first line, else its first
+photo's caption or alt text, else its time in the entry's zone, named ("Update at 01:53 CET").
 """
 
 from django.conf import settings
@@ -87,7 +87,7 @@ class UpdatesFeed(Feed):
         return updates.order_by("-published", "-pk").prefetch_related("photos")[:FEED_SIZE]
 
     def item_title(self, update):
-        headline = summarise(update.html).headline
+        headline = update.headline or summarise(update.html).headline
         if not headline and update.photos.all():
             photo = update.photos.all()[0]
             headline = shorten(photo.caption or photo.alt, HEADLINE_LENGTH)

@@ -12,6 +12,7 @@ script reads the same attributes):
 - `data-revision`, the entry revision of its last change;
 - the first `<time datetime>`: when it was published, in the entry's zone,
   to the second (whole seconds: updates/paging.py's cursors rely on it);
+- its headline, if it has one: `<h2 class="update-headline">`, plain text;
 - the body, `<div class="update-body">`: its sanitised HTML and photos.
 """
 
@@ -83,6 +84,13 @@ def holds(fragments: list[str], update_id: int) -> bool:
     return any(int(ID.search(fragment).group(1)) == update_id for fragment in fragments)
 
 
+def find(html: str, update_id: int) -> str | None:
+    """The update's fragment among a page's joined fragments, if it is there."""
+    return next(
+        (chunk for chunk in split(html) if int(ID.search(chunk).group(1)) == update_id), None
+    )
+
+
 def split(html: str) -> list[str]:
     """The fragments of a page's joined fragments, in the order given."""
     return [chunk for chunk in ARTICLE.split(html) if chunk.startswith("<article")]
@@ -100,6 +108,7 @@ class Fragment:
     id: int
     published: str  # ISO 8601 in the entry's zone, as the fragment carries it
     summary: Summary
+    headline: str = ""  # the author's, if any (the summary's is the text's first line)
 
 
 class _FragmentReader(TextReader):
@@ -109,6 +118,7 @@ class _FragmentReader(TextReader):
         super().__init__()
         self.fragments: list[Fragment] = []
         self.body_depth = 0  # open <div>s inside the current update-body
+        self.in_headline = False
 
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
@@ -124,15 +134,25 @@ class _FragmentReader(TextReader):
             self.current.published = values.get("datetime") or ""
         elif tag == "div" and "update-body" in (values.get("class") or "").split():
             self.body_depth = 1
+        elif (
+            self.fragments
+            and tag == "h2"
+            and "update-headline" in (values.get("class") or "").split()
+        ):
+            self.in_headline = True
 
     def handle_endtag(self, tag):
-        if self.body_depth:
+        if self.in_headline and tag == "h2":
+            self.in_headline = False
+        elif self.body_depth:
             if tag == "div":
                 self.body_depth -= 1
             super().handle_endtag(tag)
 
     def handle_data(self, data):
-        if self.body_depth:
+        if self.in_headline:
+            self.current.headline += data
+        elif self.body_depth:
             super().handle_data(data)
 
     def finish(self):

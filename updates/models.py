@@ -16,9 +16,23 @@ from updates import photos
 from updates.fragments import permalink, render_fragment
 from updates.revisions import lock_entry
 
+# What a headline may hold (issue 22): one line of a key events list or a
+# feed reader, and about what search engines show of one.
+HEADLINE_MAX_CHARS = 120
+
 # What an alt text may hold: it is read aloud in full, and sent in the
 # update's HTML with every page and poll.
 ALT_MAX_CHARS = 1_000
+
+
+def one_line(text: str) -> str:
+    """A headline as stored: XML-safe, its whitespace (a pasted line break) one space."""
+    return " ".join(xml_safe(text).split())
+
+
+def check_headline(headline: str) -> None:
+    """Refuse a headline longer than HEADLINE_MAX_CHARS, naming the limit."""
+    check_length(headline, "A headline", HEADLINE_MAX_CHARS)
 
 
 def now_to_the_second():
@@ -29,7 +43,8 @@ def now_to_the_second():
 
 # What a poll answer needs of a changed row; never the Markdown source.
 CHANGE_FIELDS = (
-    "id", "revision", "fragment", "published", "updated", "deleted", "edited", "key_event", "pinned"
+    "id", "revision", "fragment", "published", "updated", "deleted", "edited", "key_event", "pinned",
+    "headline",
 )  # fmt: skip
 
 
@@ -132,6 +147,14 @@ class LiveUpdate(models.Model):
     content = models.TextField(
         help_text="Markdown: **bold**, _italic_, [links](https://…), ![alt text](https://…/image.jpg), > quotes, lists, `code`."
     )
+    # Plain text, one line, optional (issue 22): shown bold above the text,
+    # and what feeds, key events and search engines call the update.
+    headline = models.CharField(
+        max_length=HEADLINE_MAX_CHARS,
+        blank=True,
+        default="",
+        help_text="Optional, plain text: shown in bold above the update.",
+    )
     html = models.TextField(editable=False)
     # The rendered <article> the page and the poll send as is (updates/fragments.py).
     fragment = models.TextField(editable=False, default="")
@@ -203,6 +226,7 @@ class LiveUpdate(models.Model):
 
     def save(self, *args, **kwargs):
         self.content = xml_safe(self.content)
+        self.headline = one_line(self.headline)
         # Rendered once here, outside the entry lock, never per request; and
         # only when the text changed, so that pinning an update stored before
         # the HTML limit (issue 17) cannot fail on its size.
@@ -212,8 +236,9 @@ class LiveUpdate(models.Model):
             self.html = render_markdown(self.content)
         if self.deleted:
             self.pinned = False
-        elif not self._state.adding and self.content != getattr(
-            self, "_loaded_content", self.content
+        elif not self._state.adding and (
+            self.content != getattr(self, "_loaded_content", self.content)
+            or self.headline != getattr(self, "_loaded_headline", self.headline)
         ):
             self.edited = now_to_the_second()
         if kwargs.get("update_fields") is not None:
@@ -244,6 +269,7 @@ class LiveUpdate(models.Model):
             )
             super().save(*args, **kwargs)
             self._loaded_content = self.content
+            self._loaded_headline = self.headline
             if new and not bylines and self.brings_bylines():
                 # Every fragment of the entry gains its byline, this one too.
                 LiveUpdate.objects.rerender_fragments(self.entry_id)
@@ -272,6 +298,8 @@ class LiveUpdate(models.Model):
         # "changed" (nor stamped edited) by a pin.
         if "content" in update.__dict__:
             update._loaded_content = xml_safe(update.content)
+        if "headline" in update.__dict__:
+            update._loaded_headline = one_line(update.headline)
         return update
 
     def refresh_from_db(self, using=None, fields=None, from_queryset=None):
@@ -280,6 +308,8 @@ class LiveUpdate(models.Model):
             # The text now read is the one save() compares with to stamp
             # `edited`, cleaned as from_db() cleans it.
             self._loaded_content = xml_safe(self.content)
+        if fields is None or "headline" in fields:
+            self._loaded_headline = one_line(self.headline)
 
     def validate_constraints(self, exclude=None):
         # A form that pins an update while another is pinned is valid: save()
@@ -300,10 +330,13 @@ class LiveUpdate(models.Model):
                 photo.delete()
             self.deleted = timezone.now()
             self.content = ""
+            self.headline = ""
             # The composition's key is free again: a desk that still holds
             # it (a draft restored after the delete) posts a new update.
             self.idempotency_key = ""
-            self.save(using=using, update_fields=["deleted", "content", "idempotency_key"])
+            self.save(
+                using=using, update_fields=["deleted", "content", "headline", "idempotency_key"]
+            )
         return 1, {self._meta.label: 1}
 
     delete.alters_data = True

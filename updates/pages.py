@@ -38,6 +38,7 @@ from liveblog.http import cache_privately, cache_publicly, entry_not_found, html
 from liveblog.memo import Timed
 from liveblog.purge import entry_tag
 from updates import fragments, paging
+from updates.entry_summary import summary_block
 from updates.query import BadParameter, Cursor, parse_before, parse_update
 
 # A page of 200 updates is about 130 KB: a few MB per process. More URLs
@@ -105,8 +106,11 @@ def page_html(
         # Stored, sanitised fragments (updates/fragments.py): joined, not rendered.
         "updates_html": mark_safe("\n".join(rows)),  # noqa: S308
         "highlights": paging.page_highlights(entry.pk, entry.revision, entry.zone),
+        "summary": summary_block(entry.summary_html, entry.summary_updated, entry.zone),
         "older_page": before is not None,
         "missing_update": missing_update,
+        # The update a permalink shares: its headline titles the link preview.
+        "shared_update": update_id,
         "earlier": page.before and str(page.before),
         # An older page's way back up: the page that ends with its newest update.
         "newer_url": before is not None

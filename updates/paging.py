@@ -29,7 +29,10 @@ from updates.query import Cursor
 from updates.summary import teaser
 
 # What a page or a poll item needs; never the Markdown source.
-ROW_FIELDS = ("id", "revision", "fragment", "published", "updated", "edited", "key_event", "pinned")
+ROW_FIELDS = (
+    "id", "revision", "fragment", "published", "updated", "edited", "key_event", "pinned",
+    "headline",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -130,27 +133,29 @@ def highlights(entry_id: int, zone) -> Highlights:
         LiveUpdate.objects.filter(entry_id=entry_id)
         .filter(Q(pinned=True) | Q(key_event=True))
         .order_by("published", "id")
-        .values_list("id", "fragment", "html", "published", "pinned", "key_event")
+        .values_list("id", "fragment", "html", "headline", "published", "pinned", "key_event")
     )
     pinned, items = "", []
-    for update_id, fragment, html, published, is_pinned, is_key in rows:
+    for update_id, fragment, html, headline, published, is_pinned, is_key in rows:
         if is_pinned:
             pinned = without_id(fragment)
         if is_key:
-            items.append(key_event_item(update_id, html, published.astimezone(zone)))
+            label = headline or teaser(html) or "Update"
+            items.append(key_event_item(update_id, label, published.astimezone(zone)))
     return Highlights(pinned, mark_safe("".join(items)))  # noqa: S308
 
 
-def key_event_item(update_id: int, html: str, local: datetime) -> str:
-    """A Key events list item: the update's time and its headline or first
-    sentence (updates/summary.py), linking to its permalink, which works
-    whichever page of updates is loaded (live.js loads the one it is on)."""
+def key_event_item(update_id: int, label: str, local: datetime) -> str:
+    """A Key events list item: the update's time and its label (the author's
+    headline, else the text's heading or first sentence: updates/summary.py),
+    linking to its permalink, which works whichever page of updates is
+    loaded (live.js loads the one it is on)."""
     return format_html(
         '<li><a href="{}"><time datetime="{}">{}</time> {}</a></li>',
         permalink(update_id),
         local.isoformat(timespec="seconds"),
         local.strftime("%H:%M"),
-        teaser(html) or "Update",
+        label,
     )
 
 

@@ -24,6 +24,7 @@ from updates.summary import summarise
 
 STRUCTURED_UPDATES = 100
 DESCRIPTION_LENGTH = 200
+ARTICLE_DESCRIPTION_LENGTH = 1_000
 # Inside <script>, "<", ">" and "&" as JSON escapes: no text can close the
 # element or open a comment (what Django's json_script filter does, but
 # that one writes type="application/json").
@@ -47,6 +48,7 @@ class Structured:
 @dataclass(frozen=True)
 class ShareMeta:
     canonical: str
+    title: str  # the shared update's headline on its permalink (issue 22), else the entry's
     url: str  # the entry's, for sharing, even from an older page
     description: str
     image: PreviewImage | None
@@ -81,7 +83,7 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
         summary = fragment.summary
         item = {
             "@type": "BlogPosting",
-            "headline": summary.headline or entry.title,
+            "headline": fragment.headline or summary.headline or entry.title,
             "datePublished": fragment.published,
             "url": fragments.permalink(fragment.id, url),
             "articleBody": summary.text,
@@ -92,7 +94,11 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
                 image = PreviewImage(item["image"][0], summary.images[0].alt)
         items.append(item)
     zone = entry.zone
-    modified = max([entry.modified, *(datetime.fromisoformat(f.published) for f in read[:1])])
+    # The summary is edited without saving the entry (updates/changes.py).
+    summarised = [entry.summary_updated] if entry.summary_updated else []
+    modified = max(
+        [entry.modified, *summarised, *(datetime.fromisoformat(f.published) for f in read[:1])]
+    )
     data = {
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -118,19 +124,39 @@ MAX_MEMO = 32
 _memo: Recent[Structured] = Recent(lambda: MAX_MEMO)
 
 
-def share_meta(request, entry, updates_html: str, older_page: bool) -> ShareMeta:
+def shared_title(entry, updates_html: str, update_id: int | None) -> str:
+    """What a link preview of the page calls it: on an update's permalink
+    (`?update=`), the headline its author gave it; else the entry's title."""
+    found = update_id is not None and fragments.find(updates_html, update_id)
+    if found:
+        (read,) = fragments.read_fragments(found)
+        if read.headline:
+            return read.headline
+    return entry.title
+
+
+def share_meta(
+    request, entry, updates_html: str, older_page: bool, update_id: int | None = None
+) -> ShareMeta:
     url = absolute_url(request, entry.get_absolute_url())
     description = shorten(summarise(entry.intro_html).text, DESCRIPTION_LENGTH) or entry.title
+    # The article's description for search engines: what we know so far,
+    # when the authors keep a summary (issue 22); its edits take a revision,
+    # which the memo's key holds.
+    article_description = (
+        shorten(summarise(entry.summary_html).text, ARTICLE_DESCRIPTION_LENGTH) or description
+    )
     # Older pages hold older updates: they carry no structured data.
     structured = None
     if not older_page:
         structured = _memo.get(
             (entry.pk, entry.revision, entry.modified, url),
-            lambda: structured_data(request, entry, updates_html, url, description),
+            lambda: structured_data(request, entry, updates_html, url, article_description),
         )
     return ShareMeta(
         # An older page's URL always means the same updates (updates/paging.py).
         canonical=absolute_url(request, request.get_full_path()) if older_page else url,
+        title=shared_title(entry, updates_html, update_id),
         url=url,
         description=description,
         # Older pages hold older updates: the latest photo is the entry's.

@@ -3,8 +3,10 @@
 A transcript is Markdown in which each update starts with its local time in
 bold at the start of a line, `**10:19** text`, and runs until the next such
 marker; it may span paragraphs and hold images, links, quotes, lists and
-code. Times carry no date: the importer is given the first day and the
-zone, and a time earlier than the one before it means the next day (unless
+code. A bold line right after the time, `**10:19** **Headline**`, is the
+update's headline (issue 22), its text starting on the next line. Times
+carry no date: the importer is given the first day and the zone, and a
+time earlier than the one before it means the next day (unless
 the clocks just went back and the time is the repeated hour's second pass).
 Export writes the same form, so import, export and import again gives the
 same updates; `differences` tells an exporter where the form cannot say
@@ -25,6 +27,8 @@ MARKER = re.compile(r"\*\*([0-2]?\d):([0-5]\d)(?::([0-5]\d))?\*\*(?:[ \t]+|$)")
 # A fenced code block's opening line (CommonMark: up to three spaces, then at
 # least three backticks or tildes); lines inside it are code, never markers.
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+# The rest of a marker's line when it is all bold: the update's headline.
+HEADLINE = re.compile(r"\*\*((?:(?!\*\*).)+)\*\*[ \t]*")
 
 
 class TranscriptError(ValueError):
@@ -36,6 +40,7 @@ class Item:
     clock: time
     text: str
     line: int
+    headline: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class Timed:
     text: str
     line: int
     note: str = ""  # why the time needed a decision (a daylight-saving gap or overlap)
+    headline: str = ""
 
 
 class _Fences:
@@ -80,24 +86,28 @@ def parse(text: str) -> tuple[str, list[Item]]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     fences = _Fences()
     preamble: list[str] = []
-    items: list[tuple[time, int, list[str]]] = []
+    items: list[tuple[time, int, str, list[str]]] = []
     for number, line in enumerate(lines, start=1):
         marker = None if fences.open else MARKER.match(line)
         if marker is None:
             fences.inside_after(line)
-            (items[-1][2] if items else preamble).append(line)
+            (items[-1][3] if items else preamble).append(line)
             continue
         hours, minutes, seconds = (int(group or 0) for group in marker.groups())
         if hours > 23:
             raise TranscriptError(f"line {number}: {hours}:{minutes:02d} is not a time of day.")
         rest = line[marker.end() :]
+        headline = HEADLINE.fullmatch(rest)
+        if headline:
+            items.append((time(hours, minutes, seconds), number, headline.group(1).strip(), []))
+            continue
         # The first line of an update may itself open a code block.
         fences.inside_after(rest)
-        items.append((time(hours, minutes, seconds), number, [rest]))
+        items.append((time(hours, minutes, seconds), number, "", [rest]))
     parsed = [
-        Item(clock, "\n".join(body).strip(), number)
-        for clock, number, body in items
-        if "\n".join(body).strip()
+        Item(clock, "\n".join(body).strip(), number, headline)
+        for clock, number, headline, body in items
+        if "\n".join(body).strip() or headline
     ]
     return "\n".join(preamble).strip(), parsed
 
@@ -147,27 +157,37 @@ def assign_times(items: list[Item], first_day: date, zone: ZoneInfo) -> list[Tim
             day += timedelta(days=1)
         moment, note = _resolve(day, item.clock, zone, previous)
         previous_clock, previous = item.clock, moment.astimezone(UTC)
-        timed.append(Timed(previous, item.text, item.line, note))
+        timed.append(Timed(previous, item.text, item.line, note, item.headline))
     return timed
 
 
-def format_update(published: datetime, text: str, zone: ZoneInfo) -> str:
+def format_update(published: datetime, text: str, zone: ZoneInfo, headline: str = "") -> str:
     local = published.astimezone(zone)
     clock = f"{local:%H:%M}" if local.second == 0 else f"{local:%H:%M:%S}"
     text = text.strip()
-    # A fence must start its own line; so must anything indented.
-    separator = "\n" if FENCE.match(text.split("\n", 1)[0]) else " "
+    if headline:
+        return f"**{clock}** **{headline}**" + (f"\n{text}" if text else "")
+    # A fence must start its own line; so must anything indented, and a
+    # bold first line, which would be read back as a headline.
+    first = text.split("\n", 1)[0]
+    separator = "\n" if FENCE.match(first) or HEADLINE.fullmatch(first) else " "
     return f"**{clock}**{separator}{text}"
 
 
-def write(updates: list[tuple[datetime, str]], zone: ZoneInfo, preamble: str = "") -> str:
+# (published, text, headline): an update as the form holds it.
+Written = tuple[datetime, str, str]
+
+
+def write(updates: list[Written], zone: ZoneInfo, preamble: str = "") -> str:
     """A transcript of updates in publishing order, after an optional preamble."""
     parts = [preamble.strip()] if preamble.strip() else []
-    parts += [format_update(published, text, zone) for published, text in updates]
+    parts += [
+        format_update(published, text, zone, headline) for published, text, headline in updates
+    ]
     return "\n\n".join(parts) + "\n" if parts else ""
 
 
-def differences(updates: list[tuple[datetime, str]], written: str, zone: ZoneInfo) -> list[str]:
+def differences(updates: list[Written], written: str, zone: ZoneInfo) -> list[str]:
     """Where importing `written` would not give back `updates`, one line each.
 
     The form has no dates, so updates more than a day apart (or out of
@@ -187,7 +207,7 @@ def differences(updates: list[tuple[datetime, str]], written: str, zone: ZoneInf
             "or an update's first line holds nothing but spaces."
         )
         return problems
-    for (published, text), read in zip(updates, timed, strict=True):
+    for (published, text, headline), read in zip(updates, timed, strict=True):
         if read.published != published.astimezone(UTC).replace(microsecond=0):
             local = published.astimezone(zone)
             problems.append(
@@ -196,4 +216,6 @@ def differences(updates: list[tuple[datetime, str]], written: str, zone: ZoneInf
             )
         elif read.text != text.strip():
             problems.append(f"line {read.line}: the update's text would be read back changed.")
+        elif read.headline != headline:
+            problems.append(f"line {read.line}: the update's headline would be read back changed.")
     return problems

@@ -11,6 +11,7 @@ from liveblog.http import cache_publicly, entry_not_found, json_error, read_only
 from liveblog.memo import Timed
 from liveblog.purge import entry_tag
 from updates import paging
+from updates.entry_summary import summary_block
 from updates.fragments import permalink
 from updates.models import LiveUpdate
 from updates.photos import photo_tag
@@ -22,6 +23,7 @@ def poll_item(row: dict, zone, entry_url: str) -> dict:
     return {
         "id": row["id"],
         "revision": row["revision"],
+        "headline": row["headline"],
         "html": row["fragment"],
         "published": row["published"].astimezone(zone).isoformat(),
         "updated": row["updated"].astimezone(zone).isoformat(),
@@ -122,6 +124,10 @@ def changes_answer(entry, since: int | None) -> dict:
     }
     if since is None:
         body["before"] = page.before and str(page.before)
+    if since is None or since < entry.summary_revision <= revision:
+        # Only when it changed (its edit took a revision in this answer's
+        # range): the block's new contents, "" once it is cleared.
+        body["summary"] = summary_block(entry.summary_html, entry.summary_updated, zone)
     if since is None or updates or deleted:
         # Any change may pin, unpin, mark or unmark (a tombstone no
         # longer says what it was): the current top of the page.

@@ -14,6 +14,7 @@
 
   var form = desk.querySelector(".desk-compose");
   var textarea = form.querySelector("textarea");
+  var headlineInput = form.querySelector("[name=headline]");
   var photoList = form.querySelector(".desk-photos");
   var fileInput = form.querySelector(".desk-file");
   var formError = form.querySelector(".desk-error");
@@ -82,12 +83,13 @@
 
   function saveDraft() {
     draft.text = textarea.value;
+    draft.headline = headlineInput.value;
     if (photosRestored) draft.photos = photos.map(photoFields);
     store.saveDraft(draft);
   }
 
   function clearDraft() {
-    draft = { key: newKey(), text: "", photos: [] };
+    draft = { key: newKey(), text: "", headline: "", photos: [] };
     saveDraft();
     store.keepOnly([]);
   }
@@ -321,6 +323,7 @@
   function composition() {
     var body = new FormData();
     body.append("content", textarea.value);
+    body.append("headline", headlineInput.value);
     body.append("key", draft.key);
     photos.forEach(function (photo, index) {
       body.append("photo-" + index, photo.file, photo.file.name || "pasted.png");
@@ -332,7 +335,8 @@
 
   function showPostErrors(answer) {
     var errors = answer.errors || {};
-    showError(formError, (errors.content || []).join(" ") || answer.error);
+    var messages = (errors.headline || []).concat(errors.content || []);
+    showError(formError, messages.join(" ") || answer.error);
     photos.forEach(function (photo, index) {
       var messages = errors["photo-" + index];
       showError(photo.node.querySelector(".desk-photo-error"), messages ? messages.join(" ") : "");
@@ -369,7 +373,7 @@
     // This send's own answer says what happened to the composition now.
     stopRechecking();
     saveDraft();
-    var sent = { key: draft.key, text: textarea.value };
+    var sent = { key: draft.key, text: textarea.value, headline: headlineInput.value };
     var withPhotos = photos.length > 0;
     showSending("Sending…");
     // A photo still being shrunk (desk-store.js) is sent once it is.
@@ -409,7 +413,7 @@
     stopRechecking();
     applyItem(answer);
     setCount(answer.count);
-    var typedSince = textarea.value !== sent.text;
+    var typedSince = textarea.value !== sent.text || headlineInput.value !== sent.headline;
     clearPhotos();
     if (typedSince) {
       draft.key = newKey();
@@ -417,6 +421,7 @@
       showError(formError, "Your earlier update was posted; what you typed since is kept as a new draft.");
     } else {
       textarea.value = "";
+      headlineInput.value = "";
       clearDraft();
     }
     setPosting(false);
@@ -511,8 +516,9 @@
     } else if (button.dataset.action === "apply-as-edit") {
       var body = new FormData();
       body.append("content", textarea.value);
+      body.append("headline", headlineInput.value);
       body.append("revision", button.dataset.revision);
-      var sent = { key: draft.key, text: textarea.value };
+      var sent = { key: draft.key, text: textarea.value, headline: headlineInput.value };
       setPosting(true);
       button.disabled = true;
       showSending("Saving as an edit…");
@@ -686,7 +692,7 @@
       });
       if (answer.status === 409 && answer.current) return showEditConflict(editor, answer);
       if (!answer.ok) {
-        var message = (errors.content || []).join(" ") || answer.error;
+        var message = (errors.headline || []).concat(errors.content || []).join(" ") || answer.error;
         if (answer.lost) message = "Not saved: " + answer.error + " Your text is kept; save again.";
         showError(error, message);
         return;
@@ -700,8 +706,10 @@
   function showEditConflict(editor, answer) {
     heldBack.set(answer.current.id, answer.current);
     editor.dataset.theirsRevision = answer.current.revision;
-    var theirs = parseItem(answer.current.html).querySelector(".desk-item-body");
-    editor.querySelector(".desk-edit-theirs").replaceChildren(theirs);
+    // Their headline too: it may be all they changed.
+    var theirs = parseItem(answer.current.html).querySelectorAll(".desk-item-view > .desk-item-headline, .desk-item-view > .desk-item-body");
+    var shown = editor.querySelector(".desk-edit-theirs");
+    shown.replaceChildren.apply(shown, Array.from(theirs));
     showError(editor.querySelector(".desk-error"), answer.error);
     editor.querySelector(".desk-edit-conflict").hidden = false;
     editor.querySelector("[data-action=keep-mine]").focus();
@@ -726,15 +734,42 @@
     dialog.showModal();
   }
 
+  // The summary ("What we know so far", issue 22): saved on its own, from
+  // the summary's revision this box started from (a 409 if it changed).
+  var summaryForm = document.querySelector(".desk-summary-form");
+
+  function saveSummary(event) {
+    event.preventDefault();
+    var button = summaryForm.querySelector("button[type=submit]");
+    var error = summaryForm.querySelector(".desk-error");
+    var note = summaryForm.querySelector(".desk-sending");
+    if (button.disabled) return;
+    button.disabled = true;
+    showError(error, "");
+    showError(note, "");
+    post(summaryForm.action, new FormData(summaryForm)).then(function (answer) {
+      button.disabled = false;
+      // After a conflict, saving again replaces what the other author saved.
+      if (answer.revision !== undefined) summaryForm.elements.revision.value = answer.revision;
+      if (!answer.ok) {
+        showError(error, ((answer.errors || {}).summary || []).join(" ") || answer.error);
+        return;
+      }
+      showError(note, answer.updated ? "Saved: readers see it, updated " + answer.updated + "." : "Saved: readers see no summary.");
+    });
+  }
+
   function isSubmitKey(event) {
     return event.key === "Enter" && (event.ctrlKey || event.metaKey);
   }
 
   textarea.value = draft.text || textarea.value;
+  headlineInput.value = draft.headline || headlineInput.value;
   saveDraft();
   restorePhotos();
   window.addEventListener("beforeunload", warnBeforeLosingPhotos);
   textarea.addEventListener("input", saveDraft);
+  headlineInput.addEventListener("input", saveDraft);
   form.addEventListener("submit", submit);
   form.addEventListener("keydown", function (event) {
     if (isSubmitKey(event)) submit(event);
@@ -781,6 +816,12 @@
     }
   });
   keyConflict.addEventListener("click", keyConflictAction);
+  if (summaryForm) {
+    summaryForm.addEventListener("submit", saveSummary);
+    summaryForm.addEventListener("keydown", function (event) {
+      if (isSubmitKey(event)) saveSummary(event);
+    });
+  }
   window.addEventListener("online", recheckNow);
   textarea.focus();
   scheduleNextPoll(intervalMs);

@@ -42,6 +42,7 @@
   var skipLink = document.querySelector(".skip-link");
   var pinnedSlot = document.querySelector(".pinned-slot");
   var keyEvents = document.querySelector(".key-events");
+  var summary = document.querySelector(".entry-summary");
   // "Load earlier updates": a plain link, fetched in place here.
   var earlier = document.querySelector(".load-earlier");
   var heldBack = {};
@@ -194,8 +195,13 @@
     if (node) node.remove();
   }
 
-  // The server's current pin and key events, sent with every change.
+  // The server's current pin and key events, sent with every change; the
+  // summary's contents only when it changed (its open state is the reader's).
   function applyHighlights(body) {
+    if (typeof body.summary === "string" && summary) {
+      summary.lastElementChild.innerHTML = body.summary;
+      summary.hidden = !body.summary;
+    }
     if (typeof body.pinned !== "string" || !pinnedSlot) return;
     pinnedSlot.innerHTML = body.pinned;
     pinnedSlot.hidden = !body.pinned;

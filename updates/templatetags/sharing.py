@@ -9,5 +9,9 @@ register = template.Library()
 def share_meta(context) -> sharing.ShareMeta:
     """Canonical URL, preview meta and structured data for the entry page (updates/sharing.py)."""
     return sharing.share_meta(
-        context["request"], context["entry"], context["updates_html"], context["older_page"]
+        context["request"],
+        context["entry"],
+        context["updates_html"],
+        context["older_page"],
+        context.get("shared_update"),
     )

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from entries.models import Entry
-from updates.changes import post_update, set_flags
+from updates.changes import post_update, set_flags, set_summary
 
 KEYNOTE = [
     "Doors are open and the hall is filling up. We'll be posting every few minutes.",
@@ -24,6 +24,13 @@ KEYNOTE = [
     "Last slide: the roadmap for the next year. We'll add a photo when we have one.",
     "That's the keynote. Thanks for following along; a summary follows shortly.",
 ]
+# Headlines for some of them (issue 22), by position: the moments a reader scans for.
+KEYNOTE_HEADLINES = {3: "The new release is out today", 6: "The live demo works first time"}
+KEYNOTE_SUMMARY = (
+    "- The new release is **out today**\n"
+    "- Long-term support, async views everywhere and a faster admin\n"
+    "- Talks are recorded and online later this week"
+)
 
 
 class Command(BaseCommand):
@@ -64,9 +71,15 @@ class Command(BaseCommand):
         )
         start = now - timedelta(minutes=5 * len(KEYNOTE))
         posted = [
-            post_update(keynote, text, published=start + timedelta(minutes=5 * minutes))
+            post_update(
+                keynote,
+                text,
+                published=start + timedelta(minutes=5 * minutes),
+                headline=KEYNOTE_HEADLINES.get(minutes, ""),
+            )
             for minutes, text in enumerate(KEYNOTE)
         ]
+        set_summary(keynote.pk, KEYNOTE_SUMMARY)
         # The page's top: what to read first, and the moments that mattered.
         set_flags(posted[0], pinned=True)
         for update in posted[2::4]:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
         except Entry.DoesNotExist:
             raise CommandError(f"No entry with slug {slug!r}.") from None
         zone = entry.zone
-        updates = list(entry.updates.in_page_order().values_list("published", "content"))
+        updates = list(
+            entry.updates.in_page_order().values_list("published", "content", "headline")
+        )
         text = transcript.write(updates, zone, preamble=entry.intro)
         # The form has no dates: say which one to import with, and where
         # importing would not give these updates back.

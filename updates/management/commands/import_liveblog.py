@@ -96,6 +96,12 @@ class Command(BaseCommand):
         zone = zone or entry.zone
         timed = transcript.assign_times(items, first_day, zone)
         for item in timed:
+            if not item.text:
+                # As the desk and the admin refuse it: a headline is not an update.
+                raise CommandError(
+                    f"{file}, line {item.line}: the update at "
+                    f"{item.published.astimezone(zone):%H:%M} has a headline but no text."
+                )
             try:
                 check_length(item.text, f"The update at {item.published.astimezone(zone):%H:%M}")
             except ValidationError as error:
@@ -154,5 +160,8 @@ class Command(BaseCommand):
             key = (item.published, item.text)
             if key not in seen:
                 seen.add(key)
-                new.append((item, LiveUpdate(content=item.text, published=item.published)))
+                update = LiveUpdate(
+                    content=item.text, headline=item.headline, published=item.published
+                )
+                new.append((item, update))
         return new

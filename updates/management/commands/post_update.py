@@ -13,8 +13,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The entry's slug.")
         parser.add_argument("content", nargs="?", default="-", help="Markdown; '-' reads stdin.")
+        parser.add_argument(
+            "--headline", default="", help="Optional plain text shown in bold above it."
+        )
 
-    def handle(self, slug, content, **options):
+    def handle(self, slug, content, headline, **options):
         try:
             entry = Entry.objects.get(slug=slug)
         except Entry.DoesNotExist:
@@ -24,7 +27,7 @@ class Command(BaseCommand):
         if not content.strip():
             raise CommandError("The update is empty; nothing was posted.")
         try:
-            update = post_update(entry, content.strip())
+            update = post_update(entry, content.strip(), headline=headline)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(f"Posted update {update.pk} at revision {update.revision}.")
