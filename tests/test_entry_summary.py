@@ -257,6 +257,6 @@ def test_the_desk_saves_the_summary_with_ctrl_enter_and_says_when_readers_see_it
     page.fill("#desk-summary", "- Doors open\n- Keynote at 10")
     page.locator("#desk-summary").press("Control+Enter")
 
-    page.locator(".desk-summary-form .desk-sending", has_text="Saved: readers see it").wait_for()
+    page.locator(".desk-summary-sending", has_text="Saved: readers see it").wait_for()
     assert Entry.objects.get(pk=entry.pk).summary == "- Doors open\n- Keynote at 10"
     assert desk.errors == []

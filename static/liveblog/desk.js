@@ -741,8 +741,8 @@
   function saveSummary(event) {
     event.preventDefault();
     var button = summaryForm.querySelector("button[type=submit]");
-    var error = summaryForm.querySelector(".desk-error");
-    var note = summaryForm.querySelector(".desk-sending");
+    var error = summaryForm.querySelector(".desk-summary-error");
+    var note = summaryForm.querySelector(".desk-summary-sending");
     if (button.disabled) return;
     button.disabled = true;
     showError(error, "");
