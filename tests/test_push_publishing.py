@@ -247,6 +247,9 @@ def test_an_entry_turned_back_into_a_draft_publishes_only_its_revision(fastly):
 
     [(revision, data)] = fastly.published()
     assert data == {"revision": revision}
+    # Sent to the entry's open pages, which then poll and get the 404.
+    [channel] = [item["channel"] for kind, item, _ in fastly.received if kind == "publish"]
+    assert channel == f"entry-{entry.pk}"
 
 
 def test_a_rolled_back_write_publishes_nothing(fastly):

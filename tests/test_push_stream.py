@@ -168,6 +168,8 @@ def test_an_event_too_large_to_push_carries_only_the_revision(settings):
 
     event = event_for(read_state_by_id(entry.pk), base)
 
+    # On the entry's channel still: its readers must hear of it, and poll.
+    assert event.channel == f"entry-{entry.pk}"
     assert event.revision == entry.revision
     assert event.data == {"base": base, "revision": entry.revision}
     assert len(event.text()) < 100
