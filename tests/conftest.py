@@ -10,6 +10,7 @@ from entries.models import Entry
 from liveblog import memo, purge
 from tests.browser import CHROMIUM, WAIT_MS, Chromium, Reader
 from tests.factories import make_entry, make_update
+from tests.helpers import Clock
 from tests.servers import database_url
 from tests.tools import PURGE_TIME_SCALE, missing
 
@@ -252,3 +253,15 @@ def desk(browser, live_server, settings, client, author, media_root):
     tab.context = context
     yield tab
     context.close()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The one-second memos (liveblog/memo.py) on a hand-moved clock, empty
+    before and after, with the entry's memo at one second."""
+    clock = Clock()
+    monkeypatch.setattr(memo.time, "monotonic", clock)
+    memo.forget_all()
+    with override_settings(LIVEBLOG_POLL_MEMO_SECONDS=1.0):
+        yield clock
+    memo.forget_all()

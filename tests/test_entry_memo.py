@@ -13,20 +13,10 @@ from entries import remembered
 from entries.models import Entry
 from liveblog import memo
 from tests.factories import make_entry, make_update
-from tests.helpers import Clock, poll, polled
+from tests.helpers import poll, polled
 from updates import views
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(memo.time, "monotonic", clock)
-    memo.forget_all()
-    with override_settings(LIVEBLOG_POLL_MEMO_SECONDS=1.0):
-        yield clock
-    memo.forget_all()
 
 
 def test_an_up_to_date_poll_within_the_second_takes_no_query(

@@ -12,20 +12,9 @@ import liveblog.middleware
 from entries.models import Entry
 from liveblog import memo
 from tests.factories import make_entry, make_update
-from tests.helpers import Clock
 from updates import pages
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(memo.time, "monotonic", clock)
-    memo.forget_all()
-    with override_settings(LIVEBLOG_POLL_MEMO_SECONDS=1.0):
-        yield clock
-    memo.forget_all()
 
 
 def page(client, entry, **params):
