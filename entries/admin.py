@@ -14,7 +14,7 @@ class EntryAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["coverage_start", "coverage_end", "revision"]
-    fields = ["title", "slug", "status", "timezone", "intro", *readonly_fields]
+    fields = ["title", "slug", "status", "timezone", "language", "intro", *readonly_fields]
     actions = ["go_live", "end_coverage"]
 
     def view_on_site(self, entry):

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language_info, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-from entries.signals import zone_changed
+from entries.signals import rendering_changed
 from liveblog import purge, push
 from liveblog.markdown import render_markdown, validate_markdown
 from liveblog.text import xml_safe
@@ -56,9 +58,14 @@ class EntryQuerySet(models.QuerySet):
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    LIVE = "live", "Live"
-    ENDED = "ended", "Ended"
+    DRAFT = "draft", pgettext_lazy("entry status", "Draft")
+    LIVE = "live", pgettext_lazy("entry status", "Live")
+    ENDED = "ended", pgettext_lazy("entry status", "Ended")
+
+
+def language_choices() -> list[tuple[str, str]]:
+    # A callable, so that the migration does not copy settings.LANGUAGES.
+    return [("", _("The site's language"))] + list(settings.LANGUAGES)
 
 
 class Lifecycle:
@@ -67,6 +74,7 @@ class Lifecycle:
 
     status: str
     timezone: str
+    language: str
 
     @property
     def is_published(self) -> bool:
@@ -79,6 +87,17 @@ class Lifecycle:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)  # ZoneInfo keeps its own cache
+
+    @property
+    def language_code(self) -> str:
+        """What its page, polls, feed and stored fragments are written in:
+        its own language, else the site's (never the reader's: one copy per URL)."""
+        return self.language or settings.LANGUAGE_CODE
+
+    @property
+    def language_info(self) -> dict:
+        """Django's facts about it: "bidi" for <html dir>, "code" for <html lang>."""
+        return get_language_info(self.language_code)
 
     @property
     def poll_interval(self) -> int:
@@ -102,6 +121,13 @@ class Entry(Lifecycle, models.Model):
         default="UTC",
         validators=[validate_timezone],
         help_text="IANA name, such as America/Los_Angeles: update times are shown in it.",
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=15,
+        blank=True,
+        choices=language_choices,
+        help_text=_("Readers see its page, times and dates in this language."),
     )
     coverage_start = models.DateTimeField(null=True, blank=True, editable=False)
     coverage_end = models.DateTimeField(null=True, blank=True, editable=False)
@@ -157,9 +183,13 @@ class Entry(Lifecycle, models.Model):
             before = (
                 None
                 if self._state.adding
-                else Entry.objects.filter(pk=self.pk).values("timezone", "slug", "status").first()
+                else Entry.objects.filter(pk=self.pk)
+                .values("timezone", "language", "slug", "status")
+                .first()
             )
-            rezoned = before is not None and before["timezone"] != self.timezone
+            rerender = before is not None and (
+                before["timezone"] != self.timezone or before["language"] != self.language
+            )
             # Readers' 404s for its slug (kept a few seconds by the CDN)
             # become its page when it is published, or given that slug.
             appears = self.is_published and (
@@ -181,10 +211,10 @@ class Entry(Lifecycle, models.Model):
                 # Open pages learn of the end of coverage (or a reopening,
                 # or a return to draft) from their stream.
                 push.entry_changed(self.pk, using=kwargs.get("using"))
-            if rezoned:
-                # Stored update fragments show times in the entry's zone
-                # (updates/apps.py connects the re-rendering).
-                zone_changed.send(sender=Entry, entry_id=self.pk)
+            if rerender:
+                # Stored update fragments show times in the entry's zone and
+                # language (updates/apps.py connects the re-rendering).
+                rendering_changed.send(sender=Entry, entry_id=self.pk)
 
     def get_absolute_url(self) -> str:
         return reverse("entries:detail", kwargs={"slug": self.slug})

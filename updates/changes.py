@@ -11,10 +11,10 @@ whose revision is above R: a row carries only its latest change, and a
 deleted update stays as a tombstone.
 
 Each write also stores the update's rendered <article> (`fragment`,
-updates/fragments.py, in the entry's time zone read under the same lock),
-so pages and polls only join stored strings. A time zone change re-renders
-them all, each taking a revision (LiveUpdate.objects.rerender_fragments,
-which Entry.save's `zone_changed` signal triggers: updates/apps.py).
+updates/fragments.py, in the entry's time zone and language read under the
+same lock), so pages and polls only join stored strings. A change of either
+re-renders them all, each taking a revision (LiveUpdate.objects.rerender_fragments,
+which Entry.save's `rendering_changed` signal triggers: updates/apps.py).
 
 Flags are changes like any edit. Pinning an update first unpins the entry's
 pinned one in the same transaction (LiveUpdate.unpin_others), so each takes
@@ -77,7 +77,9 @@ def post_updates(entry: Entry, updates: list) -> list:
         created = LiveUpdate.all_objects.bulk_create(updates)
         # Fragments carry the ids, which exist only once the rows are in.
         for update in created:
-            update.fragment = render_fragment(update, locked.zone, locked.bylines, photos=())
+            update.fragment = render_fragment(
+                update, locked.zone, locked.bylines, photos=(), language=locked.language
+            )
         LiveUpdate.all_objects.bulk_update(created, ["fragment"], batch_size=500)
         if not locked.bylines and any(update.brings_bylines() for update in created):
             LiveUpdate.objects.rerender_fragments(entry.pk)

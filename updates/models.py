@@ -116,7 +116,9 @@ class LiveUpdateQuerySet(models.QuerySet):
             locked = lock_entry(entry_id, count=len(updates))
             for update, revision in zip(updates, locked.revisions, strict=True):
                 update.revision = revision
-                update.fragment = render_fragment(update, locked.zone, locked.bylines)
+                update.fragment = render_fragment(
+                    update, locked.zone, locked.bylines, language=locked.language
+                )
             self.model.all_objects.bulk_update(updates, ["revision", "fragment"], batch_size=500)
         return len(updates)
 
@@ -265,7 +267,9 @@ class LiveUpdate(models.Model):
             new = self.pk is None
             bylines = locked.bylines
             self.fragment = (
-                "" if self.deleted or new else render_fragment(self, locked.zone, bylines)
+                ""
+                if self.deleted or new
+                else render_fragment(self, locked.zone, bylines, language=locked.language)
             )
             super().save(*args, **kwargs)
             self._loaded_content = self.content
@@ -275,7 +279,9 @@ class LiveUpdate(models.Model):
                 LiveUpdate.objects.rerender_fragments(self.entry_id)
                 self.refresh_from_db(fields=["fragment", "revision"])
             elif new:
-                self.fragment = render_fragment(self, locked.zone, bylines)
+                self.fragment = render_fragment(
+                    self, locked.zone, bylines, language=locked.language
+                )
                 LiveUpdate.all_objects.filter(pk=self.pk).update(fragment=self.fragment)
 
     save.alters_data = True
@@ -371,7 +377,7 @@ class LiveUpdate(models.Model):
         if not transaction.get_connection().in_atomic_block:
             raise transaction.TransactionManagementError("refresh_fragment() needs a transaction.")
         locked = lock_entry(self.entry_id, count=0)
-        self.fragment = render_fragment(self, locked.zone, locked.bylines)
+        self.fragment = render_fragment(self, locked.zone, locked.bylines, language=locked.language)
         LiveUpdate.all_objects.filter(pk=self.pk).update(fragment=self.fragment)
 
 

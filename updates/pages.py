@@ -28,6 +28,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import set_response_etag
 from django.utils.safestring import mark_safe
 
@@ -40,6 +41,7 @@ from liveblog.purge import entry_tag
 from updates import fragments, paging
 from updates.entry_summary import summary_block
 from updates.query import BadParameter, Cursor, parse_before, parse_update
+from updates.script_text import reader_text
 
 # A page of 200 updates is about 130 KB: a few MB per process. More URLs
 # than this read within one second start the memo afresh (liveblog/memo.py).
@@ -83,6 +85,14 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
 def page_html(
     request, entry: Entry, *, live: bool, before: Cursor | None, update_id: int | None
 ) -> str:
+    # In the entry's language, never the reader's: one copy per URL.
+    with translation.override(entry.language_code):
+        return entry_page_html(request, entry, live=live, before=before, update_id=update_id)
+
+
+def entry_page_html(
+    request, entry: Entry, *, live: bool, before: Cursor | None, update_id: int | None
+) -> str:
     size = settings.LIVEBLOG_PAGE_SIZE
     page = missing_update = None
     if update_id is not None:
@@ -123,6 +133,7 @@ def page_html(
         and push.enabled()
         and reverse("updates:events", kwargs={"slug": entry.slug}),
         "poll_interval": entry.poll_interval,
+        "script_text": reader_text(),
     }
     return render_to_string("entries/detail.html", context, request)
 

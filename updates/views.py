@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.cache import set_response_etag
 from django.views.static import serve
 
@@ -124,15 +125,17 @@ def changes_answer(entry, since: int | None) -> dict:
     }
     if since is None:
         body["before"] = page.before and str(page.before)
-    if since is None or since < entry.summary_revision <= revision:
-        # Only when it changed (its edit took a revision in this answer's
-        # range): the block's new contents, "" once it is cleared.
-        body["summary"] = summary_block(entry.summary_html, entry.summary_updated, zone)
-    if since is None or updates or deleted:
-        # Any change may pin, unpin, mark or unmark (a tombstone no
-        # longer says what it was): the current top of the page.
-        found = paging.highlights(entry.pk, zone)
-        body["pinned"], body["key_events"] = found.pinned, found.key_events
+    # Its texts and times as the entry's page shows them, whoever asks.
+    with translation.override(entry.language_code):
+        if since is None or since < entry.summary_revision <= revision:
+            # Only when it changed (its edit took a revision in this answer's
+            # range): the block's new contents, "" once it is cleared.
+            body["summary"] = summary_block(entry.summary_html, entry.summary_updated, zone)
+        if since is None or updates or deleted:
+            # Any change may pin, unpin, mark or unmark (a tombstone no
+            # longer says what it was): the current top of the page.
+            found = paging.highlights(entry.pk, zone)
+            body["pinned"], body["key_events"] = found.pinned, found.key_events
     return body
 
 

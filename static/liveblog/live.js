@@ -1,7 +1,8 @@
 // Keeps an entry page live: polls its JSON endpoint (docs/api.md), or listens
 // to its stream where the page offers one, and applies changes to the
 // server-rendered page. No globals; configuration from data-*
-// attributes, so it runs under CSP script-src 'self'.
+// attributes, its texts from the page's #live-text JSON (in the entry's
+// language: liveblog/i18n.py), so it runs under CSP script-src 'self'.
 (function () {
   "use strict";
 
@@ -33,6 +34,8 @@
   var unseen = 0;
   var pendingNew = [];
   var baseTitle = document.title;
+  var text = JSON.parse(document.getElementById("live-text").textContent);
+  var plurals = new Intl.PluralRules(document.documentElement.lang);
 
   var toggle = document.querySelector(".order-toggle");
   var connection = document.querySelector(".connection-status");
@@ -230,8 +233,13 @@
     return newer;
   }
 
+  // The form of the first sample count in n's plural category (liveblog/i18n.py).
   function plural(n) {
-    return n + (n === 1 ? " new update" : " new updates");
+    var forms = text.new_updates;
+    var sample = Object.keys(forms).find(function (count) {
+      return plurals.select(count) === plurals.select(n);
+    });
+    return forms[sample].replace("%(count)s", n);
   }
 
   function announce(words) {
@@ -311,7 +319,7 @@
     statusBadge.querySelectorAll(".badge").forEach(function (badge) {
       badge.hidden = !badge.classList.contains("badge-" + status);
     });
-    announce("This live blog " + (status === "ended" ? "has ended" : "is live again"));
+    announce(status === "ended" ? text.ended : text.live_again);
   }
 
   function backoffMs() {
@@ -344,7 +352,7 @@
     fetch(url, { cache: "no-cache", signal: controller.signal, headers: { Accept: "application/json" } })
       .then(function (response) {
         if (response.status === 404) {
-          stop("This live blog is no longer available.");
+          stop(text.gone);
           return null;
         }
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -365,7 +373,7 @@
       })
       .catch(function () {
         failures += 1;
-        setConnection("Reconnecting…");
+        setConnection(text.reconnecting);
         return backoffMs();
       })
       .then(function (delay) {
