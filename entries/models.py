@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language_info, pgettext_lazy
+from django.utils.translation import get_language_info, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from entries.signals import rendering_changed
@@ -19,7 +19,7 @@ def validate_timezone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValidationError(
-            "%(value)s is not an IANA time zone name, such as Europe/London.",
+            _("%(value)s is not an IANA time zone name, such as Europe/London."),
             params={"value": value},
         ) from error
 
@@ -111,16 +111,21 @@ class Lifecycle:
 class Entry(Lifecycle, models.Model):
     Status = Status
 
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    intro = models.TextField(blank=True, help_text="Markdown, shown above the updates.")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    intro = models.TextField(
+        _("intro"), blank=True, help_text=_("Markdown, shown above the updates.")
+    )
     intro_html = models.TextField(blank=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     timezone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
-        help_text="IANA name, such as America/Los_Angeles: update times are shown in it.",
+        help_text=_("IANA name, such as America/Los_Angeles: update times are shown in it."),
     )
     language = models.CharField(
         _("language"),
@@ -153,7 +158,8 @@ class Entry(Lifecycle, models.Model):
 
     class Meta:
         ordering = ["-created"]
-        verbose_name_plural = "entries"
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
 
     def __str__(self) -> str:
         return self.title
@@ -230,7 +236,7 @@ class Entry(Lifecycle, models.Model):
     def clean(self):
         super().clean()
         try:
-            validate_markdown(self.intro, "An intro")
+            validate_markdown(self.intro, gettext("An intro"))
         except ValidationError as error:
             raise ValidationError({"intro": error.messages}) from None
 

@@ -12,14 +12,14 @@ A plural message is sent as its form at each of a few sample counts: the
 script asks `Intl.PluralRules(<html lang>)` for the category of its count
 and takes the form of the first sample in the same category. The samples
 reach every CLDR category of every language Django knows (zero 0, one 1,
-two 2, few 3, many 5 or 11, other 100), so no table of languages' rules is
+two 2, few 3, many 5, 11 or a million, other 100), so no table of languages' rules is
 needed here; gettext's plural formula and CLDR's agree for them, and a
 catalog's plural forms are thereby checked by `msgfmt --check` alone.
 """
 
 from collections.abc import Callable
 
-PLURAL_SAMPLES = (0, 1, 2, 3, 5, 11, 100)
+PLURAL_SAMPLES = (0, 1, 2, 3, 5, 11, 100, 1_000_000)
 
 
 def plural_forms(form: Callable[[int], str]) -> dict[str, str]:

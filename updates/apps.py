@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from entries.signals import rendering_changed
 from liveblog import push
@@ -8,7 +9,7 @@ from liveblog import push
 class UpdatesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "updates"
-    verbose_name = "Live updates"
+    verbose_name = _("Live updates")
 
     def ready(self):
         # Entry.save sends it inside its transaction; receivers run there too.

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from entries.models import Entry
 from liveblog.markdown import render_markdown, validate_markdown
@@ -109,7 +110,7 @@ def post_update(entry: Entry, content: str, author=None, photos=(), headline="",
     # update it already made).
     update.full_clean(exclude=["content", "idempotency_key"])
     if not content.strip() and not photos:
-        raise ValidationError({"content": "Write something or add a photo."})
+        raise ValidationError({"content": _("Write something or add a photo.")})
     processed = process_photos(photos)
     with PhotoFiles() as files:
         # Before the transaction: writing to the storage (S3) does not hold
@@ -186,7 +187,7 @@ def process_photos(photos) -> list:
     for index, photo in enumerate(photos):
         try:
             if not photo.alt.strip():
-                raise ValidationError("Describe the photo in its alt text.", code="alt")
+                raise ValidationError(_("Describe the photo in its alt text."), code="alt")
             check_photo_text(Photo(alt=photo.alt.strip(), caption=photo.caption.strip()))
             processed.append(photo_files.process(photo.file))
         except ValidationError as error:
@@ -320,7 +321,7 @@ def set_summary(entry_id: int, text: str, seen_revision: int | None = None) -> E
     # A form's textarea sends CRLF: stored as LF, the desk's "saved twice"
     # check and the limit count the same text whichever way it came.
     text = xml_safe(text.replace("\r\n", "\n")).strip()
-    check_length(text, "The summary", SUMMARY_MAX_CHARS)
+    check_length(text, _("The summary"), SUMMARY_MAX_CHARS)
     html = render_markdown(text)
     with transaction.atomic():
         lock_entry(entry_id, count=0)

@@ -31,6 +31,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import set_response_etag
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from entries import remembered
 from entries.models import Entry
@@ -64,7 +65,7 @@ def page_query(request) -> tuple[Cursor | None, int | None]:
     before = parse_before(request.GET)
     update_id = parse_update(request.GET)
     if before is not None and update_id is not None:
-        raise BadParameter("Give either 'before' or 'update', not both.")
+        raise BadParameter(_("Give either 'before' or 'update', not both."))
     return before, update_id
 
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import set_response_etag
+from django.utils.translation import gettext as _
 from django.views.static import serve
 
 from entries.remembered import MAX_REMEMBERED, EntryState, entry_state
@@ -56,7 +57,7 @@ def poll(request, slug: str):
         since = parse_since(request.GET)
         before = parse_before(request.GET)
         if since is not None and before is not None:
-            raise BadParameter("Give either 'since' or 'before', not both.")
+            raise BadParameter(_("Give either 'since' or 'before', not both."))
     except BadParameter as error:
         return json_error(400, str(error))
     # A reader who has seen a later revision than the remembered one is
@@ -150,6 +151,6 @@ def media(request, name: str):
         response = serve(request, name, document_root=settings.MEDIA_ROOT)
     except Http404:
         # Tagged too: posting the same file again purges the CDN's short-lived 404.
-        return tag(json_error(404, "No such file."), tags)
+        return tag(json_error(404, _("No such file.")), tags)
     response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
     return tag(response, tags)
