@@ -273,7 +273,9 @@ class DatabaseUnavailableMiddleware:
             escape_uri_path(request.path),
             exception,
         )
-        message = "The service is briefly unavailable. Please try again in a moment."
+        message = translation.gettext(
+            "The service is briefly unavailable. Please try again in a moment."
+        )
         return unavailable(message, self.RETRY_AFTER_SECONDS, json=request.path.endswith(".json"))
 
 

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from entries.models import Entry
 from updates import transcript
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         try:
             entry = Entry.objects.get(slug=slug)
         except Entry.DoesNotExist:
-            raise CommandError(f"No entry with slug {slug!r}.") from None
+            raise CommandError(_("No entry with slug %(slug)r.") % {"slug": slug}) from None
         zone = entry.zone
         updates = list(
             entry.updates.in_page_order().values_list("published", "content", "headline")
@@ -28,17 +30,26 @@ class Command(BaseCommand):
         # The form has no dates: say which one to import with, and where
         # importing would not give these updates back.
         for problem in transcript.differences(updates, text, zone):
-            self.stderr.write(f"Warning: {problem}")
+            self.stderr.write(_("Warning: %(problem)s") % {"problem": problem})
         if output:
             try:
                 Path(output).write_text(text, encoding="utf-8")
             except OSError as error:
-                raise CommandError(f"Cannot write {output}: {error.strerror or error}.") from None
+                raise CommandError(
+                    _("Cannot write %(file)s: %(error)s.")
+                    % {"file": output, "error": error.strerror or error}
+                ) from None
         else:
             self.stdout.write(text, ending="")
         if updates:
             first_day = updates[0][0].astimezone(zone).date()
             self.stderr.write(
-                f"{len(updates)} updates from {first_day} in {zone.key}: import with "
-                f"--date {first_day} --timezone {zone.key}"
+                ngettext(
+                    "%(count)s update from %(day)s in %(zone)s: import with "
+                    "--date %(day)s --timezone %(zone)s",
+                    "%(count)s updates from %(day)s in %(zone)s: import with "
+                    "--date %(day)s --timezone %(zone)s",
+                    len(updates),
+                )
+                % {"count": len(updates), "day": first_day, "zone": zone.key}
             )
