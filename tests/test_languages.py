@@ -376,3 +376,19 @@ def test_a_right_to_left_entry_is_laid_out_right_to_left(client, hebrew):
 
     assert '<html lang="he" dir="rtl">' in page
     assert "Key events" not in page
+
+
+def test_the_desks_refusals_are_in_the_authors_language(staff_client):
+    entry = make_entry(language="es")
+
+    answer = staff_client.post(
+        reverse("admin:entries_entry_desk_post", args=[entry.pk]),
+        {"content": " ", "key": "composition-de"},
+        headers={"accept-language": "de"},
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "Nicht veröffentlicht: siehe Hinweise."
+    assert answer.json()["errors"]["content"] == [
+        "Schreiben Sie etwas oder fügen Sie ein Foto hinzu."
+    ]
