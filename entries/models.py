@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language_info, gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from entries.signals import rendering_changed
@@ -93,11 +93,6 @@ class Lifecycle:
         """What its page, polls, feed and stored fragments are written in:
         its own language, else the site's (never the reader's: one copy per URL)."""
         return self.language or settings.LANGUAGE_CODE
-
-    @property
-    def language_info(self) -> dict:
-        """Django's facts about it: "bidi" for <html dir>, "code" for <html lang>."""
-        return get_language_info(self.language_code)
 
     @property
     def poll_interval(self) -> int:
