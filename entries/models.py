@@ -129,14 +129,16 @@ class Entry(Lifecycle, models.Model):
         choices=language_choices,
         help_text=_("Readers see its page, times and dates in this language."),
     )
-    coverage_start = models.DateTimeField(null=True, blank=True, editable=False)
-    coverage_end = models.DateTimeField(null=True, blank=True, editable=False)
+    coverage_start = models.DateTimeField(
+        _("coverage start"), null=True, blank=True, editable=False
+    )
+    coverage_end = models.DateTimeField(_("coverage end"), null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
     # The entry's change counter: every create, edit or delete of one of its
     # updates takes the next value (see updates/changes.py). Written only
     # by updates/revisions.py, under a row lock; save() below never writes it back.
-    revision = models.PositiveBigIntegerField(default=0, editable=False)
+    revision = models.PositiveBigIntegerField(_("revision"), default=0, editable=False)
     # Set, under the same lock, once a second author posts: from then on
     # every update shows its author's name (updates/changes.py).
     bylines = models.BooleanField(default=False, editable=False)

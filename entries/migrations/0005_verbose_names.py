@@ -40,4 +40,19 @@ class Migration(migrations.Migration):
             name='title',
             field=models.CharField(max_length=200, verbose_name='title'),
         ),
+        migrations.AlterField(
+            model_name='entry',
+            name='coverage_end',
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='coverage end'),
+        ),
+        migrations.AlterField(
+            model_name='entry',
+            name='coverage_start',
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='coverage start'),
+        ),
+        migrations.AlterField(
+            model_name='entry',
+            name='revision',
+            field=models.PositiveBigIntegerField(default=0, editable=False, verbose_name='revision'),
+        ),
     ]
