@@ -170,7 +170,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # The site's language: the index, error pages, and entries that set none.
 # An entry may set its own (Entry.language), from LANGUAGES: the languages
 # with a complete catalog in locale/ (docs/languages.md), by their own names.
-LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en-us")
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE") or "en-us"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
 if LANGUAGE_CODE.lower().split("-")[0] not in dict(LANGUAGES):
     raise ImproperlyConfigured(
