@@ -157,7 +157,10 @@ def test_the_live_desk_with_updates_a_photo_and_the_summary_is_clean(desk):
     fill(entry)
     page = desk.open(entry)
     page.locator(".desk-summary > summary").click()
-    page.locator("#desk-summary").wait_for()
+    # Another author's summary arrives while this one has unsaved text.
+    page.locator("#desk-summary").fill("- My unsaved point")
+    set_summary(entry.pk, "- Their point")
+    page.locator(".desk-summary-changed").wait_for()
     # A composition with a photo, refused for its missing alt text: the
     # photo's fields and both error messages are on the page.
     page.locator("#desk-content").fill("The crowd, **cheering**.")
