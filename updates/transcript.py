@@ -5,10 +5,10 @@ bold at the start of a line, `**10:19** text`, and runs until the next such
 marker; it may span paragraphs and hold images, links, quotes, lists and
 code. A bold line right after the time, `**10:19** **Headline**`, is the
 update's headline (issue 22), its text starting on the next line; a star
-or a backslash in it is escaped with a backslash. A photo is written as a Markdown image
-at the end of its update's text, `![alt](<url> "caption")`, so an update of
-photos alone (with or without a headline) reads back as an update: as images
-in its text, since a transcript carries no files. Times
+or a backslash in it is escaped with a backslash. A photo is written as a
+Markdown image at the end of its update's text, `![alt](<url> "caption")`,
+so an update of photos alone (with or without a headline) reads back as an
+update: as images in its text, since a transcript carries no files. Times
 carry no date: the importer is given the first day and the zone, and a
 time earlier than the one before it means the next day (unless
 the clocks just went back and the time is the repeated hour's second pass).
