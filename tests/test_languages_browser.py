@@ -10,6 +10,8 @@ tests skip without it.
 import pytest
 
 from entries.models import Entry
+from tests import pseudo_locale
+from tests.accessibility import PHONE, assert_no_axe_violations
 from tests.desk_tabs import open_desk, sign_in
 from tests.factories import make_entry, make_update
 from updates.changes import post_updates
@@ -77,3 +79,21 @@ def test_the_desk_script_counts_and_asks_in_the_authors_language(
 
     assert (one, two) == ("1 Eintrag", "2 Einträge")
     assert asked == ["Diesen Eintrag löschen? Er verschwindet von den Leserseiten."]
+
+
+def test_a_german_and_a_right_to_left_page_are_clean_for_axe(new_reader, settings, tmp_path):
+    settings.LANGUAGES = [*settings.LANGUAGES, pseudo_locale.LANGUAGE]
+    settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, pseudo_locale.write_catalog(tmp_path)]
+    entries = [
+        make_entry(language="de", title="Pokalfinale"),
+        make_entry(language="he", title="גמר"),
+    ]
+    for entry in entries:
+        make_update(entry, "Tor!", key_event=True, pinned=True, headline="Tor")
+        make_update(entry, "Halbzeit")
+
+    for entry in entries:
+        tab = new_reader(viewport=PHONE)
+        tab.open(entry).locator(".order-toggle:not([hidden])").wait_for()
+        assert_no_axe_violations(tab.page)
+        assert tab.errors == []
