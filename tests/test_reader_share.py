@@ -147,3 +147,18 @@ def test_without_javascript_there_is_no_share_control_and_the_time_is_the_permal
     assert page.locator(".update-share, .update-age").count() == 0
     time_link = page.get_by_role("link", name=at(update))
     assert time_link.get_attribute("href") == f"?update={update.pk}#update-{update.pk}"
+
+
+def test_on_a_phone_the_share_control_is_a_fingers_size_and_nothing_overflows(new_reader):
+    tab = new_reader(viewport={"width": 320, "height": 640}, has_touch=True, is_mobile=True)
+    tab.page.add_init_script(NO_CLIPBOARD)
+    entry = make_entry()
+    update = make_update(entry, "Worth sharing.", headline="A headline that is long enough")
+    page = tab.open(entry)
+
+    button = page.get_by_role("button", name=f"Copy the link to the update of {at(update)}")
+    box = button.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44
+    button.tap()
+    page.locator(".share-link").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320

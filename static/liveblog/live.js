@@ -43,7 +43,6 @@
   divider.textContent = TEXTS.divider;
   var visitNews = document.createElement("p");
   visitNews.className = "visit-news";
-  visitNews.hidden = true;
   var canShare = Boolean(navigator.share);
   decorate(document);
   markSinceVisit();
@@ -274,6 +273,7 @@
         if (node) added.push(node);
       });
       body.deleted.forEach(removeUpdate);
+      markSinceVisit();
     });
     since = Math.max(since, body.revision);
     if (added.length) noticeNew(added);
@@ -629,6 +629,7 @@
       return !isOlder(lastVisit, sortKey(node));
     });
     divider.remove();
+    visitNews.remove();
     if (!fresh.length) return;
     if (older.length) {
       var last = newestFirst() ? older[0] : older[older.length - 1].nextSibling;
@@ -650,8 +651,7 @@
     });
     visitNews.textContent = TEXTS.sinceVisit(fresh.length, elsewhere) + " ";
     visitNews.appendChild(link);
-    visitNews.hidden = false;
-    if (!visitNews.isConnected) list.parentNode.insertBefore(visitNews, document.querySelector(".new-updates"));
+    list.parentNode.insertBefore(visitNews, document.querySelector(".new-updates"));
   }
 
   function noteSeen() {
