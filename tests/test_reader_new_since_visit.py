@@ -10,7 +10,7 @@ import pytest
 
 from entries.models import Entry
 from tests.factories import make_entry
-from updates.changes import edit_update, post_updates
+from updates.changes import edit_update, post_updates, set_flags
 from updates.models import LiveUpdate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -104,13 +104,14 @@ def test_oldest_first_the_divider_comes_before_the_first_new_update(reader):
     assert news(page).startswith("2 new updates since your last visit.")
 
 
-def test_an_edited_or_imported_older_update_is_not_new_and_one_new_is_singular(reader):
+def test_an_edited_pinned_or_imported_older_update_is_not_new_and_one_new_is_singular(reader):
     entry = make_entry()
     seen = post(entry, [10, 11, 12])
     reader.open(entry)
     leave(reader)
     old = LiveUpdate.objects.get(pk=seen[0])
     edit_update(old, "Minute 10, corrected")
+    set_flags(LiveUpdate.objects.get(pk=seen[1]), pinned=True, key_event=True)
     imported = post(entry, [5])
     added = post(entry, [13])
 
@@ -176,6 +177,8 @@ def test_when_the_first_new_update_is_on_an_earlier_page_the_link_opens_that_pag
     page.wait_for_url(f"**/?update={seen[-1]}#update-{seen[-1]}")
     page.locator(".visit-divider").wait_for()
     assert beside_divider(page) == [added[0], seen[-1]]
+    first = page.locator(f"#update-{added[0]}").bounding_box()
+    assert first["y"] + first["height"] > 0 and first["y"] < 720
 
 
 def test_without_storage_the_page_works_and_marks_nothing(reader):
