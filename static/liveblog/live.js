@@ -576,7 +576,7 @@
 
   function copyLink(button, url) {
     var next = button.nextElementSibling;
-    if (next) next.remove();
+    if (next && next.matches(".share-note, .share-link")) next.remove();
     var copying = navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject();
     copying.then(
       function () {
