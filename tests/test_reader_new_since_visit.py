@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from entries.models import Entry
+from tests.accessibility import assert_no_axe_violations
 from tests.factories import make_entry
 from updates.changes import edit_update, post_updates, set_flags
 from updates.models import LiveUpdate
@@ -77,6 +78,7 @@ def test_on_return_the_new_updates_are_counted_marked_and_one_link_away(reader):
     assert page.locator(".visit-divider").inner_text() == "New since your last visit"
     # Newest first: below the last new one, above what was seen.
     assert beside_divider(page) == [added[0], seen[-1]]
+    assert_no_axe_violations(page)
     page.get_by_role("link", name="Jump to the first new update").click()
     assert page.evaluate("document.activeElement.id") == f"update-{added[0]}"
     # Scrolled to its top (to the pixel: the page's lines are fractional).

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.accessibility import assert_no_axe_violations
 from tests.factories import make_entry
 from tests.factories import make_update as make_any_update
 from updates.models import now_to_the_second
@@ -119,6 +120,8 @@ def test_a_refused_clipboard_shows_the_link_selected_to_copy_by_hand(reader, liv
     assert field.evaluate(
         "node => node.selectionStart === 0 && node.selectionEnd === node.value.length"
     )
+    # With the share controls and ages beside every time.
+    assert_no_axe_violations(page)
 
 
 def test_updates_that_arrive_later_can_be_shared_too(reader):
