@@ -137,6 +137,11 @@ def test_updates_arriving_while_reading_are_not_new_since_the_visit_but_count_as
 
     assert news(page).startswith("1 new update since your last visit.")
     assert beside_divider(page) == [added[0], seen[0]]
+    # A reader on the link keeps it while updates come and go.
+    page.get_by_role("link", name="Jump to the first new update").focus()
+    LiveUpdate.objects.get(pk=live[0]).delete()
+    page.locator(f"#update-{live[0]}").wait_for(state="detached")
+    assert page.evaluate("document.activeElement.textContent") == "Jump to the first new update"
     leave(reader)
     page = reader.open(entry)
     assert news(page) is None and beside_divider(page) is None

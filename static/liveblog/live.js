@@ -41,8 +41,23 @@
   var divider = document.createElement("p");
   divider.className = "visit-divider";
   divider.textContent = TEXTS.divider;
+  // Made once: a reader focused on the link keeps it through polls.
   var visitNews = document.createElement("p");
   visitNews.className = "visit-news";
+  visitNews.hidden = true;
+  var visitCount = visitNews.appendChild(document.createTextNode(""));
+  var visitLink = visitNews.appendChild(document.createElement("a"));
+  visitLink.textContent = TEXTS.jumpFirst;
+  visitLink.addEventListener("click", function () {
+    var target = document.getElementById(visitLink.hash.slice(1));
+    if (target && target.parentNode === list) {
+      target.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: true });
+    } else {
+      seen = null; // that page marks them too
+    }
+  });
+  list.parentNode.insertBefore(visitNews, document.querySelector(".new-updates"));
   var canShare = Boolean(navigator.share);
   decorate(document);
   markSinceVisit();
@@ -629,7 +644,7 @@
       return !isOlder(lastVisit, sortKey(node));
     });
     divider.remove();
-    visitNews.remove();
+    visitNews.hidden = !fresh.length;
     if (!fresh.length) return;
     if (older.length) {
       var last = newestFirst() ? older[0] : older[older.length - 1].nextSibling;
@@ -637,21 +652,8 @@
     }
     // The first new one is on an earlier page: the page of the last one seen.
     var elsewhere = !older.length && earlier;
-    var link = document.createElement("a");
-    link.href = elsewhere ? permalinkOf(lastVisit[1]) : "#" + fresh[0].id;
-    link.textContent = TEXTS.jumpFirst;
-    link.addEventListener("click", function () {
-      var target = document.getElementById(link.hash.slice(1));
-      if (target && target.parentNode === list) {
-        target.setAttribute("tabindex", "-1");
-        target.focus({ preventScroll: true });
-      } else {
-        seen = null; // that page marks them too
-      }
-    });
-    visitNews.textContent = TEXTS.sinceVisit(fresh.length, elsewhere) + " ";
-    visitNews.appendChild(link);
-    list.parentNode.insertBefore(visitNews, document.querySelector(".new-updates"));
+    visitLink.href = elsewhere ? permalinkOf(lastVisit[1]) : "#" + fresh[0].id;
+    visitCount.data = TEXTS.sinceVisit(fresh.length, elsewhere) + " ";
   }
 
   function noteSeen() {
@@ -677,17 +679,16 @@
     var mine = visits[location.pathname];
     var furthest = Array.isArray(mine) && isOlder(seen, mine) ? mine : seen;
     visits[location.pathname] = [furthest[0], furthest[1], Date.now()];
-    var kept = {};
     Object.keys(visits)
       .sort(function (a, b) {
         return visits[b][2] - visits[a][2];
       })
-      .slice(0, VISITS_KEPT)
+      .slice(VISITS_KEPT)
       .forEach(function (path) {
-        kept[path] = visits[path];
+        delete visits[path];
       });
     try {
-      window.localStorage.setItem(VISITS_KEY, JSON.stringify(kept));
+      window.localStorage.setItem(VISITS_KEY, JSON.stringify(visits));
     } catch (error) {
       // storage disabled or full: nothing marked next time
     }
