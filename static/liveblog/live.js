@@ -10,7 +10,7 @@
     share: "Share",
     shareName: "Share the update of ",
     copy: "Copy link",
-    copyName: "Copy the link to the update of ",
+    copyName: "Copy link to the update of ",
     linkName: "Link to the update of ",
     copied: "Link copied",
     justNow: "just now",
