@@ -202,3 +202,29 @@ def test_the_checker_reports_the_errors_of_a_broken_page(checked):
     errors = [m["message"] for m in checked[CANARY] if m["type"] == "error"]
 
     assert any("title" in error for error in errors), checked[CANARY]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_page_as_the_reader_script_leaves_it_has_no_html_errors(reader, tmp_path):
+    # Issue 22: what the script adds (share controls, ages, the divider and
+    # count of a return visit, a link shown to copy by hand) is checked too.
+    if shutil.which("java") is None:
+        missing("needs Java for the Nu HTML Checker (apt-get install default-jre-headless)")
+    reader.page.add_init_script(
+        'Object.defineProperty(navigator, "clipboard", { value: { writeText: () => Promise.reject() } });'
+    )
+    entry = make_entry(title="Keynote")
+    make_update(entry, "Doors open", headline="We are in", pinned=True)
+    reader.open(entry)
+    reader.page.goto("about:blank")
+    make_update(entry, "The keynote starts")
+    page = reader.open(entry)
+    page.locator(".visit-divider").wait_for()
+    page.locator(".update-share").first.click()
+    page.locator(".share-link").wait_for()
+    (tmp_path / "scripted.html").write_text(page.content(), encoding="utf-8")
+
+    errors = [m for m in check_with_vnu(tmp_path) if m["type"] in ("error", "non-document-error")]
+
+    assert errors == [], "\n".join(describe(m) for m in errors)

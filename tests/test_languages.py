@@ -1,20 +1,15 @@
 """Pages, the desk and the scripts' texts in the entry's or the site's
 language (issue 23): German and Spanish shipped, English by default.
 
-"No English left" is checked two ways on every page: none of our own
-messages (every msgid of locale/de's catalog whose translation differs)
-shows as a text or a label, and none of a handful of English words that
-neither German nor Spanish uses shows at all, which also catches a string
-nobody marked for translation. The update texts in these tests are
-German or Spanish, as an entry in that language would have.
+"No English left" is checked by tests/english.py on every page: none of
+our own messages and none of a handful of English words shows. The update
+texts in these tests are German or Spanish, as an entry in that language
+would have.
 """
 
-import gettext
 import json
 import re
 from datetime import UTC, datetime
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -26,6 +21,7 @@ from django.views import defaults
 
 from entries.models import Entry
 from tests.checks import assert_shared
+from tests.english import LOCALE, assert_no_english, english_in
 from tests.factories import make_entry, make_update
 from tests.pseudo_locale import write_catalog
 from updates.changes import set_summary
@@ -35,110 +31,12 @@ from updates.models import LiveUpdate
 pytestmark = pytest.mark.django_db
 
 SHIPPED = ["de", "es"]
-LOCALE = Path(settings.BASE_DIR) / "locale"
-# Words of English sentences that neither German nor Spanish has.
-ENGLISH_WORDS = {
-    "the", "and", "your", "you", "this", "that", "with", "update", "updates", "new",
-    "first", "latest", "older", "newer", "events", "order", "skip", "follow", "times",
-    "pinned", "edited", "post", "save", "delete", "edit", "cancel", "remove", "coverage",
-    "ended", "draft", "found", "request", "not", "yet", "what", "know", "far",
-}  # fmt: skip
-# Identical in German or Spanish, or a name.
-NAMES = {"Liveblog", "Markdown", "Live", "Atom", "UTC", "Europe/Berlin", "Europe/Madrid"}
 # Texts an entry of each language carries in these tests (not ours to translate).
 CONTENT = {
     "de": ("Pokalfinale", "Anpfiff im Stadion", "Tor für die Gastgeber!", "Halbzeit"),
     "es": ("Final de copa", "Comienza el partido", "¡Gol del equipo local!", "Descanso"),
 }
 ZONE = {"de": "Europe/Berlin", "es": "Europe/Madrid"}
-
-
-class VisibleText(HTMLParser):
-    """What a reader or an author may read: text, labels, titles,
-    placeholders; and the scripts' texts, from their JSON catalogs."""
-
-    LABELS = ("title", "aria-label", "placeholder", "alt", "label")
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.texts: list[str] = []
-        self.in_script = None
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        if tag in ("script", "style"):
-            self.in_script = values.get("type") or tag
-        for name in self.LABELS:
-            if values.get(name):
-                self.texts.append(values[name])
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self.in_script = None
-
-    def handle_data(self, data):
-        if self.in_script == "application/json":
-            self.texts.extend(strings_in(json.loads(data)))
-        elif self.in_script is None and data.strip():
-            self.texts.append(data.strip())
-
-
-def strings_in(value) -> list[str]:
-    if isinstance(value, dict):
-        return [text for part in value.values() for text in strings_in(part)]
-    return [value] if isinstance(value, str) else []
-
-
-def visible_texts(html: str) -> list[str]:
-    parser = VisibleText()
-    parser.feed(html)
-    return parser.texts
-
-
-def our_messages(language: str) -> list[str]:
-    """Our msgids whose translation into `language` differs from them."""
-    with (LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb") as compiled:
-        catalog = gettext.GNUTranslations(compiled)._catalog
-    found = set()
-    for key, translated in catalog.items():
-        msgid = key[0] if isinstance(key, tuple) else key
-        msgid = msgid.split("\x04")[-1]
-        if msgid and translated != msgid:
-            found.add(msgid)
-    return sorted(found)
-
-
-PLACEHOLDER = re.compile(r"%\(\w+\)s")
-TAG = re.compile(r"<[^>]+>")
-
-
-def english_in(texts: list[str], language: str) -> list[str]:
-    """The texts that are one of our messages in English, or hold English words."""
-    patterns = []
-    for msgid in our_messages(language):
-        # A message with markup shows as several texts: each part must be gone.
-        for part in TAG.split(msgid) if TAG.search(msgid) else [msgid]:
-            literal = PLACEHOLDER.sub("\0", part.replace("%%", "%")).strip()
-            # Words, not placeholders and punctuation only ("%(date)s, %(time)s").
-            if re.search(r"[A-Za-z]", literal) and literal not in NAMES:
-                regex = ".+?".join(re.escape(piece) for piece in literal.split("\0"))
-                patterns.append(re.compile(regex))
-    left = []
-    for text in texts:
-        # Not placeholders' names (the scripts fill them in) nor acronyms (GET, POST).
-        words = {
-            word.lower()
-            for word in re.findall(r"[A-Za-z]+", PLACEHOLDER.sub("", text))
-            if not word.isupper()
-        }
-        if any(pattern.fullmatch(text) for pattern in patterns) or words & ENGLISH_WORDS:
-            left.append(text)
-    return left
-
-
-def assert_no_english(html: str, language: str, what: str) -> None:
-    left = english_in(visible_texts(html), language)
-    assert left == [], f"{what} in {language} still says: {left}"
 
 
 def entry_in(language: str, **fields) -> Entry:

@@ -13,6 +13,7 @@ from entries.models import Entry
 from tests import pseudo_locale
 from tests.accessibility import PHONE, assert_no_axe_violations
 from tests.desk_tabs import open_desk, sign_in
+from tests.english import english_in
 from tests.factories import make_entry, make_update
 from updates.changes import post_updates
 from updates.models import LiveUpdate
@@ -97,3 +98,30 @@ def test_a_german_and_a_right_to_left_page_are_clean_for_axe(new_reader, setting
         tab.open(entry).locator(".order-toggle:not([hidden])").wait_for()
         assert_no_axe_violations(tab.page)
         assert tab.errors == []
+
+
+# Every text the script adds, and every name it gives: what a reader sees or hears.
+SCRIPT_TEXTS = """() => [
+  ...Array.from(document.querySelectorAll(
+    ".update-share, .update-age, .share-note, .visit-news, .visit-divider, .new-updates, .connection-status"
+  )).map((node) => node.textContent),
+  ...Array.from(document.querySelectorAll("[aria-label]")).map((node) => node.getAttribute("aria-label")),
+].map((text) => text.trim()).filter(Boolean)"""
+
+
+@pytest.mark.parametrize("language", ["de", "es"])
+def test_what_the_reader_script_adds_to_a_page_is_in_the_entrys_language(reader, language):
+    entry = make_entry(language=language)
+    post_updates(entry, [LiveUpdate(content="Anpfiff"), LiveUpdate(content="Tor")])
+    page = reader.open(entry)
+    page.locator(".update-share").first.wait_for()
+    page.goto("about:blank")  # the reader leaves; the script remembers what they saw
+    post_updates(entry, [LiveUpdate(content=f"Tor {n}") for n in range(2)])
+
+    page = reader.open(entry)
+    page.locator(".visit-news:not([hidden])").wait_for()
+    said = page.evaluate(SCRIPT_TEXTS)
+
+    assert english_in(said, language) == []
+    assert any(text.startswith("2 ") for text in said), said
+    assert reader.errors == []

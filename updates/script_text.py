@@ -17,6 +17,34 @@ def reader_text() -> dict:
         "live_again": _("This live blog is live again"),
         "gone": _("This live blog is no longer available."),
         "reconnecting": _("Reconnecting…"),
+        # Issue 22's share control, ages and "new since your last visit".
+        "share": _("Share"),
+        "copy": _("Copy link"),
+        "share_name": _("Share the update of %(time)s"),
+        "copy_name": _("Copy link to the update of %(time)s"),
+        "link_name": _("Link to the update of %(time)s"),
+        "copied": _("Link copied"),
+        "just_now": _("just now"),
+        "minutes_ago": plural_forms(
+            lambda n: ngettext("%(count)s min ago", "%(count)s min ago", n)
+        ),
+        "divider": _("New since your last visit"),
+        "since_visit": plural_forms(
+            lambda n: ngettext(
+                "%(count)s new update since your last visit.",
+                "%(count)s new updates since your last visit.",
+                n,
+            )
+        ),
+        # The first new one is on an earlier page: its count is a lower bound.
+        "since_visit_at_least": plural_forms(
+            lambda n: ngettext(
+                "At least %(count)s new update since your last visit.",
+                "At least %(count)s new updates since your last visit.",
+                n,
+            )
+        ),
+        "jump_first": _("Jump to the first new update"),
     }
 
 

@@ -6,9 +6,60 @@
 (function () {
   "use strict";
 
+  // What the reader is shown, in the entry's language: the page's catalog
+  // (liveblog/i18n.py, updates/script_text.py), %(name)s filled in here.
+  var text = JSON.parse(document.getElementById("live-text").textContent);
+  var plurals = new Intl.PluralRules(document.documentElement.lang);
+
   var list = document.getElementById("updates");
   if (!list) return;
+  var announcer = document.querySelector(".live-announcer");
+  var earlier = document.querySelector(".load-earlier");
+  var baseTitle = document.title;
   followPermalinks();
+
+  // Per entry: the newest update shown at the last visit, [ms, id, saved].
+  var VISITS_KEY = "liveblog.visits";
+  var VISITS_KEPT = 50;
+  var lastVisit = readVisits()[location.pathname];
+  if (!(Array.isArray(lastVisit) && lastVisit.length > 1)) lastVisit = null;
+  var visitEnd = newestKey();
+  var seen = null;
+  var divider = document.createElement("p");
+  divider.className = "visit-divider";
+  divider.textContent = text.divider;
+  // Made once: a reader focused on the link keeps it through polls.
+  var visitNews = document.createElement("p");
+  visitNews.className = "visit-news";
+  visitNews.hidden = true;
+  var visitCount = visitNews.appendChild(document.createTextNode(""));
+  var visitLink = visitNews.appendChild(document.createElement("a"));
+  visitLink.textContent = text.jump_first;
+  visitLink.addEventListener("click", function () {
+    var target = document.getElementById(visitLink.hash.slice(1));
+    if (target && target.parentNode === list) {
+      target.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: true });
+    } else {
+      seen = null; // that page marks them too
+    }
+  });
+  list.parentNode.insertBefore(visitNews, document.querySelector(".new-updates"));
+  var canShare = Boolean(navigator.share);
+  decorate(document);
+  markSinceVisit();
+  noteSeen();
+  // One timer for the page; ages change by the minute.
+  setInterval(showAges, 60000);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".update-share");
+    if (button) share(button);
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) rememberVisit();
+    else noteSeen();
+  });
+  window.addEventListener("pagehide", rememberVisit);
   if (!list.dataset.pollUrl || !window.fetch) return;
 
   var ORDER_KEY = "liveblog.order";
@@ -33,21 +84,16 @@
   var deletedIds = new Set();
   var unseen = 0;
   var pendingNew = [];
-  var baseTitle = document.title;
-  var text = JSON.parse(document.getElementById("live-text").textContent);
-  var plurals = new Intl.PluralRules(document.documentElement.lang);
 
   var toggle = document.querySelector(".order-toggle");
   var connection = document.querySelector(".connection-status");
-  var announcer = document.querySelector(".live-announcer");
   var jumpButton = document.querySelector(".new-updates");
   var statusBadge = document.querySelector(".entry-status");
   var skipLink = document.querySelector(".skip-link");
   var pinnedSlot = document.querySelector(".pinned-slot");
   var keyEvents = document.querySelector(".key-events");
   var summary = document.querySelector(".entry-summary");
-  // "Load earlier updates": a plain link, fetched in place here.
-  var earlier = document.querySelector(".load-earlier");
+  // "Load earlier updates" (a plain link) is fetched in place.
   var heldBack = {};
   var loadingEarlier = false;
 
@@ -124,7 +170,9 @@
     var template = document.createElement("template");
     template.innerHTML = html.trim();
     var node = template.content.firstElementChild;
-    return node && node.matches("article.update[data-id]") ? node : null;
+    if (!node || !node.matches("article.update[data-id]")) return null;
+    decorate(template.content);
+    return node;
   }
 
   // Places a node without moving the others: selection and focus stay put.
@@ -207,6 +255,7 @@
     }
     if (typeof body.pinned !== "string" || !pinnedSlot) return;
     pinnedSlot.innerHTML = body.pinned;
+    decorate(pinnedSlot);
     pinnedSlot.hidden = !body.pinned;
     keyEvents.querySelector("ol").innerHTML = body.key_events;
     keyEvents.hidden = !body.key_events;
@@ -226,20 +275,28 @@
         if (node) added.push(node);
       });
       body.deleted.forEach(removeUpdate);
+      markSinceVisit();
     });
     since = Math.max(since, body.revision);
     if (added.length) noticeNew(added);
+    noteSeen();
     if (newer) pointSkipLink();
     return newer;
   }
 
+  function say(message, values) {
+    return message.replace(/%\((\w+)\)s/g, function (match, name) {
+      return values[name];
+    });
+  }
+
   // The form of the first sample count in n's plural category (liveblog/i18n.py).
-  function plural(n) {
-    var forms = text.new_updates;
+  function counted(key, n) {
+    var forms = text[key];
     var sample = Object.keys(forms).find(function (count) {
       return plurals.select(count) === plurals.select(n);
     });
-    return forms[sample].replace("%(count)s", n);
+    return say(forms[sample], { count: n });
   }
 
   function announce(words) {
@@ -251,7 +308,7 @@
   }
 
   function noticeNew(nodes) {
-    announce(plural(nodes.length));
+    announce(counted("new_updates", nodes.length));
     if (document.hidden || !document.hasFocus()) {
       unseen += nodes.length;
       document.title = "(" + unseen + ") " + baseTitle;
@@ -262,7 +319,7 @@
     });
     if (!outOfView.length) return;
     pendingNew = pendingNew.concat(outOfView);
-    jumpButton.textContent = plural(pendingNew.length);
+    jumpButton.textContent = counted("new_updates", pendingNew.length);
     jumpButton.hidden = false;
   }
 
@@ -445,6 +502,7 @@
         });
         keepingInView(function () {
           list.insertBefore(block, newestFirst() ? null : articles()[0] || null);
+          markSinceVisit();
         });
         if (body.before) {
           earlier.dataset.before = body.before;
@@ -483,6 +541,155 @@
       .forEach(function (node) {
         list.appendChild(node);
       });
+    markSinceVisit();
+  }
+
+  // Share and age beside each update's time, added before it is placed:
+  // keeping the reading position counts their height.
+  function decorate(root) {
+    root.querySelectorAll("article.update .update-permalink").forEach(function (link) {
+      if (link.nextElementSibling && link.nextElementSibling.matches(".update-age")) return;
+      var age = document.createElement("span");
+      age.className = "update-age";
+      age.title = link.textContent;
+      link.after(age);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "update-share";
+      button.textContent = canShare ? text.share : text.copy;
+      button.setAttribute("aria-label", say(canShare ? text.share_name : text.copy_name, { time: link.textContent }));
+      link.parentNode.appendChild(button);
+    });
+    showAges(root);
+  }
+
+  // Not announced (no live region): it changes every minute.
+  function showAges(root) {
+    var now = Date.now();
+    (root || document).querySelectorAll(".update-age").forEach(function (age) {
+      var time = age.previousElementSibling.querySelector("time");
+      // A clock behind the server's puts updates in the future: just now.
+      var minutes = Math.floor((now - Date.parse(time.getAttribute("datetime"))) / 60000);
+      var shown = minutes < 1 ? text.just_now : minutes < 60 ? counted("minutes_ago", minutes) : "";
+      // Rewriting equal text would still end a selection inside it.
+      if (age.textContent !== shown) age.textContent = shown;
+    });
+  }
+
+  function share(button) {
+    var article = button.closest("article.update");
+    var url = new URL(article.querySelector(".update-permalink").getAttribute("href"), location.href).href;
+    var headline = article.querySelector(".update-headline");
+    if (!canShare) return copyLink(button, url);
+    navigator.share({ url: url, title: headline ? headline.textContent : baseTitle }).catch(function (error) {
+      // AbortError: the reader closed the share sheet.
+      if (error.name !== "AbortError") copyLink(button, url);
+    });
+  }
+
+  function copyLink(button, url) {
+    var next = button.nextElementSibling;
+    if (next && next.matches(".share-note, .share-link")) next.remove();
+    var copying = navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject();
+    copying.then(
+      function () {
+        var note = document.createElement("span");
+        note.className = "share-note";
+        note.textContent = text.copied;
+        button.after(note);
+        announce(text.copied);
+        setTimeout(function () {
+          note.remove();
+        }, 4000);
+      },
+      // Refused: the link, selected, to copy by hand.
+      function () {
+        var field = document.createElement("input");
+        field.className = "share-link";
+        field.readOnly = true;
+        field.value = url;
+        field.setAttribute("aria-label", say(text.link_name, { time: button.closest("article").querySelector("time").textContent }));
+        button.after(field);
+        field.focus();
+        field.select();
+      }
+    );
+  }
+
+  function newestKey() {
+    return articles().map(sortKey).reduce(function (newest, key) {
+      return isOlder(newest, key) ? key : newest;
+    }, [0, 0]);
+  }
+
+  // Added since: after the newest update shown then, by time and by id, so
+  // that an older one edited, imported or moved to a later time is not new;
+  // up to the newest at load, as updates arriving now are announced instead.
+  function isNewSinceVisit(node) {
+    var key = sortKey(node);
+    return isOlder(lastVisit, key) && key[1] > lastVisit[1] && !isOlder(visitEnd, key);
+  }
+
+  // The divider between what the reader had seen and what is new, in
+  // either order, and how many are new with a link to the first of them.
+  function markSinceVisit() {
+    if (!lastVisit) return;
+    var nodes = articles();
+    var fresh = nodes.filter(isNewSinceVisit).sort(function (a, b) {
+      return isOlder(sortKey(a), sortKey(b)) ? -1 : 1;
+    });
+    var older = nodes.filter(function (node) {
+      return !isOlder(lastVisit, sortKey(node));
+    });
+    divider.remove();
+    visitNews.hidden = !fresh.length;
+    if (!fresh.length) return;
+    if (older.length) {
+      var last = newestFirst() ? older[0] : older[older.length - 1].nextSibling;
+      list.insertBefore(divider, last);
+    }
+    // The first new one is on an earlier page: the page of the last one seen.
+    var elsewhere = !older.length && earlier;
+    visitLink.href = elsewhere ? permalinkOf(lastVisit[1]) : "#" + fresh[0].id;
+    visitCount.data = counted(elsewhere ? "since_visit_at_least" : "since_visit", fresh.length) + " ";
+  }
+
+  function noteSeen() {
+    if (document.hidden) return;
+    var newest = newestKey();
+    if (!seen || isOlder(seen, newest)) seen = newest;
+  }
+
+  function readVisits() {
+    try {
+      var visits = JSON.parse(window.localStorage.getItem(VISITS_KEY));
+      if (visits && typeof visits === "object") return visits;
+    } catch (error) {
+      // storage disabled, or not ours
+    }
+    return {};
+  }
+
+  // The furthest point seen in any tab; only the entries read last are kept.
+  function rememberVisit() {
+    if (!seen) return;
+    var visits = readVisits();
+    var mine = visits[location.pathname];
+    var furthest = Array.isArray(mine) && isOlder(seen, mine) ? mine : seen;
+    visits[location.pathname] = [furthest[0], furthest[1], Date.now()];
+    Object.keys(visits)
+      .sort(function (a, b) {
+        return visits[b][2] - visits[a][2];
+      })
+      .slice(VISITS_KEPT)
+      .forEach(function (path) {
+        delete visits[path];
+      });
+    try {
+      window.localStorage.setItem(VISITS_KEY, JSON.stringify(visits));
+    } catch (error) {
+      // storage disabled or full: nothing marked next time
+    }
   }
 
   // The reader's own choice, or the page's: newest first while live.
@@ -523,7 +730,7 @@
       return node.isConnected && (box.bottom < 0 || box.top > window.innerHeight);
     });
     if (!pendingNew.length) hideJumpButton();
-    else jumpButton.textContent = plural(pendingNew.length);
+    else jumpButton.textContent = counted("new_updates", pendingNew.length);
   }, { passive: true });
   window.addEventListener("focus", markSeen);
   document.addEventListener("visibilitychange", function () {
