@@ -9,7 +9,11 @@ POST https://api.fastly.com/service/{service_id}/publish/ (the trailing
 slash is required), the API token in `Fastly-Key`, a JSON body
 {"items": [{"channel": ..., "formats": {"http-stream": {"content": ...}}}]}.
 
-A real Pushpin receiving the same publishes: tests/test_push_pushpin.py.
+Another stands in for Pushpin's HTTP control endpoint (push_in_http_port):
+POST /publish/ with the same body and no credentials, answered 200
+"Published". A real Pushpin receiving the same publishes:
+tests/test_push_pushpin.py (a `servers` test, which `make mutation` leaves
+out: the stand-in is what reaches Pushpin's publisher there).
 """
 
 import json
@@ -44,12 +48,13 @@ EVENT = re.compile(r"id: (\d+)\ndata: (\{.*\})\n\n", re.DOTALL)
 
 
 class FastlyApi(ThreadingHTTPServer):
-    """Fastly's purge by surrogate key and Fanout's publish, as documented."""
+    """Fastly's purge by surrogate key and Fanout's publish, as documented
+    (with PushpinHandler, Pushpin's publish)."""
 
     daemon_threads = True
 
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), FastlyHandler)
+    def __init__(self, handler: type[BaseHTTPRequestHandler] | None = None):
+        super().__init__(("127.0.0.1", 0), handler or FastlyHandler)
         # ("purge", keys) and ("publish", item) in the order they arrived.
         self.received: list[tuple[str, object, float]] = []
         self.problems: list[str] = []
@@ -137,6 +142,19 @@ class FastlyHandler(BaseHTTPRequestHandler):
         self.answer(200, b"Published\n", "text/plain")
 
 
+class PushpinHandler(FastlyHandler):
+    """Pushpin's POST /publish/: the same items as Fanout's, no credentials."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.path = self.requestline.split()[1]
+        if "Fastly-Key" in self.headers:
+            return self.refuse("Fastly's token sent to Pushpin", 400)
+        if self.path != "/publish/":
+            return self.refuse("not the publish path", 404)
+        self.publish(body)
+
+
 @pytest.fixture
 def fastly():
     with (
@@ -147,6 +165,17 @@ def fastly():
             FASTLY_SERVICE_ID=SERVICE,
             FASTLY_FANOUT=True,
         ),
+    ):
+        yield server
+        assert purge.wait_until_idle(30)
+    assert not server.problems, server.problems
+
+
+@pytest.fixture
+def pushpin():
+    with (
+        FastlyApi(PushpinHandler) as server,
+        override_settings(PUSHPIN_PUBLISH_URLS=[server.url]),
     ):
         yield server
         assert purge.wait_until_idle(30)
@@ -190,6 +219,60 @@ def test_a_new_update_is_published_to_fanout_as_documented_after_its_purge(fastl
         f"Pushed revision {update.revision} of entry-{entry.pk} to Fastly Fanout "
         f"({fastly.url}/service/{SERVICE}/publish/)."
     ) in [record.getMessage() for record in caplog.records]
+
+
+def test_an_update_is_published_to_pushpin_as_documented_and_to_fanout_as_well(pushpin, fastly):
+    entry = make_entry()
+    settle(fastly)
+    settle(pushpin)
+
+    update = post_update(entry, "Kick-off")
+    assert purge.wait_until_idle(30)
+
+    [(revision, data)] = pushpin.published()
+    assert revision == data["revision"] == update.revision
+    assert [item["id"] for item in data["updates"]] == [update.pk]
+    [item] = [item for kind, item, _ in pushpin.received if kind == "publish"]
+    assert item["channel"] == f"entry-{entry.pk}"
+    # Every target gets the event, not only the first that took it.
+    assert fastly.published() == pushpin.published()
+
+
+def test_two_entries_changed_in_one_transaction_are_published_each_on_its_own_channel(fastly):
+    """As when two desks' commits wait together for the purging thread."""
+    first, second = make_entry(), make_entry()
+    settle(fastly)
+
+    with transaction.atomic():
+        on_first = post_update(first, "On the first")
+        on_second = post_update(second, "On the second")
+    assert purge.wait_until_idle(30)
+
+    published = {
+        item["channel"]: json.loads(EVENT.fullmatch(item["formats"]["http-stream"]["content"])[2])
+        for kind, item, _ in fastly.received
+        if kind == "publish"
+    }
+    assert {channel: [u["id"] for u in data["updates"]] for channel, data in published.items()} == {
+        f"entry-{first.pk}": [on_first.pk],
+        f"entry-{second.pk}": [on_second.pk],
+    }
+
+
+def test_the_event_published_is_the_one_the_installed_builder_makes(fastly, monkeypatch):
+    """updates/apps.py installs updates.stream's builder; this layer
+    publishes whatever the installed one builds."""
+    monkeypatch.setattr(push, "_build", push._build)  # put back after the test
+    entry = make_entry()
+    settle(fastly)
+
+    push.build_events_with(
+        lambda entry_id, base: push.Event(push.channel(entry_id), 99, {"built for": entry_id})
+    )
+    post_update(entry, "Whatever the builder says")
+    assert purge.wait_until_idle(30)
+
+    assert fastly.published() == [(99, {"built for": entry.pk})]
 
 
 # PostgreSQL only: on SQLite's in-memory test database (one shared cache)
@@ -287,6 +370,23 @@ def test_a_failing_publish_is_retried_then_logged_and_the_author_never_notices(f
     ]
 
 
+@pytest.mark.timing
+def test_a_failing_publish_waits_the_documented_delays_and_no_longer(fastly):
+    entry = make_entry()
+    settle(fastly)
+    fastly.failing_publishes = True
+
+    post_update(entry, "Saved all the same")
+    assert purge.wait_until_idle(30)
+
+    attempts = [at for kind, _, at in fastly.received if kind == "publish"]
+    gaps = [later - earlier for earlier, later in pairwise(attempts)]
+    # Each wait is the documented one, not the next one's.
+    assert len(gaps) == 3, gaps
+    for gap, delay in zip(gaps, RETRY_DELAYS, strict=True):
+        assert delay <= gap < 2 * delay, gaps
+
+
 def test_a_builder_that_fails_is_logged_and_later_pushes_still_go_out(fastly, caplog, monkeypatch):
     entry = make_entry()
     settle(fastly)
@@ -329,6 +429,58 @@ def test_a_database_error_while_reading_the_changes_is_retried_and_the_event_sti
     assert len(failures) == 2
     assert fastly.published()[-1][0] == update.revision
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_reading_the_changes_failing_every_time_is_logged_with_the_channel_and_the_attempts(
+    fastly, caplog, monkeypatch
+):
+    entry = make_entry()
+    settle(fastly)
+    attempts = []
+
+    def always_locked(entry_id, base):
+        attempts.append(time.monotonic())
+        raise OperationalError("database table is locked: entries_entry")
+
+    monkeypatch.setattr(push, "_build", always_locked)
+    with caplog.at_level(logging.ERROR):
+        update = post_update(entry, "Saved all the same")
+        assert purge.wait_until_idle(30)
+
+    assert LiveUpdate.objects.filter(pk=update.pk).exists()
+    assert fastly.published() == []
+    # As a failed publish: tried once, then three more times, after 0.25,
+    # 0.5 and 1 s.
+    assert len(attempts) == 4, attempts
+    gaps = [later - earlier for earlier, later in pairwise(attempts)]
+    assert all(gap >= delay for gap, delay in zip(gaps, RETRY_DELAYS, strict=True)), gaps
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == [
+        f"Reading the changes of entry-{entry.pk} failed 4 times (database table is locked: "
+        "entries_entry); readers get them by their next poll."
+    ]
+
+
+@pytest.mark.timing
+def test_reading_the_changes_waits_the_documented_delays_between_attempts_and_no_longer(
+    fastly, monkeypatch
+):
+    entry = make_entry()
+    settle(fastly)
+    attempts = []
+
+    def always_locked(entry_id, base):
+        attempts.append(time.monotonic())
+        raise OperationalError("database table is locked: entries_entry")
+
+    monkeypatch.setattr(push, "_build", always_locked)
+    post_update(entry, "Saved all the same")
+    assert purge.wait_until_idle(30)
+
+    gaps = [later - earlier for earlier, later in pairwise(attempts)]
+    # Each wait is the documented one, not the next one's.
+    assert len(gaps) == 3, gaps
+    for gap, delay in zip(gaps, RETRY_DELAYS, strict=True):
+        assert delay <= gap < 2 * delay, gaps
 
 
 def test_the_author_does_not_wait_for_a_slow_proxy(fastly, monkeypatch):
@@ -398,3 +550,15 @@ def test_fanout_needs_the_switch_as_well_as_fastlys_credentials(settings):
     assert [str(target) for target in push.targets()] == [
         f"Fastly Fanout (https://api.fastly.com/service/{SERVICE}/publish/)"
     ]
+
+
+def test_a_fanout_api_url_with_a_trailing_slash_publishes_to_the_documented_path(fastly, settings):
+    settings.FASTLY_API_URL = f"{fastly.url}/"
+    entry = make_entry()
+    settle(fastly)
+
+    update = post_update(entry, "Kick-off")
+    assert purge.wait_until_idle(30)
+
+    # Not to //service/…, which the stand-in refuses as Fastly would.
+    assert [revision for revision, _ in fastly.published()] == [update.revision]
