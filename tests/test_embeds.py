@@ -6,12 +6,14 @@ The providers are a stand-in on 127.0.0.1 (tests/oembed_stand_in.py, the
 `providers` fixture); Chromium's view is tests/test_embeds_browser.py.
 """
 
+import gzip
 import io
 import re
 import time
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 from django.urls import reverse
@@ -292,3 +294,11 @@ def test_a_transcript_keeps_the_link_and_imports_again_as_the_same_preview(provi
     (copy,) = LiveUpdate.objects.filter(entry__slug="copy")
     assert '<span class="embed-title">Keynote &lt;live&gt; &amp; more</span>' in copy.fragment
     assert len(providers.oembed_requests()) == 1
+
+
+def test_the_page_loads_the_embed_script_deferred_and_it_is_under_1_kb_gzipped(client):
+    page = client.get(make_entry().get_absolute_url()).content.decode()
+    script = settings.BASE_DIR / "static" / "liveblog" / "embeds.js"
+
+    assert '<script src="/static/liveblog/embeds.js" defer></script>' in page
+    assert len(gzip.compress(script.read_bytes(), 9)) <= 1024
