@@ -30,7 +30,7 @@ from html import unescape
 from html.parser import HTMLParser
 from urllib.error import URLError
 from urllib.parse import unquote, urlencode, urlsplit
-from urllib.request import HTTPRedirectHandler, Request, build_opener
+from urllib.request import HTTPRedirectHandler, ProxyHandler, Request, build_opener
 
 from django.conf import settings
 
@@ -293,9 +293,9 @@ class _NoRedirects(HTTPRedirectHandler):
         return None  # urllib then raises HTTPError for the 3xx
 
 
-# No proxy handler from the environment either: the providers are asked
-# directly (docs/deploy.md, Embeds).
-_opener = build_opener(_NoRedirects)
+# No proxy from the environment either: the providers are asked directly
+# (docs/deploy.md, Embeds).
+_opener = build_opener(_NoRedirects, ProxyHandler({}))
 
 
 def get(url: str, accept: str, limit: int, deadline: float) -> bytes:
