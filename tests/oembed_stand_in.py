@@ -38,6 +38,7 @@ FAILURES = (
     "thumbnail elsewhere",
     "thumbnail is a decompression bomb",
     "thumbnail is not an image",
+    "thumbnail is larger than full HD",
 )
 
 
@@ -54,6 +55,7 @@ class StandIn:
         self.requests: list[tuple[str, dict]] = []  # (path, query) as received
         self.refused: list[str] = []  # requests not as the providers document them
         self.failure = ""
+        self.thumbnail_body: bytes | None = None  # instead of thumbnail_jpeg()'s
         self.during_request = None  # called in the server's thread on each oEmbed request
         self.released = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -211,10 +213,12 @@ class StandIn:
             def thumbnail(self):
                 if stand_in.failure == "thumbnail is a decompression bomb":
                     body = png_claiming(30_000, 30_000).read()
+                elif stand_in.failure == "thumbnail is larger than full HD":
+                    body = thumbnail_jpeg(1920, 1081)
                 elif stand_in.failure == "thumbnail is not an image":
                     body = b"<svg xmlns='http://www.w3.org/2000/svg'></svg>"
                 else:
-                    body = thumbnail_jpeg()
+                    body = stand_in.thumbnail_body or thumbnail_jpeg()
                 self.send(200, body, "image/jpeg")
 
             def send(self, status, body, content_type):

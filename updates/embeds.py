@@ -30,9 +30,10 @@ from updates.models import Embed, Photo
 
 logger = logging.getLogger(__name__)
 
-# YouTube's largest thumbnail is 1280 × 720: 4 megapixels leaves room and
-# keeps decoding one under 20 MB whatever its format.
-MAX_THUMBNAIL_PIXELS = 4_000_000
+# Providers answer maxwidth=640 with thumbnails of 480 × 360 (YouTube) or
+# 640 wide (Vimeo); a full-HD frame is the most we accept: decoding and
+# resizing one costs a worker about 70 MB at worst (scripts/embed_cost.py).
+MAX_THUMBNAIL_PIXELS = 1920 * 1080
 
 
 def remember(text: str) -> list[Embed]:
