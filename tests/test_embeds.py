@@ -14,17 +14,23 @@ from datetime import UTC, datetime
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connections
 from django.urls import reverse
 
+from liveblog.checks import embed_providers_use_https
 from tests.factories import make_entry
 from tests.helpers import polled
-from tests.oembed_stand_in import FAILURES
-from updates.changes import edit_update, post_update, post_updates
+from tests.oembed_stand_in import FAILURES, thumbnail_jpeg
+from updates.changes import PhotoUpload, edit_update, post_update, post_updates
 from updates.models import Embed, LiveUpdate
 
 pytestmark = pytest.mark.django_db
+
+# As the settings give them, before the `providers` fixture replaces them.
+DEFAULT_PROVIDERS = settings.LIVEBLOG_EMBED_PROVIDERS
 
 YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
 LINKS = {
@@ -244,6 +250,7 @@ def test_the_feed_and_structured_data_carry_the_preview_never_the_providers_play
         '"articleBody": "Watch:\\nYouTube\\nKeynote \\u003Clive\\u003E \\u0026 more\\nLiveblog Channel"'
         in json_ld
     )
+    assert f'"sharedContent": [{{"@type": "WebPage", "url": "{YOUTUBE}"}}]' in json_ld
     for text in (feed, json_ld):
         assert "iframe" not in text
         assert text.count(providers.origin) == text.count(f'data-embed-player="{providers.origin}')
@@ -302,3 +309,41 @@ def test_the_page_loads_the_embed_script_deferred_and_it_is_under_1_kb_gzipped(c
 
     assert '<script src="/static/liveblog/embeds.js" defer></script>' in page
     assert len(gzip.compress(script.read_bytes(), 9)) <= 1024
+
+
+def test_a_provider_configured_on_plain_http_is_asked_only_on_loopback(providers, settings):
+    # 127.1 is the stand-in's address too, but not named as loopback: as
+    # far as the rule knows, another host.
+    elsewhere = providers.origin.replace("127.0.0.1", "127.1")
+    settings.LIVEBLOG_EMBED_PROVIDERS = {
+        **providers.providers(),
+        "youtube": {**providers.providers()["youtube"], "oembed": f"{elsewhere}/youtube/oembed"},
+    }
+
+    fragment = body_of(post_update(make_entry(), YOUTUBE))
+
+    assert "embed" not in fragment and not Embed.objects.exists()
+    assert providers.requests == []
+
+
+def test_check_deploy_warns_of_embed_providers_not_on_https(providers, settings):
+    (warning,) = embed_providers_use_https(None)
+    assert warning.id == "liveblog.W005" and providers.origin in warning.msg
+
+    settings.LIVEBLOG_EMBED_PROVIDERS = DEFAULT_PROVIDERS
+    assert embed_providers_use_https(None) == []
+
+
+def test_deleting_a_photo_of_the_same_file_keeps_the_thumbnails_files(
+    providers, django_capture_on_commit_callbacks
+):
+    entry = make_entry()
+    post_update(entry, YOUTUBE)
+    thumbnail = Embed.objects.get().thumbnail_files
+    photo = PhotoUpload(SimpleUploadedFile("same.jpg", thumbnail_jpeg()), "The same picture")
+    update = post_update(entry, "", photos=[photo])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        update.delete()
+
+    assert all(default_storage.exists(size["name"]) for size in thumbnail)
