@@ -347,3 +347,17 @@ def test_deleting_a_photo_of_the_same_file_keeps_the_thumbnails_files(
         update.delete()
 
     assert all(default_storage.exists(size["name"]) for size in thumbnail)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_preview_stored_meanwhile_by_another_post_is_the_one_shown(providers):
+    def another_post_stores_it():
+        Embed.objects.create(url=YOUTUBE, provider="youtube", title="Theirs", player="x")
+        connections["default"].close()
+
+    providers.during_request = another_post_stores_it
+
+    update = post_update(make_entry(), YOUTUBE)
+
+    assert '<span class="embed-title">Theirs</span>' in body_of(update)
+    assert Embed.objects.count() == 1

@@ -79,20 +79,23 @@ def store(preview: oembed.Preview) -> Embed:
         "author": xml_safe(preview.author),
         "player": preview.player,
     }
-    if processed is None:
-        return Embed.objects.create(**fields)
-    names = photos.file_names(processed)
     try:
-        photos.store(processed)
-        # As a photo's files: claimed under the key's lock, in the
-        # transaction that inserts the row naming them.
+        if processed is not None:
+            photos.store(processed)
+        # A savepoint: a caller's transaction (a command's) survives the
+        # IntegrityError of a preview stored meanwhile by another post.
         with transaction.atomic():
+            if processed is None:
+                return Embed.objects.create(**fields)
+            # As a photo's files: claimed under the key's lock, in the
+            # transaction that inserts the row naming them.
             files = photos.claim(processed)
             return Embed.objects.create(
                 **fields, thumbnail_key=processed.key, thumbnail_files=files
             )
     except BaseException:
-        Photo.remove_unused_files(processed.key, names)
+        if processed is not None:
+            Photo.remove_unused_files(processed.key, photos.file_names(processed))
         raise
 
 
