@@ -209,6 +209,26 @@ class TestTheDesk:
         assert conflict.json()["summary"] == "Theirs"
         assert Entry.objects.get(pk=entry.pk).summary == "Theirs"
 
+    def test_the_stream_carries_the_summary_only_when_it_changed_since(self, staff_client):
+        entry = make_entry()
+        make_update(entry, "Doors open")
+        set_summary(entry.pk, "- **Theirs**")
+        changed = revision_of(entry)
+        make_update(entry, "Later")
+        stream = reverse("admin:entries_entry_desk_stream", args=[entry.pk])
+
+        before = staff_client.get(stream, {"since": changed - 1}).json()
+        after = staff_client.get(stream, {"since": changed}).json()
+
+        assert before["summary"] == {
+            "summary": "- **Theirs**",
+            "revision": changed,
+            "updated": timezone.localtime(
+                Entry.objects.get(pk=entry.pk).summary_updated, entry.zone
+            ).strftime("%H:%M"),
+        }
+        assert "summary" not in after
+
     def test_an_author_who_may_not_change_entries_may_not_change_the_summary(
         self, client, django_user_model
     ):
@@ -259,4 +279,36 @@ def test_the_desk_saves_the_summary_with_ctrl_enter_and_says_when_readers_see_it
 
     page.locator(".desk-summary-sending", has_text="Saved: readers see it").wait_for()
     assert Entry.objects.get(pk=entry.pk).summary == "- Doors open\n- Keynote at 10"
+    assert desk.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_open_desk_picks_up_another_authors_summary_until_its_author_edits_the_box(desk):
+    entry = make_entry()
+    set_summary(entry.pk, "- Doors open")
+    page = desk.open(entry)
+    page.evaluate("window.notReloaded = true")
+    page.locator(".desk-summary > summary").click()
+    box = page.locator("#desk-summary")
+
+    set_summary(entry.pk, "- Doors open\n- Keynote at 10")
+    page.wait_for_function(
+        "() => document.querySelector('#desk-summary').value.includes('Keynote at 10')"
+    )
+    assert page.locator(".desk-summary-changed").is_hidden()
+    # What it picked up is the summary it saves from: no conflict.
+    box.fill("- Keynote at 10:30")
+    page.get_by_role("button", name="Save summary").click()
+    page.locator(".desk-summary-sending", has_text="Saved").wait_for()
+    assert Entry.objects.get(pk=entry.pk).summary == "- Keynote at 10:30"
+
+    box.fill("- Keynote at 10:30\n- My unsaved point")
+    set_summary(entry.pk, "- Their point")
+    notice = page.locator(".desk-summary-changed")
+    notice.wait_for()
+
+    assert box.input_value() == "- Keynote at 10:30\n- My unsaved point"
+    assert "- Their point" in notice.inner_text()
+    assert page.evaluate("window.notReloaded") is True
     assert desk.errors == []

@@ -11,9 +11,11 @@ from django.core.management import CommandError, call_command
 
 from entries.models import Entry
 from tests.factories import make_entry, make_update
+from tests.images import phone_jpeg
 from tests.servers import PROJECT
 from tests.transcripts import long_transcript
 from updates import transcript
+from updates.changes import PhotoUpload, post_update
 from updates.models import LiveUpdate
 
 pytestmark = pytest.mark.django_db
@@ -400,3 +402,71 @@ def test_characters_xml_refuses_are_stripped_and_a_second_import_adds_nothing(tm
     run_import(path)
 
     assert [text for _, text in saved(entry)] == ["Goal!", "Line\nbreak"]
+
+
+def updates_as_read(entry) -> list[tuple[datetime, str, str]]:
+    return list(entry.updates.in_page_order().values_list("published", "headline", "content"))
+
+
+@pytest.mark.usefixtures("media_root")
+def test_every_kind_of_update_the_desk_makes_exports_to_a_transcript_that_imports_back(
+    tmp_path, settings
+):
+    settings.SITE_URL = "https://live.example.com"
+    entry = make_entry(slug="talk", timezone="Europe/London")
+    at = [datetime(2026, 6, 1, 9, minute, tzinfo=UTC) for minute in range(0, 60, 5)]
+    make_update(entry, "Text only.", published=at[0])
+    make_update(entry, "Headline and text.", headline="Doors open", published=at[1])
+    post_update(
+        entry, "", headline="On stage", published=at[2],
+        photos=[PhotoUpload(phone_jpeg(), 'The CEO [left] says "hi"', "Day *one*"),
+                PhotoUpload(phone_jpeg(), "The crowd")],
+    )  # fmt: skip
+    post_update(entry, "", photos=[PhotoUpload(phone_jpeg(), "The hall")], published=at[3])
+    post_update(
+        entry, "A photo and text.", photos=[PhotoUpload(phone_jpeg(), "A slide")], published=at[4]
+    )
+    make_update(entry, "A key event.", headline="Goal", key_event=True, published=at[5])
+    make_update(entry, "**Pinned**, bold first.", pinned=True, published=at[6])
+    make_update(entry, "Stars.", headline="*Big* news, a\\b and ** too", published=at[7])
+    make_update(entry, "```\ncode first\n```", headline="Code", published=at[8])
+    again = make_entry(slug="again", timezone="Europe/London")
+
+    exported, err = run_export("talk")
+    out, _ = run_import(transcript_file(tmp_path, exported), "again")
+
+    assert "Imported 9 updates" in out
+    read = updates_as_read(again)
+    assert [(published, headline) for published, headline, _ in read] == [
+        (published, headline) for published, headline, _ in updates_as_read(entry)
+    ]
+    texts = [content for _, _, content in read]
+    assert texts[:2] + texts[5:] == [
+        "Text only.", "Headline and text.", "A key event.", "**Pinned**, bold first.", "Stars.",
+        "```\ncode first\n```",
+    ]  # fmt: skip
+    # Photos come back as images in the text, each at its largest size on
+    # this site, with its alt text and caption.
+    on_stage = again.updates.get(headline="On stage")
+    assert on_stage.html.count("<img") == 2
+    assert 'alt="The CEO [left] says &quot;hi&quot;"' in on_stage.html
+    assert 'title="Day *one*"' in on_stage.html
+    assert 'src="https://live.example.com/media/photos/' in on_stage.html
+    assert texts[3].startswith("![The hall](<https://live.example.com/media/photos/")
+    assert texts[4].startswith("A photo and text.\n\n![A slide](")
+    # What the form cannot hold is said, once each; the rest reads back exactly.
+    assert "Warning: 3 updates have photos" in err
+    assert "Warning: 2 updates are key events or pinned" in err
+    assert err.count("Warning") == 2
+    assert run_export("again")[0] == exported
+
+
+def test_a_headline_with_no_text_is_refused_and_nothing_is_imported(tmp_path):
+    entry = make_entry(slug="talk")
+    path = transcript_file(tmp_path, "**10:00** Fine.\n\n**10:05** **Only a headline**\n")
+
+    with pytest.raises(CommandError, match="line 3: the update at 10:05 has a headline but no"):
+        run_import(path)
+
+    assert not LiveUpdate.all_objects.exists()
+    assert Entry.objects.get(pk=entry.pk).revision == 0

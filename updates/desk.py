@@ -168,7 +168,11 @@ def stream(request, entry_id: int):
     """What changed since a revision, as desk items; drafts included."""
     if not may_watch(request):
         return forbidden("see the posted updates")
-    entry = Entry.objects.filter(pk=entry_id).values("pk", "revision", "status").first()
+    entry = (
+        Entry.objects.filter(pk=entry_id)
+        .only("revision", "status", "timezone", "summary", "summary_updated", "summary_revision")
+        .first()
+    )
     if entry is None:
         return json_error(404, "No such entry.")
     try:
@@ -177,19 +181,22 @@ def stream(request, entry_id: int):
         return json_error(400, str(error))
     if since is None:
         return json_error(400, "The 'since' parameter must be a revision: a whole number from 0.")
-    state = EntryRevision(entry["pk"], entry["revision"])
+    state = EntryRevision(entry.pk, entry.revision)
     batch = LiveUpdate.all_objects.changes_since(state, since, limit=settings.LIVEBLOG_POLL_BATCH)
     changed = desk_updates(entry_id).filter(pk__in=[row["id"] for row in batch.updates])
-    return JsonResponse(
-        {
-            "revision": batch.revision,
-            "status": entry["status"],
-            "updates": [item_json(request, update) for update in changed],
-            "deleted": batch.deleted,
-            "more": batch.more,
-            "count": count_of(entry_id),
-        }
-    )
+    body = {
+        "revision": batch.revision,
+        "status": entry.status,
+        "updates": [item_json(request, update) for update in changed],
+        "deleted": batch.deleted,
+        "more": batch.more,
+        "count": count_of(entry_id),
+    }
+    if since < entry.summary_revision <= batch.revision:
+        # Another author's summary, as the reader poll sends it: only when
+        # its edit is in this answer's range (desk.js keeps unsaved text).
+        body["summary"] = summary_json(entry)
+    return JsonResponse(body)
 
 
 def photo_uploads(request) -> list:

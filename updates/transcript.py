@@ -4,7 +4,11 @@ A transcript is Markdown in which each update starts with its local time in
 bold at the start of a line, `**10:19** text`, and runs until the next such
 marker; it may span paragraphs and hold images, links, quotes, lists and
 code. A bold line right after the time, `**10:19** **Headline**`, is the
-update's headline (issue 22), its text starting on the next line. Times
+update's headline (issue 22), its text starting on the next line; a star
+or a backslash in it is escaped with a backslash. A photo is written as a
+Markdown image at the end of its update's text, `![alt](<url> "caption")`,
+so an update of photos alone (with or without a headline) reads back as an
+update: as images in its text, since a transcript carries no files. Times
 carry no date: the importer is given the first day and the zone, and a
 time earlier than the one before it means the next day (unless
 the clocks just went back and the time is the repeated hour's second pass).
@@ -27,8 +31,15 @@ MARKER = re.compile(r"\*\*([0-2]?\d):([0-5]\d)(?::([0-5]\d))?\*\*(?:[ \t]+|$)")
 # A fenced code block's opening line (CommonMark: up to three spaces, then at
 # least three backticks or tildes); lines inside it are code, never markers.
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
-# The rest of a marker's line when it is all bold: the update's headline.
-HEADLINE = re.compile(r"\*\*((?:(?!\*\*).)+)\*\*[ \t]*")
+# The rest of a marker's line when it is all bold: the update's headline,
+# where a backslash escapes the next character and a lone * is itself.
+HEADLINE = re.compile(r"\*\*((?:\\.|[^\\*]|\*(?!\*))+)\*\*[ \t]*")
+# What export escapes in a headline, and import unescapes: only these, so a
+# hand-written backslash (C:\notes) stays as it is.
+HEADLINE_ESCAPED = re.compile(r"\\([\\*])")
+# Characters that would be markup in an image's alt text (emphasis, code,
+# links, HTML, entities, strikethrough), escaped to read back as written.
+ALT_MARKUP = re.compile(r"([\\`*_\[\]<>&~])")
 
 
 class TranscriptError(ValueError):
@@ -99,7 +110,8 @@ def parse(text: str) -> tuple[str, list[Item]]:
         rest = line[marker.end() :]
         headline = HEADLINE.fullmatch(rest)
         if headline:
-            items.append((time(hours, minutes, seconds), number, headline.group(1).strip(), []))
+            text = HEADLINE_ESCAPED.sub(r"\1", headline.group(1)).strip()
+            items.append((time(hours, minutes, seconds), number, text, []))
             continue
         # The first line of an update may itself open a code block.
         fences.inside_after(rest)
@@ -166,12 +178,26 @@ def format_update(published: datetime, text: str, zone: ZoneInfo, headline: str 
     clock = f"{local:%H:%M}" if local.second == 0 else f"{local:%H:%M:%S}"
     text = text.strip()
     if headline:
-        return f"**{clock}** **{headline}**" + (f"\n{text}" if text else "")
+        escaped = headline.replace("\\", "\\\\").replace("*", "\\*")
+        return f"**{clock}** **{escaped}**" + (f"\n{text}" if text else "")
     # A fence must start its own line; so must anything indented, and a
     # bold first line, which would be read back as a headline.
     first = text.split("\n", 1)[0]
     separator = "\n" if FENCE.match(first) or HEADLINE.fullmatch(first) else " "
     return f"**{clock}**{separator}{text}"
+
+
+def with_photos(text: str, photos: list[tuple[str, str, str]]) -> str:
+    """An update's text followed by its photos, (alt, url, caption) each, as
+    Markdown images, one per line, after a blank line."""
+    images = []
+    for alt, url, caption in photos:
+        # Collapsed to one line: a blank line would end the image's paragraph.
+        alt = ALT_MARKUP.sub(r"\\\1", " ".join(alt.split()))
+        caption = " ".join(caption.split())
+        title = caption.replace("\\", "\\\\").replace('"', '\\"').replace("&", "\\&")
+        images.append(f"![{alt}](<{url}>" + (f' "{title}")' if caption else ")"))
+    return "\n\n".join(part for part in (text.strip(), "\n".join(images)) if part)
 
 
 # (published, text, headline): an update as the form holds it.

@@ -601,6 +601,7 @@
       answer.deleted.forEach(removeItem);
       setCount(answer.count);
       showStatus(answer.entryStatus);
+      if (answer.summary && summaryForm) applySummary(answer.summary);
       var moved = answer.revision > since;
       since = Math.max(since, answer.revision);
       // The connection is back: a post whose fate was unknown is asked about.
@@ -737,6 +738,9 @@
   // The summary ("What we know so far", issue 22): saved on its own, from
   // the summary's revision this box started from (a 409 if it changed).
   var summaryForm = document.querySelector(".desk-summary-form");
+  // The summary this box last loaded or saved: while the box still holds
+  // it, another author's new summary replaces it (the stream brings it).
+  var summaryLoaded = summaryForm ? summaryForm.elements.summary.value : "";
 
   function saveSummary(event) {
     event.preventDefault();
@@ -747,6 +751,7 @@
     button.disabled = true;
     showError(error, "");
     showError(note, "");
+    var sent = summaryForm.elements.summary.value;
     post(summaryForm.action, new FormData(summaryForm)).then(function (answer) {
       button.disabled = false;
       // After a conflict, saving again replaces what the other author saved.
@@ -755,8 +760,38 @@
         showError(error, ((answer.errors || {}).summary || []).join(" ") || answer.error);
         return;
       }
+      summaryLoaded = sent;
+      summaryForm.querySelector(".desk-summary-changed").hidden = true;
+      showSummaryTime(answer.updated);
       showError(note, answer.updated ? "Saved: readers see it, updated " + answer.updated + "." : "Saved: readers see no summary.");
     });
+  }
+
+  function showSummaryTime(updated) {
+    var label = document.querySelector(".desk-summary-updated");
+    label.querySelector(".desk-summary-time").textContent = updated || "";
+    label.hidden = !updated;
+  }
+
+  // Another author's summary, from the stream: into the box if its author
+  // has not touched it, else beside it, their unsaved text left as it is.
+  function applySummary(summary) {
+    var revision = summaryForm.elements.revision;
+    if (summary.revision <= Number(revision.value)) return;
+    var box = summaryForm.elements.summary;
+    var changed = summaryForm.querySelector(".desk-summary-changed");
+    // Like a 409 answered early: the author has been shown theirs, so a
+    // save from here on replaces it.
+    revision.value = summary.revision;
+    showSummaryTime(summary.updated);
+    if (box.value === summaryLoaded) {
+      box.value = summary.summary;
+      changed.hidden = true;
+    } else {
+      changed.querySelector(".desk-summary-theirs").textContent = summary.summary;
+      changed.hidden = false;
+    }
+    summaryLoaded = summary.summary;
   }
 
   function isSubmitKey(event) {
