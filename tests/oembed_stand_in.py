@@ -173,7 +173,10 @@ class StandIn:
                 elif parts.path.endswith(".jpg"):
                     self.thumbnail()
                 else:
-                    self.send(200, b"<!doctype html><title>Player</title><p>Player", "text/html")
+                    player = (
+                        b'<!doctype html><html lang="en"><title>Player</title><main>Player</main>'
+                    )
+                    self.send(200, player, "text/html")
 
             def oembed(self, path, query):
                 if stand_in.during_request is not None:

@@ -9,6 +9,7 @@ origin differs from the live server's by its port, as a provider's would.
 
 import pytest
 
+from tests.accessibility import assert_no_axe_violations
 from tests.factories import make_entry
 from updates.changes import post_update
 
@@ -41,6 +42,7 @@ def test_the_page_asks_no_other_origin_until_the_reader_loads_the_player(new_rea
     page.locator(".embed-thumbnail").scroll_into_view_if_needed()
     page.wait_for_function("document.querySelector('.embed-thumbnail').naturalWidth > 0")
     tab.wait_for_polls(1)
+    assert_no_axe_violations(page)
 
     before = list(seen)
     button.focus()
@@ -69,6 +71,7 @@ def test_the_player_loads_after_the_click_from_the_providers_origin(new_reader, 
 
     page.get_by_role("button", name="Load from YouTube").click()
     page.frame_locator("iframe").locator("text=Player").wait_for()
+    assert_no_axe_violations(page)
 
     others = [url for url in seen if not url.startswith(tab.live_server.url + "/")]
     assert others == [f"{providers.origin}/embed/dQw4w9WgXcQ"]
