@@ -361,3 +361,15 @@ def test_a_preview_stored_meanwhile_by_another_post_is_the_one_shown(providers):
 
     assert '<span class="embed-title">Theirs</span>' in body_of(update)
     assert Embed.objects.count() == 1
+
+
+def test_an_update_shows_three_previews_at_most_and_the_other_links_as_links(providers):
+    links = [f"https://youtu.be/video{n:06d}" for n in range(5)]
+    for link in links:
+        Embed.objects.create(url=link, provider="youtube", title="Remembered", player="x")
+
+    (update,) = post_updates(make_entry(), [LiveUpdate(content="\n\n".join(links))])
+
+    assert update.fragment.count('class="embed ') == 3
+    assert f'<p><a href="{links[3]}" rel="nofollow noopener">{links[3]}</a></p>' in update.fragment
+    assert providers.requests == []

@@ -488,17 +488,24 @@ class Embed(models.Model):
     def previews_in(cls, html: str) -> str:
         """`html` with each remembered embeddable link alone in its paragraph
         shown as its preview (templates/updates/_embed.html). One query, and
-        only when there is such a link."""
+        only when there is such a link. At most oembed.MAX_PER_UPDATE
+        previews, the first ones: each adds about a kilobyte to every page
+        and poll, outside the text's HTML limit (issue 17)."""
         links = {url: oembed.match(url) for url in oembed.alone_in_paragraphs(html)}
         links = {url: link for url, link in links.items() if link is not None}
         if not links:
             return html
         embeds = {embed.url: embed for embed in cls.objects.filter(url__in=links)}
 
+        shown = []
+
         def preview(url: str) -> str | None:
             embed, link = embeds.get(url), links.get(url)
             if embed is None or link is None or embed.provider != link.provider:
                 return None
+            if len(shown) == oembed.MAX_PER_UPDATE:
+                return None
+            shown.append(url)
             context = {"embed": embed, "link": link, "thumbnail": embed.thumbnail()}
             return render_to_string("updates/_embed.html", context).strip()
 

@@ -42,7 +42,8 @@ logger = logging.getLogger(__name__)
 MAX_JSON_BYTES = 64 * 1024
 # Thumbnails are a few hundred KB at most (YouTube's largest, 1280 × 720).
 MAX_THUMBNAIL_BYTES = 2 * 1024 * 1024
-# Fetched for one update at most: each may cost a request or two.
+# Fetched and shown for one update at most: each may cost a request or
+# two, and adds about a kilobyte to every page and poll.
 MAX_PER_UPDATE = 3
 MAX_URL_CHARS = 2_000
 # What we ask players for: the width of the page's column.
