@@ -66,3 +66,29 @@ def push_is_complete(app_configs, **kwargs):
             )
         )
     return found
+
+
+@register(Tags.security, deploy=True)
+def embed_providers_use_https(app_configs, **kwargs):
+    """updates/oembed.py asks plain-HTTP addresses on loopback only (the
+    tests' stand-in): anywhere else a provider so configured stays a link."""
+    if not settings.LIVEBLOG_EMBEDS:
+        return []
+    plain = sorted(
+        {
+            address
+            for provider in settings.LIVEBLOG_EMBED_PROVIDERS.values()
+            for address in (provider["oembed"], provider["frame"], *provider["thumbnails"])
+            if not address.startswith("https://")
+        }
+    )
+    if not plain:
+        return []
+    return [
+        Warning(
+            f"Embed providers' addresses not on HTTPS: {', '.join(plain)}. Their links stay "
+            "links, or their players are refused by readers' browsers.",
+            hint="Use https:// addresses in LIVEBLOG_EMBED_PROVIDERS (docs/deploy.md, Embeds).",
+            id="liveblog.W005",
+        )
+    ]

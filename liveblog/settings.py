@@ -301,6 +301,66 @@ PUSHPIN_PUBLISH_URLS = env_list("PUSHPIN_PUBLISH_URLS")
 # Publish to Fastly Fanout too, with FASTLY_API_TOKEN and FASTLY_SERVICE_ID.
 FASTLY_FANOUT = env_bool("FASTLY_FANOUT", False)
 
+# Embeds (issue 22, item 3; updates/embeds.py): a link alone in its
+# paragraph to one of these providers becomes a preview stored with the
+# update, and the provider's player only when a reader asks for it. The
+# server asks nothing but `oembed` (with the link as its `url` parameter)
+# and takes a thumbnail only from `thumbnails`; the page's CSP allows
+# frames from `frame` alone. `{instance}` stands for each of
+# LIVEBLOG_MASTODON_INSTANCES. Tests point these at a stand-in on loopback.
+LIVEBLOG_EMBEDS = env_bool("LIVEBLOG_EMBEDS", True)
+LIVEBLOG_MASTODON_INSTANCES = env_list("LIVEBLOG_MASTODON_INSTANCES") or ["mastodon.social"]
+LIVEBLOG_EMBED_PROVIDERS = {
+    "youtube": {
+        "name": "YouTube",
+        "oembed": "https://www.youtube.com/oembed",
+        # YouTube's own "privacy-enhanced" player: no cookie before playing.
+        "frame": "https://www.youtube-nocookie.com",
+        "thumbnails": ["https://i.ytimg.com"],
+    },
+    "vimeo": {
+        "name": "Vimeo",
+        "oembed": "https://vimeo.com/api/oembed.json",
+        "frame": "https://player.vimeo.com",
+        "thumbnails": ["https://i.vimeocdn.com"],
+    },
+    "mastodon": {
+        "name": "Mastodon",
+        "oembed": "https://{instance}/api/oembed",
+        "frame": "https://{instance}",
+        "thumbnails": ["https://{instance}", "https://files.{instance}"],
+    },
+    "bluesky": {
+        "name": "Bluesky",
+        "oembed": "https://embed.bsky.app/oembed",
+        "frame": "https://embed.bsky.app",
+        "thumbnails": ["https://cdn.bsky.app"],
+    },
+    "x": {
+        "name": "X",
+        "oembed": "https://publish.twitter.com/oembed",
+        "frame": "https://platform.twitter.com",
+        "thumbnails": ["https://pbs.twimg.com"],
+    },
+}
+# Seconds one update's previews may take to fetch, all of them: the post
+# waits that long at most, then goes out with plain links.
+LIVEBLOG_EMBED_TIMEOUT = env_float(
+    "LIVEBLOG_EMBED_TIMEOUT", 2.5, minimum=0, maximum=10, unit="seconds"
+)
+
+
+def embed_frame_origins(providers: dict, instances: list[str]) -> list[str]:
+    """What the page's CSP frame-src allows: each provider's player origin."""
+    return sorted(
+        {
+            provider["frame"].format(instance=instance)
+            for provider in providers.values()
+            for instance in instances
+        }
+    )
+
+
 # `make bench` only: adds a trivial JSON view to compare the real ones with.
 LIVEBLOG_BENCH = env_bool("LIVEBLOG_BENCH", False)
 
@@ -337,6 +397,8 @@ CONTENT_SECURITY_POLICY = {
         # blob: for the desk's thumbnails of photos not yet posted.
         "img-src": [SELF, "https:", "blob:"],
         "connect-src": [SELF],
+        # Only the embed providers' players, only once a reader asks (embeds.js).
+        "frame-src": embed_frame_origins(LIVEBLOG_EMBED_PROVIDERS, LIVEBLOG_MASTODON_INSTANCES),
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

@@ -11,6 +11,7 @@ from liveblog import memo, purge
 from tests.browser import CHROMIUM, WAIT_MS, Chromium, Reader
 from tests.factories import make_entry, make_update
 from tests.helpers import Clock
+from tests.oembed_stand_in import StandIn
 from tests.servers import database_url
 from tests.tools import PURGE_TIME_SCALE, missing
 
@@ -91,6 +92,19 @@ def test_database_url(django_db_setup, django_db_blocker) -> str:
     (tests/servers.py's start_stack): they read what a test writes."""
     with django_db_blocker.unblock():
         return database_url(connection.settings_dict)
+
+
+@pytest.fixture
+def providers(settings, media_root):
+    """The embed providers, played by a stand-in on 127.0.0.1
+    (tests/oembed_stand_in.py), which the page's CSP allows frames from."""
+    with StandIn() as stand_in:
+        settings.LIVEBLOG_EMBED_PROVIDERS = stand_in.providers()
+        directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+        settings.CONTENT_SECURITY_POLICY = {
+            "DIRECTIVES": {**directives, "frame-src": [stand_in.origin]}
+        }
+        yield stand_in
 
 
 @pytest.fixture

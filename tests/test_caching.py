@@ -25,6 +25,7 @@ def test_no_public_response_sets_a_cookie_or_varies_on_cookie(client, public_url
     client.cookies["csrftoken"] = "t" * 32
     urls = [url for group in public_urls.values() for url in group] + [
         "/static/liveblog/live.js",
+        "/static/liveblog/embeds.js",
         "/entries/no-such-entry/",
         "/entries/no-such-entry/updates.json",
         public_urls["updates:poll"][0] + "?since=abc",

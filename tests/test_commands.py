@@ -36,6 +36,7 @@ def test_post_update_refuses_an_empty_update_and_writes_nothing():
     assert entry.revision == 0
 
 
+@pytest.mark.usefixtures("media_root")
 def test_demo_makes_a_live_entry_with_a_dozen_updates_and_a_working_login(
     client, settings, tmp_path
 ):
@@ -48,6 +49,8 @@ def test_demo_makes_a_live_entry_with_a_dozen_updates_and_a_working_login(
 
     live = Entry.objects.get(status=Entry.Status.LIVE)
     assert live.updates.count() == 12
+    # Its recording's preview (issue 22), remembered: the demo asks YouTube nothing.
+    assert live.updates.filter(fragment__contains='class="embed embed-youtube"').count() == 1
     assert Entry.objects.count() == 2
     password = out.getvalue().split("password: ")[1].split()[0]
     # django-axes checks every sign-in against the request it came with.
@@ -55,6 +58,7 @@ def test_demo_makes_a_live_entry_with_a_dozen_updates_and_a_working_login(
     assert "http://127.0.0.1:8000/admin/" in out.getvalue()
 
 
+@pytest.mark.usefixtures("media_root")
 def test_demo_prints_the_addresses_on_the_port_make_run_serves(settings, tmp_path):
     settings.DEBUG = True
     settings.BASE_DIR = tmp_path

@@ -76,7 +76,7 @@ def test_fragments_stored_with_a_bare_anchor_link_to_the_permalink_in_place_and_
     assert LiveUpdate.all_objects.get(pk=old.pk).fragment == bare
 
 
-times_in_format = importlib.import_module("updates.migrations.0012_times_in_the_languages_format")
+times_in_format = importlib.import_module("updates.migrations.0013_times_in_the_languages_format")
 
 
 def test_fragments_stored_with_24_hour_times_show_the_sites_format_in_place_and_back():

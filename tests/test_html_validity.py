@@ -25,6 +25,7 @@ from tests import pseudo_locale
 from tests.factories import make_entry, make_update
 from tests.tools import missing
 from updates.changes import set_summary
+from updates.models import Embed
 
 # django_db also makes pytest-django create the test database this module's
 # fixture writes to, even when these are the only tests run.
@@ -61,6 +62,25 @@ def build_pages(client: Client, locale_folder: Path) -> dict[str, str]:
     # Issue 22: a headline (also a key event's label) and the summary; the
     # ended entry has neither, so its empty summary block is checked too.
     make_update(live, "Doors open.", headline="Doors <open> & more", key_event=True)
+    # Issue 22, item 3: embeds' previews, a video's with its thumbnail and a post's.
+    Embed.objects.create(
+        url="https://youtu.be/dQw4w9WgXcQ",
+        provider="youtube",
+        title='The "keynote" <live>',
+        author="Channel",
+        player="https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+        thumbnail_key="0" * 64,
+        thumbnail_files=[{"name": f"photos/{'0' * 64}-480.webp", "width": 480, "height": 360}],
+    )
+    Embed.objects.create(
+        url="https://bsky.app/profile/bob.example.com/post/3kabc",
+        provider="bluesky",
+        text="Queue is long & cold.",
+        author="Bob",
+        player="https://embed.bsky.app/embed/did:plc:abc/app.bsky.feed.post/3kabc",
+    )
+    make_update(live, "Watch:\n\nhttps://youtu.be/dQw4w9WgXcQ")
+    make_update(live, "https://bsky.app/profile/bob.example.com/post/3kabc")
     set_summary(live.pk, "- One key point\n- **Another**")
     oldest = live.updates.order_by("published", "id").first()
     gone = make_update(live, "Withdrawn")
@@ -112,6 +132,7 @@ def build_pages(client: Client, locale_folder: Path) -> dict[str, str]:
     for name, (status, response) in pages.items():
         assert response.status_code == status, f"{name}: got {response.status_code}"
         result[name] = response.content.decode()
+    assert result["live entry"].count('class="embed-preview"') == 2, "previews not shown"
     # Pages Django renders without a request reaching a view.
     result["500"] = render_to_string("500.html")
     result["503"] = render_to_string("503.html", {"message": "Briefly unavailable."})

@@ -38,9 +38,10 @@ from django.utils.translation import gettext as _
 from entries.models import Entry
 from liveblog.markdown import render_markdown, validate_markdown
 from liveblog.text import check_length, xml_safe
+from updates import embeds
 from updates import photos as photo_files
 from updates.fragments import render_fragment
-from updates.models import LiveUpdate, Photo, check_headline, one_line
+from updates.models import Embed, LiveUpdate, Photo, check_headline, one_line
 from updates.revisions import lock_entry
 
 
@@ -67,7 +68,9 @@ def post_updates(entry: Entry, updates: list) -> list:
         update.headline = one_line(update.headline)
         try:
             check_headline(update.headline)
-            update.html = validate_markdown(update.content)
+            # Previews remembered from earlier posts only: an import fetches
+            # none (a transcript may hold hundreds of links).
+            update.html = Embed.previews_in(validate_markdown(update.content))
         except ValidationError as error:
             raise RefusedUpdate(error.messages, position) from None
         update.updated = now
@@ -112,6 +115,8 @@ def post_update(entry: Entry, content: str, author=None, photos=(), headline="",
     if not content.strip() and not photos:
         raise ValidationError({"content": _("Write something or add a photo.")})
     processed = process_photos(photos)
+    # Asks the providers, so before the transaction and the entry's lock.
+    embeds.remember(content)
     with PhotoFiles() as files:
         # Before the transaction: writing to the storage (S3) does not hold
         # the entry's lock.
@@ -272,6 +277,8 @@ def edit_update(
             errors[f"alt-{photo.pk}"] = error.messages
     if errors:
         raise ValidationError(errors)
+    # Asks the providers, so before the transaction and the entry's lock.
+    embeds.remember(content)
     with transaction.atomic():
         if seen_revision is not None:
             check_unchanged_since(update, seen_revision, content, photos, update.headline)

@@ -6,17 +6,22 @@ Host header (liveblog/site.py). Three queries: the entry, its updates and
 their photos.
 
 Each entry carries what the page shows of its update (issue 20): its text
-and its photos (absolute URLs, alt text, caption) as HTML content; its title
+and its photos (absolute URLs, alt text, caption) as HTML content; an embed is
+its preview (issue 22: our thumbnail, the text and a link, never the
+provider's player); its title
 is the update's headline (issue 22), else its first line, else its first
 photo's caption or alt text, else its time in the entry's zone, named ("Update at 1:53 AM CET"). In the
 entry's language, as its page (the feed's xml:lang too).
 """
 
+import re
+from html import unescape
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils import formats, translation
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from entries.models import Entry
@@ -28,6 +33,8 @@ from updates.models import LiveUpdate
 from updates.summary import HEADLINE_LENGTH, shorten, summarise
 
 FEED_SIZE = 50
+# Our own thumbnail in an embed's preview, its URL relative to the site.
+EMBED_THUMBNAIL = re.compile(r'(<img class="embed-thumbnail" src=")(/[^"]*)')
 
 
 class AtomWithContent(Atom1Feed):
@@ -107,7 +114,17 @@ class UpdatesFeed(Feed):
 
     def item_extra_kwargs(self, update):
         # Sanitised when saved (liveblog/markdown.py); the feed escapes it as text.
-        return {"content_html": update.html + self.photos_html(update)}
+        return {"content_html": self.absolute_thumbnails(update.html) + self.photos_html(update)}
+
+    def absolute_thumbnails(self, html: str) -> str:
+        """An embed's thumbnail (templates/updates/_embed.html) with an absolute
+        URL, as the photos: a feed reader may not resolve one against the feed."""
+        return EMBED_THUMBNAIL.sub(
+            lambda found: (
+                found.group(1) + escape(absolute_url(self.request, unescape(found.group(2))))
+            ),
+            html,
+        )
 
     def photos_html(self, update) -> str:
         """The update's photos as the page shows them, with absolute URLs:

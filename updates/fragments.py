@@ -13,11 +13,13 @@ script reads the same attributes):
 - the first `<time datetime>`: when it was published, in the entry's zone,
   to the second (whole seconds: updates/paging.py's cursors rely on it);
 - its headline, if it has one: `<h2 class="update-headline">`, plain text;
-- the body, `<div class="update-body">`: its sanitised HTML and photos.
+- the body, `<div class="update-body">`: its sanitised HTML and photos;
+  each embed's preview in it links to the original with
+  `<a class="embed-preview" href>` (templates/updates/_embed.html).
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -116,6 +118,7 @@ class Fragment:
     published: str  # ISO 8601 in the entry's zone, as the fragment carries it
     summary: Summary
     headline: str = ""  # the author's, if any (the summary's is the text's first line)
+    embeds: list[str] = field(default_factory=list)  # the links its embeds preview
 
 
 class _FragmentReader(TextReader):
@@ -136,6 +139,8 @@ class _FragmentReader(TextReader):
         elif self.body_depth:
             if tag == "div":
                 self.body_depth += 1
+            elif tag == "a" and "embed-preview" in (values.get("class") or "").split():
+                self.current.embeds.append(values.get("href") or "")
             super().handle_starttag(tag, attrs)
         elif tag == "time" and self.fragments and not self.current.published:
             self.current.published = values.get("datetime") or ""

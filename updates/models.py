@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,7 @@ from entries.models import Entry
 from liveblog import purge
 from liveblog.markdown import render_markdown, validate_markdown
 from liveblog.text import check_length, xml_safe
-from updates import photos
+from updates import oembed, photos
 from updates.fragments import permalink, render_fragment
 from updates.revisions import lock_entry
 
@@ -249,7 +250,7 @@ class LiveUpdate(models.Model):
         if self.deleted:
             self.html = ""
         elif not self.html or self.content != getattr(self, "_loaded_content", None):
-            self.html = render_markdown(self.content)
+            self.html = Embed.previews_in(render_markdown(self.content))
         if self.deleted:
             self.pinned = False
         elif not self._state.adding and (
@@ -459,7 +460,10 @@ class Photo(models.Model):
         with transaction.atomic():
             # Decided under the lock photos.claim() takes: see updates/photos.py.
             photos.lock_files([key])
-            if Photo.objects.filter(key=key).exists():
+            if (
+                Photo.objects.filter(key=key).exists()
+                or Embed.objects.filter(thumbnail_key=key).exists()
+            ):
                 return
             for name in names:
                 default_storage.delete(name)
@@ -470,3 +474,63 @@ def remove_photo_files(sender, instance: Photo, **kwargs):
     # A signal, not Photo.delete(): deleting an entry removes its updates and
     # photos by cascade, which calls no delete() but sends this.
     Photo.remove_files_after_commit(instance.key, instance.files)
+
+
+class Embed(models.Model):
+    """A link's preview from its provider (issue 22, item 3), remembered per
+    URL: posted again or edited, the update shows it without asking the
+    provider again. Fetched by updates/embeds.py; shown in the update's
+    HTML in place of the link (previews_in), so pages, polls, the feed and
+    the desk carry it with no query of their own. Its thumbnail is stored
+    like a photo's sizes (updates/photos.py), never removed while an
+    Embed names it."""
+
+    url = models.CharField(max_length=oembed.MAX_URL_CHARS, unique=True)
+    provider = models.CharField(max_length=20)
+    title = models.CharField(max_length=oembed.TITLE_CHARS, blank=True)
+    text = models.CharField(max_length=oembed.TEXT_CHARS, blank=True)
+    author = models.CharField(max_length=oembed.AUTHOR_CHARS, blank=True)
+    # The iframe's address, built from the allow-list (updates/oembed.py).
+    player = models.CharField(max_length=oembed.MAX_URL_CHARS)
+    thumbnail_key = models.CharField(max_length=64, blank=True, db_index=True)
+    # As Photo.files: [{"name", "width", "height"}], smallest first.
+    thumbnail_files = models.JSONField(default=list, blank=True)
+    fetched = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def thumbnail(self) -> dict | None:
+        """The size the preview shows (the middle one, as a photo's src), with its URL."""
+        sizes = self.thumbnail_files
+        if not sizes:
+            return None
+        size = sizes[min(1, len(sizes) - 1)]
+        return {**size, "url": default_storage.url(size["name"])}
+
+    @classmethod
+    def previews_in(cls, html: str) -> str:
+        """`html` with each remembered embeddable link alone in its paragraph
+        shown as its preview (templates/updates/_embed.html). One query, and
+        only when there is such a link. At most oembed.MAX_PER_UPDATE
+        previews, the first ones: each adds about a kilobyte to every page
+        and poll, outside the text's HTML limit (issue 17)."""
+        links = {url: oembed.match(url) for url in oembed.alone_in_paragraphs(html)}
+        links = {url: link for url, link in links.items() if link is not None}
+        if not links:
+            return html
+        embeds = {embed.url: embed for embed in cls.objects.filter(url__in=links)}
+
+        shown = []
+
+        def preview(url: str) -> str | None:
+            embed, link = embeds.get(url), links.get(url)
+            if embed is None or link is None or embed.provider != link.provider:
+                return None
+            if len(shown) == oembed.MAX_PER_UPDATE:
+                return None
+            shown.append(url)
+            context = {"embed": embed, "link": link, "thumbnail": embed.thumbnail()}
+            return render_to_string("updates/_embed.html", context).strip()
+
+        return oembed.replace_alone(html, preview)

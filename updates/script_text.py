@@ -45,6 +45,8 @@ def reader_text() -> dict:
             )
         ),
         "jump_first": _("Jump to the first new update"),
+        # static/liveblog/embeds.js's button (issue 22's embeds).
+        "load_from": _("Load from %(provider)s"),
     }
 
 

@@ -94,6 +94,9 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
             "url": fragments.permalink(fragment.id, url),
             "articleBody": summary.text,
         }
+        if fragment.embeds:
+            # What its embeds show (issue 22): a link to each original, never the player.
+            item["sharedContent"] = [{"@type": "WebPage", "url": href} for href in fragment.embeds]
         if summary.images:
             item["image"] = [absolute_url(request, found.src) for found in summary.images]
             if image is None:

@@ -1,15 +1,20 @@
+import io
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageDraw
 
 from entries.models import Entry
+from updates import photos
 from updates.changes import post_update, set_flags, set_summary
+from updates.models import Embed
 
 KEYNOTE = [
     "Doors are open and the hall is filling up. We'll be posting every few minutes.",
@@ -21,10 +26,20 @@ KEYNOTE = [
     "The demo worked first time. The room applauds, mostly out of relief.",
     'Q&A is open. First question is about upgrades from the last LTS: *"a weekend, not a quarter"*.',
     "A question about the database layer: `select_for_update` gets a name-check.",
-    "Quick reminder: the talks are recorded and will be online later this week.",
     "Last slide: the roadmap for the next year. We'll add a photo when we have one.",
+    "The talks are recorded, and this one is up already:\n\n"
+    "https://www.youtube.com/watch?v=LiveblogDmo",
     "That's the keynote. Thanks for following along; a summary follows shortly.",
 ]
+# The recording's preview (issue 22, item 3), remembered as if YouTube had
+# answered: the demo asks no provider anything.
+DEMO_EMBED = {
+    "url": "https://www.youtube.com/watch?v=LiveblogDmo",
+    "provider": "youtube",
+    "title": "Keynote: the big release (full recording)",
+    "author": "Liveblog demo channel",
+    "player": "https://www.youtube-nocookie.com/embed/LiveblogDmo",
+}
 # Headlines for some of them (issue 22), by position: the moments a reader scans for.
 KEYNOTE_HEADLINES = {3: "The new release is out today", 6: "The live demo works first time"}
 KEYNOTE_SUMMARY = (
@@ -70,6 +85,7 @@ class Command(BaseCommand):
             status=Entry.Status.LIVE,
             timezone="America/Los_Angeles",
         )
+        remember_demo_embed()
         start = now - timedelta(minutes=5 * len(KEYNOTE))
         posted = [
             post_update(
@@ -115,3 +131,22 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = True
             user.save()
         return password
+
+
+def remember_demo_embed() -> None:
+    """The demo recording's preview, with a thumbnail drawn here: a play
+    button on a dark stage, through the photo pipeline like a fetched one."""
+    image = Image.linear_gradient("L").resize((480, 360)).convert("RGB")
+    image = Image.blend(image, Image.new("RGB", image.size, (20, 30, 60)), 0.7)
+    ImageDraw.Draw(image).polygon([(210, 140), (210, 220), (280, 180)], fill=(230, 40, 40))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    processed = photos.process(ContentFile(out.getvalue()))
+    Embed.objects.get_or_create(
+        url=DEMO_EMBED["url"],
+        defaults={
+            **DEMO_EMBED,
+            "thumbnail_key": processed.key,
+            "thumbnail_files": photos.store(processed),
+        },
+    )

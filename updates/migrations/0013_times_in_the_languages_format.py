@@ -43,7 +43,7 @@ def in_24_hours(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("updates", "0011_verbose_names"),
+        ("updates", "0012_verbose_names"),
         ("entries", "0005_verbose_names"),
     ]
 

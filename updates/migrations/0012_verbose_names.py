@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('entries', '0005_verbose_names'),
-        ('updates', '0010_update_headlines'),
+        ('updates', '0011_embeds'),
     ]
 
     operations = [
