@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 PORT ?= 8000
 SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 
-.PHONY: run simulate test lint format migrations-check screenshots bench mutation clean lock
+.PHONY: run simulate test lint format migrations-check messages screenshots bench mutation clean lock
 
 # Exactly the locked versions, each file checked against its hash; then the
 # project itself, whose dependencies the lock already holds.
@@ -69,6 +69,12 @@ bench: $(INSTALLED)
 
 migrations-check: $(INSTALLED)
 	SECRET_KEY=unused DATABASE_URL=$(SQLITE_URL) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# The translation catalogs (docs/languages.md): every string of ours into each
+# locale/<lang>/LC_MESSAGES/django.po, then the .mo files that are committed.
+# Needs GNU gettext (Debian's gettext); tests/test_catalogs.py checks the result.
+messages: $(INSTALLED)
+	$(BIN)/python -m scripts.messages
 
 # The README's pictures: the demo on a free port and a throwaway database.
 screenshots: $(INSTALLED)

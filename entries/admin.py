@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from entries.models import Entry
 
@@ -14,7 +16,7 @@ class EntryAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["coverage_start", "coverage_end", "revision"]
-    fields = ["title", "slug", "status", "timezone", "intro", *readonly_fields]
+    fields = ["title", "slug", "status", "timezone", "language", "intro", *readonly_fields]
     actions = ["go_live", "end_coverage"]
 
     def view_on_site(self, entry):
@@ -23,29 +25,33 @@ class EntryAdmin(admin.ModelAdmin):
 
     # permissions=: without it Django offers an action to anyone who may
     # open the list, so a view-only account could publish an embargoed draft.
-    @admin.action(description="Go live: publish and start polling", permissions=["change"])
+    @admin.action(description=_("Go live: publish and start polling"), permissions=["change"])
     def go_live(self, request, queryset):
         reopened = [entry.title for entry in queryset if entry.status == Entry.Status.ENDED]
-        self._apply(request, queryset, Entry.go_live, "now live")
+        self._apply(request, queryset, Entry.go_live, gettext("%(titles)s: now live."))
         if reopened:
             # Open ended pages poll once a minute (live.js); the CDN keeps
             # an ended entry an hour unless it is purged (liveblog/purge.py).
             self.message_user(
                 request,
-                f"{', '.join(reopened)} had ended: pages readers have open show it live "
-                "again within about a minute (within the hour if no CDN purging is set up).",
+                gettext(
+                    "%(titles)s had ended: pages readers have open show it live again within "
+                    "about a minute (within the hour if no CDN purging is set up)."
+                )
+                % {"titles": ", ".join(reopened)},
                 messages.WARNING,
             )
 
     @admin.action(
-        description="End coverage: readers' pages poll once a minute", permissions=["change"]
+        description=_("End coverage: readers' pages poll once a minute"), permissions=["change"]
     )
     def end_coverage(self, request, queryset):
-        self._apply(request, queryset, Entry.end, "ended")
+        self._apply(request, queryset, Entry.end, gettext("%(titles)s: ended."))
 
-    def _apply(self, request, queryset, change, done):
+    def _apply(self, request, queryset, change, done: str):
+        """`done` names the changed entries by %(titles)s."""
         titles = []
         for entry in queryset:
             change(entry)
             titles.append(entry.title)
-        self.message_user(request, f"{', '.join(titles)}: {done}.", messages.SUCCESS)
+        self.message_user(request, done % {"titles": ", ".join(titles)}, messages.SUCCESS)

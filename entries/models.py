@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-from entries.signals import zone_changed
+from entries.signals import rendering_changed
 from liveblog import purge, push
 from liveblog.markdown import render_markdown, validate_markdown
 from liveblog.text import xml_safe
@@ -17,7 +19,7 @@ def validate_timezone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValidationError(
-            "%(value)s is not an IANA time zone name, such as Europe/London.",
+            _("%(value)s is not an IANA time zone name, such as Europe/London."),
             params={"value": value},
         ) from error
 
@@ -56,9 +58,14 @@ class EntryQuerySet(models.QuerySet):
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    LIVE = "live", "Live"
-    ENDED = "ended", "Ended"
+    DRAFT = "draft", pgettext_lazy("entry status", "Draft")
+    LIVE = "live", pgettext_lazy("entry status", "Live")
+    ENDED = "ended", pgettext_lazy("entry status", "Ended")
+
+
+def language_choices() -> list[tuple[str, str]]:
+    # A callable, so that the migration does not copy settings.LANGUAGES.
+    return [("", _("The site's language"))] + list(settings.LANGUAGES)
 
 
 class Lifecycle:
@@ -67,6 +74,7 @@ class Lifecycle:
 
     status: str
     timezone: str
+    language: str
 
     @property
     def is_published(self) -> bool:
@@ -81,6 +89,12 @@ class Lifecycle:
         return ZoneInfo(self.timezone)  # ZoneInfo keeps its own cache
 
     @property
+    def language_code(self) -> str:
+        """What its page, polls, feed and stored fragments are written in:
+        its own language, else the site's (never the reader's: one copy per URL)."""
+        return self.language or settings.LANGUAGE_CODE
+
+    @property
     def poll_interval(self) -> int:
         """Seconds between a reader's polls: rarely once ended, for a
         correction or the entry going live again (issue 20)."""
@@ -92,25 +106,39 @@ class Lifecycle:
 class Entry(Lifecycle, models.Model):
     Status = Status
 
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True)
-    intro = models.TextField(blank=True, help_text="Markdown, shown above the updates.")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    intro = models.TextField(
+        _("intro"), blank=True, help_text=_("Markdown, shown above the updates.")
+    )
     intro_html = models.TextField(blank=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     timezone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
-        help_text="IANA name, such as America/Los_Angeles: update times are shown in it.",
+        help_text=_("IANA name, such as America/Los_Angeles: update times are shown in it."),
     )
-    coverage_start = models.DateTimeField(null=True, blank=True, editable=False)
-    coverage_end = models.DateTimeField(null=True, blank=True, editable=False)
+    language = models.CharField(
+        _("language"),
+        max_length=15,
+        blank=True,
+        choices=language_choices,
+        help_text=_("Readers see its page, times and dates in this language."),
+    )
+    coverage_start = models.DateTimeField(
+        _("coverage start"), null=True, blank=True, editable=False
+    )
+    coverage_end = models.DateTimeField(_("coverage end"), null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
     # The entry's change counter: every create, edit or delete of one of its
     # updates takes the next value (see updates/changes.py). Written only
     # by updates/revisions.py, under a row lock; save() below never writes it back.
-    revision = models.PositiveBigIntegerField(default=0, editable=False)
+    revision = models.PositiveBigIntegerField(_("revision"), default=0, editable=False)
     # Set, under the same lock, once a second author posts: from then on
     # every update shows its author's name (updates/changes.py).
     bylines = models.BooleanField(default=False, editable=False)
@@ -127,7 +155,8 @@ class Entry(Lifecycle, models.Model):
 
     class Meta:
         ordering = ["-created"]
-        verbose_name_plural = "entries"
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
 
     def __str__(self) -> str:
         return self.title
@@ -157,9 +186,13 @@ class Entry(Lifecycle, models.Model):
             before = (
                 None
                 if self._state.adding
-                else Entry.objects.filter(pk=self.pk).values("timezone", "slug", "status").first()
+                else Entry.objects.filter(pk=self.pk)
+                .values("timezone", "language", "slug", "status")
+                .first()
             )
-            rezoned = before is not None and before["timezone"] != self.timezone
+            rerender = before is not None and (
+                before["timezone"] != self.timezone or before["language"] != self.language
+            )
             # Readers' 404s for its slug (kept a few seconds by the CDN)
             # become its page when it is published, or given that slug.
             appears = self.is_published and (
@@ -181,10 +214,10 @@ class Entry(Lifecycle, models.Model):
                 # Open pages learn of the end of coverage (or a reopening,
                 # or a return to draft) from their stream.
                 push.entry_changed(self.pk, using=kwargs.get("using"))
-            if rezoned:
-                # Stored update fragments show times in the entry's zone
-                # (updates/apps.py connects the re-rendering).
-                zone_changed.send(sender=Entry, entry_id=self.pk)
+            if rerender:
+                # Stored update fragments show times in the entry's zone and
+                # language (updates/apps.py connects the re-rendering).
+                rendering_changed.send(sender=Entry, entry_id=self.pk)
 
     def get_absolute_url(self) -> str:
         return reverse("entries:detail", kwargs={"slug": self.slug})
@@ -200,7 +233,7 @@ class Entry(Lifecycle, models.Model):
     def clean(self):
         super().clean()
         try:
-            validate_markdown(self.intro, "An intro")
+            validate_markdown(self.intro, gettext("An intro"))
         except ValidationError as error:
             raise ValidationError({"intro": error.messages}) from None
 

@@ -56,6 +56,7 @@ class EntryState(Lifecycle):
     status: str
     revision: int
     timezone: str
+    language: str
     # The summary ("What we know so far") and the revision of its last
     # change: read with the rest, so that a poll carrying it costs no query.
     # Bounded by its length limit (updates/changes.py SUMMARY_MAX_CHARS).
@@ -97,7 +98,7 @@ def read_state_by_id(entry_id: int) -> EntryState | None:
 
 def _state_of(entries) -> EntryState | None:
     row = entries.values_list(
-        "pk", "slug", "status", "revision", "timezone",
+        "pk", "slug", "status", "revision", "timezone", "language",
         "summary_html", "summary_updated", "summary_revision",
     ).first()  # fmt: skip
     if row is None:

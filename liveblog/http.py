@@ -8,6 +8,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.csrf import csrf_failure as html_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
@@ -50,7 +51,7 @@ def read_only(json: bool = False):
         def wrapper(request, *args, **kwargs):
             if request.method in SAFE_METHODS:
                 return view(request, *args, **kwargs)
-            message = f"Method {request.method} not allowed; use GET."
+            message = _("Method %(method)s not allowed; use GET.") % {"method": request.method}
             response = json_error(405, message) if json else html_error(405, "405.html", message)
             response["Allow"] = ", ".join(SAFE_METHODS)
             return response
@@ -147,7 +148,7 @@ def entry_not_found(slug: str, *, json: bool = False):
     it purges it (Entry.save); it is the same whether a draft has the slug or
     nobody does, so not even the tag headers tell drafts apart.
     """
-    message = "No such entry."
+    message = _("No such entry.")
     response = json_error(404, message) if json else html_error(404, "404.html", message)
     return tag(response, (slug_tag(slug),))
 
@@ -162,7 +163,7 @@ def csrf_failure(request, reason: str = ""):
     """A refused CSRF token: JSON for a script that asks for it (the desk,
     issue 19), which cannot show Django's HTML page; that page otherwise."""
     if "application/json" in request.headers.get("Accept", ""):
-        return json_error(403, "Your session's form token is no longer valid; reload the desk.")
+        return json_error(403, _("Your session's form token is no longer valid; reload the desk."))
     return html_csrf_failure(request, reason)
 
 
@@ -173,5 +174,5 @@ def bad_request(request, exception=None):
     if "application/json" not in request.headers.get("Accept", ""):
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
-        return json_error(413, "Too large for the server: send fewer or smaller photos.")
-    return json_error(400, "The server could not read this request.")
+        return json_error(413, _("Too large for the server: send fewer or smaller photos."))
+    return json_error(400, _("The server could not read this request."))

@@ -10,6 +10,8 @@ from functools import lru_cache
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.rules_block.table import table
@@ -140,7 +142,7 @@ def _render(source: str, limit: int) -> str:
     return html
 
 
-def validate_markdown(source: str, what: str = "An update") -> str:
+def validate_markdown(source: str, what: str = "") -> str:
     """The HTML of `source`, or ValidationError if it is too long or renders too large."""
     check_length(source, what)
     return render_markdown(source)
@@ -148,7 +150,10 @@ def validate_markdown(source: str, what: str = "An update") -> str:
 
 def too_large(limit: int) -> ValidationError:
     return ValidationError(
-        f"This text would make more than {limit / 1024:,.0f} KB of HTML, the limit: a link or "
-        "image defined once ([name]: URL) counts again at every [name].",
+        _(
+            "This text would make more than %(size)s KB of HTML, the limit: a link or "
+            "image defined once ([name]: URL) counts again at every [name]."
+        )
+        % {"size": number_format(round(limit / 1024), force_grouping=True)},
         code="too_large",
     )

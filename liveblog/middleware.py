@@ -14,6 +14,8 @@ from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.middleware.http import ConditionalGetMiddleware as DjangoConditionalGetMiddleware
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
 from django.utils.cache import (
     get_conditional_response,
     get_max_age,
@@ -271,5 +273,26 @@ class DatabaseUnavailableMiddleware:
             escape_uri_path(request.path),
             exception,
         )
-        message = "The service is briefly unavailable. Please try again in a moment."
+        message = translation.gettext(
+            "The service is briefly unavailable. Please try again in a moment."
+        )
         return unavailable(message, self.RETRY_AFTER_SECONDS, json=request.path.endswith(".json"))
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """The author's language under ADMIN_URL (their browser's, as Django's
+    admin does); LANGUAGE_CODE everywhere else.
+
+    A public answer is shared by everyone behind a CDN, one copy per URL:
+    its language may not come from Accept-Language or a cookie (nor may it
+    send Vary on them). Entry pages, polls and feeds switch to the entry's
+    own language themselves (Entry.language_code). Activated on every
+    request, since a worker thread keeps the last language activated.
+    """
+
+    def __call__(self, request):
+        if request.path_info.startswith(ADMIN_PREFIX):
+            return super().__call__(request)
+        translation.activate(settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

@@ -57,6 +57,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "liveblog.middleware.ResponseHeadersMiddleware",
+    # The author's language under ADMIN_URL; LANGUAGE_CODE everywhere else,
+    # whatever the request says: a CDN keeps one copy of a public URL. Early,
+    # so that every answer below it (a 503 too) is in the right language.
+    "liveblog.middleware.LocaleMiddleware",
     "liveblog.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -163,7 +167,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The site's language: the index, error pages, and entries that set none.
+# An entry may set its own (Entry.language), from LANGUAGES: the languages
+# with a complete catalog in locale/ (docs/languages.md), by their own names.
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE") or "en-us"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
+if LANGUAGE_CODE.lower().split("-")[0] not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE must be one of {', '.join(dict(LANGUAGES))} (or a variant such as "
+        f"en-gb), got {LANGUAGE_CODE!r}."
+    )
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django's English time format is "2:05 p.m."; newsrooms write "2:05 PM".
+FORMAT_MODULE_PATH = ["liveblog.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -17,6 +17,8 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 # Everything outside XML 1.0's Char production (https://www.w3.org/TR/xml/#charsets).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -32,11 +34,19 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text.translate(_BREAKS))
 
 
-def check_length(text: str, what: str = "An update", limit: int | None = None) -> None:
-    """Refuse text longer than `limit` characters (LIVEBLOG_MAX_UPDATE_CHARS by default)."""
+def check_length(text: str, what: str = "", limit: int | None = None) -> None:
+    """Refuse text longer than `limit` characters (LIVEBLOG_MAX_UPDATE_CHARS by default).
+
+    `what` names it with its article, translated ("An intro", "Eine Einleitung"):
+    the message's grammar then holds in every language we ship."""
     limit = settings.LIVEBLOG_MAX_UPDATE_CHARS if limit is None else limit
     if len(text or "") > limit:
         raise ValidationError(
-            f"{what} may hold at most {limit:,} characters; this one has {len(text):,}.",
+            _("%(what)s may hold at most %(limit)s characters; this one has %(length)s.")
+            % {
+                "what": what or _("An update"),
+                "limit": number_format(limit, force_grouping=True),
+                "length": number_format(len(text), force_grouping=True),
+            },
             code="too_long",
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from tests import pseudo_locale
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,47 @@ def reader_screenshots(browser, base: str) -> list[Path]:
     return saved
 
 
+# Issue 23: the keynote's first updates in German, and the same entry in the
+# Hebrew test catalog's right-to-left layout (its texts are placeholders).
+LANGUAGE_ENTRIES = """
+from datetime import timedelta
+from django.utils import timezone
+from entries.models import Entry
+from tests.factories import make_update
+start = timezone.now().replace(microsecond=0) - timedelta(minutes=20)
+for slug, language, zone, title, intro, texts in [
+    ("keynote-de", "de", "Europe/Berlin", "Die Keynote im Liveblog",
+     "Wir berichten live von der **Keynote**: neue Versionen, Zahlen und Fragen aus dem Saal.",
+     ["Die Türen sind offen, der Saal füllt sich.",
+      "Die Keynote beginnt: *drei* Versionen pro Jahr ab sofort.",
+      "Frage aus dem Saal: Wann kommt die nächste Version?"]),
+    ("keynote-rtl", "he", "Asia/Jerusalem", "כנס המפתחים בשידור חי",
+     "סיקור חי של **הרצאת הפתיחה**.",
+     ["הדלתות נפתחו והאולם מתמלא.", "ההרצאה מתחילה: *שלוש* גרסאות בשנה.",
+      "שאלה מהקהל: מתי הגרסה הבאה?"]),
+]:
+    entry = Entry.objects.create(slug=slug, language=language, timezone=zone, title=title,
+                                 intro=intro, status=Entry.Status.LIVE)
+    for minutes, text in enumerate(texts):
+        make_update(entry, text, published=start + timedelta(minutes=7 * minutes),
+                    key_event=minutes == 1, pinned=minutes == 1)
+"""
+
+
+def language_screenshots(browser, base: str) -> list[Path]:
+    saved = []
+    for slug, name in (("keynote-de", "entry-de"), ("keynote-rtl", "entry-rtl")):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        page = context.new_page()
+        page.goto(f"{base}/entries/{slug}/")
+        page.wait_for_selector(".order-toggle:not([hidden])")
+        path = OUT / f"{name}.png"
+        page.screenshot(path=path, full_page=True)
+        saved.append(path)
+        context.close()
+    return saved
+
+
 def desk_screenshots(browser, base: str, password: str) -> list[Path]:
     """The live desk as an author uses it: text typed, a photo attached."""
     saved = []
@@ -127,9 +169,12 @@ def main() -> None:
             "DEBUG": "true",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3",
+            "DJANGO_SETTINGS_MODULE": "scripts.screenshot_settings",
+            "LIVEBLOG_PSEUDO_LOCALE": str(pseudo_locale.write_catalog(Path(folder) / "locale")),
         }
         manage(env, "migrate", "--verbosity", "0")
         printed = manage(env, "demo", "--port", str(port))
+        manage(env, "shell", "--command", LANGUAGE_ENTRIES)
         password = re.search(r"password: (\S+)", printed).group(1)
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -145,6 +190,7 @@ def main() -> None:
                 try:
                     saved = reader_screenshots(browser, base)
                     saved.extend(desk_screenshots(browser, base, password))
+                    saved.extend(language_screenshots(browser, base))
                 finally:
                     browser.close()
         finally:

@@ -74,7 +74,8 @@ def test_a_youtube_link_alone_in_its_paragraph_becomes_a_preview_with_our_own_th
     assert f'<a class="embed-preview" href="{YOUTUBE}" rel="nofollow noopener">' in fragment
     assert '<span class="embed-title">Keynote &lt;live&gt; &amp; more</span>' in fragment
     assert '<span class="embed-author">Liveblog Channel</span>' in fragment
-    assert 'data-embed-label="Load from YouTube"' in fragment
+    # The button's label is the page's, in the entry's language (issue 23).
+    assert 'data-embed-name="YouTube"' in fragment
     (thumbnail,) = re.findall(r'<img class="embed-thumbnail" [^>]+>', fragment)
     assert re.search(r'src="/media/photos/[0-9a-f]{64}-480\.webp"', thumbnail)
     assert 'width="480" height="360" alt=""' in thumbnail

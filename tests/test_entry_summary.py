@@ -53,7 +53,7 @@ def test_the_summary_shows_open_above_the_key_events_with_its_time_sanitised(cli
     assert "<li>Spain lead 1-0</li>" in block
     assert "<script>" not in block
     assert (
-        f'Updated <time datetime="{updated.isoformat(timespec="seconds")}">{updated:%H:%M}</time>'
+        f'Updated <time datetime="{updated.isoformat(timespec="seconds")}">{updated:%-I:%M %p}</time>'
     ) in block
     assert html.index('class="entry-summary"') < html.index('class="key-events"')
 
@@ -225,7 +225,7 @@ class TestTheDesk:
             "revision": changed,
             "updated": timezone.localtime(
                 Entry.objects.get(pk=entry.pk).summary_updated, entry.zone
-            ).strftime("%H:%M"),
+            ).strftime("%-I:%M %p"),  # American English (issue 23)
         }
         assert "summary" not in after
 

@@ -2,6 +2,7 @@
 (updates/fragments.py): the page's cursor, structured data, the reader script."""
 
 import importlib
+from datetime import UTC, datetime
 
 import pytest
 from django.apps import apps
@@ -73,3 +74,26 @@ def test_fragments_stored_with_a_bare_anchor_link_to_the_permalink_in_place_and_
     assert LiveUpdate.all_objects.get(pk=old.pk).revision == old.revision
     link_to_the_page.link_to_the_anchor(apps, None)
     assert LiveUpdate.all_objects.get(pk=old.pk).fragment == bare
+
+
+times_in_format = importlib.import_module("updates.migrations.0013_times_in_the_languages_format")
+
+
+def test_fragments_stored_with_24_hour_times_show_the_sites_format_in_place_and_back():
+    entry = make_entry(timezone="America/New_York")
+    update = make_update(entry, "Kick-off", published=datetime(2026, 5, 1, 18, 5, tzinfo=UTC))
+    update.content = "Kick-off, late"
+    update.save()
+    stored = LiveUpdate.all_objects.get(pk=update.pk)
+    edited = stored.edited.astimezone(entry.zone)
+    before = stored.fragment.replace(">2:05 PM</time>", ">14:05</time>").replace(
+        f">{edited:%-I:%M %p}</time>", f">{edited:%H:%M}</time>"
+    )
+    LiveUpdate.all_objects.filter(pk=update.pk).update(fragment=before)
+
+    times_in_format.in_the_languages_format(apps, None)
+
+    assert LiveUpdate.all_objects.get(pk=update.pk).fragment == stored.fragment
+    assert LiveUpdate.all_objects.get(pk=update.pk).revision == stored.revision
+    times_in_format.in_24_hours(apps, None)
+    assert LiveUpdate.all_objects.get(pk=update.pk).fragment == before

@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -20,6 +21,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from entries.models import Entry
+from tests import pseudo_locale
 from tests.factories import make_entry, make_update
 from tests.tools import missing
 from updates.changes import set_summary
@@ -45,7 +47,7 @@ UPDATES = [
 ]
 
 
-def build_pages(client: Client) -> dict[str, str]:
+def build_pages(client: Client, locale_folder: Path) -> dict[str, str]:
     """Each page's HTML, as readers get it; its status is checked on the way."""
     live = make_entry(title="Keynote", intro="Follow the *keynote* live.")
     ended = make_entry(
@@ -108,6 +110,18 @@ def build_pages(client: Client) -> dict[str, str]:
             client.get(f"{live.get_absolute_url()}?update={gone.pk}"),
         ),
     }
+    # Issue 23: a German entry, and a right-to-left one (the Hebrew test catalog).
+    german = make_entry(title="Pokalfinale", language="de", timezone="Europe/Berlin")
+    make_update(german, "Tor für die Gastgeber!", key_event=True, pinned=True)
+    make_update(german, "Halbzeit")
+    pages["German entry"] = (200, client.get(german.get_absolute_url()))
+    with override_settings(
+        LANGUAGES=[*settings.LANGUAGES, pseudo_locale.LANGUAGE],
+        LOCALE_PATHS=[*settings.LOCALE_PATHS, pseudo_locale.write_catalog(locale_folder)],
+    ):
+        hebrew = make_entry(title="גמר הגביע", language="he", timezone="Asia/Jerusalem")
+        make_update(hebrew, "שער לקבוצה המארחת!", key_event=True)
+        pages["right-to-left entry"] = (200, client.get(hebrew.get_absolute_url()))
     # An older update's page, with Newer updates and Load earlier updates.
     with override_settings(LIVEBLOG_PAGE_SIZE=2):
         pages["an older update's permalink"] = (
@@ -160,7 +174,7 @@ def checked(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, l
         missing("needs Java for the Nu HTML Checker (apt-get install default-jre-headless)")
     folder = tmp_path_factory.mktemp("pages")
     with django_db_blocker.unblock(), transaction.atomic():
-        pages = build_pages(Client())
+        pages = build_pages(Client(), tmp_path_factory.mktemp("locale"))
         transaction.set_rollback(True)
     for name, html in pages.items():
         (folder / file_name(name)).write_text(html, encoding="utf-8")
@@ -186,6 +200,8 @@ PAGES = [
     "405 for a POST",
     "a permalink to a deleted update",
     "an older update's permalink",
+    "German entry",
+    "right-to-left entry",
     "500",
     "503",
 ]

@@ -191,7 +191,7 @@ def test_the_key_events_list_shows_each_time_and_first_line_linking_to_it(client
 
     assert '<h2 id="key-events-title">Key events</h2>' in html
     assert (
-        f'<li><a href="?update={goal.pk}#update-{goal.pk}"><time datetime="2026-05-01T21:12:00+02:00">21:12</time>'
+        f'<li><a href="?update={goal.pk}#update-{goal.pk}"><time datetime="2026-05-01T21:12:00+02:00">9:12 PM</time>'
         " Goal for the home side</a></li>"
     ) in html
     assert "Nothing much</a>" not in html
@@ -239,9 +239,9 @@ def test_a_poll_lists_key_events_oldest_first_with_long_first_lines_cut_to_100(c
 
     assert key_events == (
         f'<li><a href="?update={kick_off.pk}#update-{kick_off.pk}"><time datetime="2026-05-01T19:00:00+00:00">'
-        "19:00</time> Kick-off</a></li>"
+        "7:00 PM</time> Kick-off</a></li>"
         f'<li><a href="?update={goal.pk}#update-{goal.pk}"><time datetime="2026-05-01T19:12:00+00:00">'
-        f"19:12</time> {long[:99].rsplit(' ', 1)[0].rstrip(',')}…</a></li>"
+        f"7:12 PM</time> {long[:99].rsplit(' ', 1)[0].rstrip(',')}…</a></li>"
     )
 
 

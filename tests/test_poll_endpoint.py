@@ -49,7 +49,7 @@ def test_each_update_carries_its_html_times_revision_and_permalink(client):
     assert item["url"] == f"/entries/launch/?update={update.pk}#update-{update.pk}"
     assert f'id="update-{update.pk}"' in item["html"]
     assert "<strong>up</strong>" in item["html"]
-    assert '<time datetime="2026-07-01T09:05:00-07:00">09:05</time>' in item["html"]
+    assert '<time datetime="2026-07-01T09:05:00-07:00">9:05 AM</time>' in item["html"]
 
 
 def test_since_returns_only_what_changed_after_it_in_revision_order(client):

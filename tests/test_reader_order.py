@@ -148,7 +148,7 @@ def test_an_update_whose_published_time_is_edited_moves_on_open_pages(reader, st
 
     move_in_the_admin(staff_client, first, at(30))
     wait_for_order(page, in_order([first.pk, third.pk, second.pk]))
-    assert page.locator(f"#update-{first.pk} time").first.inner_text() == "18:30"
+    assert page.locator(f"#update-{first.pk} time").first.inner_text() == "6:30 PM"  # issue 23
     move_in_the_admin(staff_client, third, at(5))
     wait_for_order(page, in_order([first.pk, second.pk, third.pk]))
 

@@ -44,10 +44,11 @@ def test_an_update_under_an_hour_old_shows_its_age_beside_its_time_each_minute(r
     assert page.locator(f"#update-{ageing.pk} .update-age").is_hidden()
     # The absolute time stays, as text, in <time datetime> and on hover.
     time = page.locator(f"#update-{recent.pk} .update-permalink time")
-    assert time.inner_text() == f"{recent.published:%H:%M}"
+    # American English, the site's language (issue 23).
+    assert time.inner_text() == f"{recent.published:%-I:%M %p}"
     assert time.get_attribute("datetime") == recent.published.isoformat()
     assert page.locator(f"#update-{recent.pk} .update-age").get_attribute("title") == (
-        f"{recent.published:%H:%M}"
+        f"{recent.published:%-I:%M %p}"
     )
 
 
@@ -107,4 +108,7 @@ def test_without_javascript_the_time_alone_is_shown(new_reader):
     page = tab.open(entry)
 
     assert page.locator(".update-age").count() == 0
-    assert page.locator(f"#update-{update.pk} time").inner_text() == f"{update.published:%H:%M}"
+    assert (
+        page.locator(f"#update-{update.pk} time").inner_text()
+        == f"{update.published:%-I:%M %p}"  # American English (issue 23)
+    )

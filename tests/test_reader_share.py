@@ -43,7 +43,8 @@ def permalink(live_server, entry, update) -> str:
 
 
 def at(update) -> str:
-    return f"{update.published:%H:%M}"
+    # As the page shows it: American English, the site's language (issue 23).
+    return f"{update.published:%-I:%M %p}"
 
 
 def selected_text(page) -> str:

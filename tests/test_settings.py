@@ -297,3 +297,20 @@ def test_gunicorn_and_django_trust_the_same_proxies(proxies, monkeypatch):
     gunicorn = read_in_a_fresh_process(PRINT_GUNICORN, ["forwarded_allow_ips"])
 
     assert django["FORWARDED_ALLOW_IPS"] == gunicorn["forwarded_allow_ips"].split(",")
+
+
+@pytest.mark.parametrize(
+    ("value", "starts"),
+    [("de", True), ("en-gb", True), ("", True), ("fr", False), ("english", False)],
+)
+def test_the_sites_language_is_one_we_ship_or_a_variant_of_one(value, starts):
+    result = load_settings(
+        SECRET_KEY="x" * 50, DATABASE_URL="sqlite:///db.sqlite3", LANGUAGE_CODE=value
+    )
+
+    assert (result.returncode == 0) is starts, result.stderr
+    if not starts:
+        assert (
+            f"LANGUAGE_CODE must be one of en, de, es (or a variant such as en-gb), got {value!r}"
+            in result.stderr
+        )

@@ -177,6 +177,7 @@ def test_share_previews_name_the_title_intro_latest_photo_and_canonical_url(clie
         "viewport": found.meta["viewport"],
         "description": "Follow the keynote live.",
         "og:type": "article",
+        "og:locale": "en_US",
         "og:site_name": "Liveblog",
         "og:title": "Keynote",
         "og:description": "Follow the keynote live.",

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, TextField
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from entries.admin import EntryAdmin
 from entries.models import Entry
@@ -55,9 +56,11 @@ class LiveUpdateForm(forms.ModelForm):
             self.data = self.data.copy()
             self.data[self.add_prefix("seen_revision")] = str(current["revision"])
             raise forms.ValidationError(
-                "Another author changed this update after you opened it. Its text is now: "
-                "“%(theirs)s”. Save again to replace it with yours, or reload the page to "
-                "take theirs.",
+                _(
+                    "Another author changed this update after you opened it. Its text is now: "
+                    "“%(theirs)s”. Save again to replace it with yours, or reload the page to "
+                    "take theirs."
+                ),
                 code="changed",
                 params={"theirs": current["content"]},
             )
@@ -78,7 +81,8 @@ class PhotoForm(forms.ModelForm):
     image = forms.FileField(
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
-        help_text="JPEG, PNG, WebP or GIF, at most 20 MB.",
+        label=_("image"),
+        help_text=_("JPEG, PNG, WebP or GIF, at most 20 MB."),
     )
 
     class Meta:
@@ -90,7 +94,7 @@ class PhotoForm(forms.ModelForm):
         upload = self.cleaned_data.get("image")
         if upload is None:
             if self.instance.pk is None and self.has_changed():
-                raise forms.ValidationError("Choose a photo.")
+                raise forms.ValidationError(_("Choose a photo."))
             return None
         self.processed = photos.process(upload)
         return upload
@@ -277,18 +281,18 @@ class EntryWithUpdatesAdmin(EntryAdmin):
             )
         )
 
-    @admin.display(description="Updates", ordering="update_count")
+    @admin.display(description=_("Updates"), ordering="update_count")
     def update_count(self, entry):
         return entry.update_count
 
-    @admin.display(description="Last update", ordering="last_update")
+    @admin.display(description=_("Last update"), ordering="last_update")
     def last_update(self, entry):
         return entry.last_update
 
-    @admin.display(description="Live updates")
+    @admin.display(description=_("Live updates"))
     def post_updates_link(self, entry):
         if entry.pk is None:
-            return "Save the entry first."
+            return _("Save the entry first.")
 
         url = reverse("admin:entries_entry_desk", args=[entry.pk])
-        return format_html('<a class="button" href="{}">Post updates</a>', url)
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Post updates"))

@@ -11,10 +11,10 @@ whose revision is above R: a row carries only its latest change, and a
 deleted update stays as a tombstone.
 
 Each write also stores the update's rendered <article> (`fragment`,
-updates/fragments.py, in the entry's time zone read under the same lock),
-so pages and polls only join stored strings. A time zone change re-renders
-them all, each taking a revision (LiveUpdate.objects.rerender_fragments,
-which Entry.save's `zone_changed` signal triggers: updates/apps.py).
+updates/fragments.py, in the entry's time zone and language read under the
+same lock), so pages and polls only join stored strings. A change of either
+re-renders them all, each taking a revision (LiveUpdate.objects.rerender_fragments,
+which Entry.save's `rendering_changed` signal triggers: updates/apps.py).
 
 Flags are changes like any edit. Pinning an update first unpins the entry's
 pinned one in the same transaction (LiveUpdate.unpin_others), so each takes
@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from entries.models import Entry
 from liveblog.markdown import render_markdown, validate_markdown
@@ -80,7 +81,9 @@ def post_updates(entry: Entry, updates: list) -> list:
         created = LiveUpdate.all_objects.bulk_create(updates)
         # Fragments carry the ids, which exist only once the rows are in.
         for update in created:
-            update.fragment = render_fragment(update, locked.zone, locked.bylines, photos=())
+            update.fragment = render_fragment(
+                update, locked.zone, locked.bylines, photos=(), language=locked.language
+            )
         LiveUpdate.all_objects.bulk_update(created, ["fragment"], batch_size=500)
         if not locked.bylines and any(update.brings_bylines() for update in created):
             LiveUpdate.objects.rerender_fragments(entry.pk)
@@ -110,7 +113,7 @@ def post_update(entry: Entry, content: str, author=None, photos=(), headline="",
     # update it already made).
     update.full_clean(exclude=["content", "idempotency_key"])
     if not content.strip() and not photos:
-        raise ValidationError({"content": "Write something or add a photo."})
+        raise ValidationError({"content": _("Write something or add a photo.")})
     processed = process_photos(photos)
     # Asks the providers, so before the transaction and the entry's lock.
     embeds.remember(content)
@@ -189,7 +192,7 @@ def process_photos(photos) -> list:
     for index, photo in enumerate(photos):
         try:
             if not photo.alt.strip():
-                raise ValidationError("Describe the photo in its alt text.", code="alt")
+                raise ValidationError(_("Describe the photo in its alt text."), code="alt")
             check_photo_text(Photo(alt=photo.alt.strip(), caption=photo.caption.strip()))
             processed.append(photo_files.process(photo.file))
         except ValidationError as error:
@@ -325,7 +328,7 @@ def set_summary(entry_id: int, text: str, seen_revision: int | None = None) -> E
     # A form's textarea sends CRLF: stored as LF, the desk's "saved twice"
     # check and the limit count the same text whichever way it came.
     text = xml_safe(text.replace("\r\n", "\n")).strip()
-    check_length(text, "The summary", SUMMARY_MAX_CHARS)
+    check_length(text, _("The summary"), SUMMARY_MAX_CHARS)
     html = render_markdown(text)
     with transaction.atomic():
         lock_entry(entry_id, count=0)

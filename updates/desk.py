@@ -29,6 +29,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import formats
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from entries.models import Entry
@@ -39,6 +43,7 @@ from updates.fragments import byline
 from updates.models import EntryRevision, LiveUpdate, one_line
 from updates.photos import MAX_PHOTOS
 from updates.query import BadParameter, parse_since
+from updates.script_text import desk_text
 
 logger = logging.getLogger(__name__)
 
@@ -60,26 +65,32 @@ def desk_api(*methods: str):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method not in methods:
-                response = json_error(405, f"Method {request.method} not allowed here.")
+                response = json_error(
+                    405, _("Method %(method)s not allowed here.") % {"method": request.method}
+                )
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
                 return view(request, *args, **kwargs)
             except PermissionDenied:
-                return json_error(403, "Your account may not do this; ask an editor.")
+                return json_error(403, _("Your account may not do this; ask an editor."))
             except Http404:
-                return json_error(404, "Not found: it may have just been deleted; reload the desk.")
+                return json_error(
+                    404, _("Not found: it may have just been deleted; reload the desk.")
+                )
             except RequestDataTooBig:
-                return json_error(413, "Too large for the server: send fewer or smaller photos.")
+                return json_error(413, _("Too large for the server: send fewer or smaller photos."))
             except (BadRequest, SuspiciousOperation) as error:
-                return json_error(400, f"The server could not read this request: {error}")
+                return json_error(
+                    400, _("The server could not read this request: %(error)s") % {"error": error}
+                )
             except Exception:
                 # What Django's own handler does for an uncaught exception
                 # (error reporting hears of it), then an answer desk.js can show.
                 logger.exception("Desk request failed: %s", request.path)
                 signals.got_request_exception.send(sender=None, request=request)
                 return json_error(
-                    500, "The server failed; nothing may have been saved. Try again shortly."
+                    500, _("The server failed; nothing may have been saved. Try again shortly.")
                 )
 
         return wrapper
@@ -104,8 +115,9 @@ def may_watch(request) -> bool:
     return can(request, "add") and (can(request, "view") or can(request, "change"))
 
 
-def forbidden(what: str) -> JsonResponse:
-    return json_error(403, f"Your account may not {what}; ask an editor for the permission.")
+def forbidden(message: str) -> JsonResponse:
+    """403 with `message`: "Your account may not …; ask an editor for the permission."."""
+    return json_error(403, message)
 
 
 def stream_item(request, update: LiveUpdate) -> str:
@@ -139,6 +151,14 @@ def count_of(entry_id: int) -> int:
     return LiveUpdate.objects.filter(entry_id=entry_id).count()
 
 
+def count_label(count: int) -> str:
+    """ "2 updates", its number in the span desk.js keeps current (and with
+    it the words: desk_text's "updates" is the same message)."""
+    form = ngettext("%(count)s update", "%(count)s updates", count)
+    before, _placeholder, after = form.partition("%(count)s")
+    return format_html('{}<span class="desk-count-number">{}</span>{}', before, count, after)
+
+
 @never_cache
 def desk(request, admin_site, entry_id: int):
     """The desk page: compose box, entry controls, the latest updates."""
@@ -148,11 +168,12 @@ def desk(request, admin_site, entry_id: int):
     updates = list(desk_updates(entry.pk)[:STREAM_SIZE])
     context = {
         **admin_site.each_context(request),
-        "title": f"Live desk: {entry.title}",
+        "title": _("Live desk: %(title)s") % {"title": entry.title},
         "entry": entry,
         "opts": Entry._meta,
         "stream": [stream_item(request, update) for update in updates],
-        "count": count_of(entry.pk),
+        "count": count_label(count_of(entry.pk)),
+        "script_text": desk_text(),
         "can_change_entry": request.user.has_perm("entries.change_entry"),
         "summary_max_chars": changes.SUMMARY_MAX_CHARS,
         "max_photos": MAX_PHOTOS if can(request, "add", "photo") else 0,
@@ -167,20 +188,24 @@ def desk(request, admin_site, entry_id: int):
 def stream(request, entry_id: int):
     """What changed since a revision, as desk items; drafts included."""
     if not may_watch(request):
-        return forbidden("see the posted updates")
+        return forbidden(
+            _("Your account may not see the posted updates; ask an editor for the permission.")
+        )
     entry = (
         Entry.objects.filter(pk=entry_id)
         .only("revision", "status", "timezone", "summary", "summary_updated", "summary_revision")
         .first()
     )
     if entry is None:
-        return json_error(404, "No such entry.")
+        return json_error(404, _("No such entry."))
     try:
         since = parse_since(request.GET)
     except BadParameter as error:
         return json_error(400, str(error))
     if since is None:
-        return json_error(400, "The 'since' parameter must be a revision: a whole number from 0.")
+        return json_error(
+            400, _("The 'since' parameter must be a revision: a whole number from 0.")
+        )
     state = EntryRevision(entry.pk, entry.revision)
     batch = LiveUpdate.all_objects.changes_since(state, since, limit=settings.LIVEBLOG_POLL_BATCH)
     changed = desk_updates(entry_id).filter(pk__in=[row["id"] for row in batch.updates])
@@ -219,7 +244,7 @@ def photo_uploads(request) -> list:
 def validation_errors(error: ValidationError) -> JsonResponse:
     errors = error.message_dict if hasattr(error, "error_dict") else {"content": error.messages}
     response = JsonResponse(
-        {"error": "Not posted: see the messages.", "errors": errors}, status=400
+        {"error": _("Not posted: see the messages."), "errors": errors}, status=400
     )
     return response
 
@@ -267,7 +292,7 @@ def repeated(
     same_photos = is_same_composition(update, update.content, uploads, update.headline)
     return JsonResponse(
         {
-            "error": (
+            "error": _(
                 "This composition was already posted, with other content (below). "
                 "Post yours as a new update, or apply it to that one as an edit."
             ),
@@ -286,15 +311,15 @@ def repeated(
 def post(request, entry_id: int):
     """Post the composition; a key already used answers with its update."""
     if not can(request, "add"):
-        return forbidden("post updates")
+        return forbidden(_("Your account may not post updates; ask an editor for the permission."))
     if any(name.startswith("photo-") for name in request.FILES) and not can(
         request, "add", "photo"
     ):
-        return forbidden("add photos")
+        return forbidden(_("Your account may not add photos; ask an editor for the permission."))
     entry = get_object_or_404(Entry, pk=entry_id)
     key = request.POST.get("key", "")
     if not IDEMPOTENCY_KEY.fullmatch(key):
-        return json_error(400, "Missing or malformed composition key; reload the desk.")
+        return json_error(400, _("Missing or malformed composition key; reload the desk."))
     content = request.POST.get("content", "")
     headline = request.POST.get("headline", "")
     uploads = photo_uploads(request)
@@ -331,9 +356,9 @@ def composition(request, entry_id: int, key: str):
     """Whether this author's composition `key` was posted: what the desk asks
     when a post's answer was lost, before it says anything (issue 19)."""
     if not can(request, "add"):
-        return forbidden("post updates")
+        return forbidden(_("Your account may not post updates; ask an editor for the permission."))
     if not IDEMPOTENCY_KEY.fullmatch(key):
-        return json_error(400, "Malformed composition key.")
+        return json_error(400, _("Malformed composition key."))
     get_object_or_404(Entry, pk=entry_id)
     update = posted_before(request, entry_id, key)
     if update is None:
@@ -349,24 +374,26 @@ def edit(request, entry_id: int, update_id: int):
     """New Markdown and alt texts (`alt-<photo id>`) for an update, from the
     update's `revision` the editor started from: 409 if it changed since."""
     if not can(request, "change"):
-        return forbidden("edit updates")
+        return forbidden(_("Your account may not edit updates; ask an editor for the permission."))
     update = get_object_or_404(desk_updates(entry_id), pk=update_id)
     seen = request.POST.get("revision", "")
     if not REVISION.fullmatch(seen):
-        return json_error(400, "Missing or malformed revision; reload the desk.")
+        return json_error(400, _("Missing or malformed revision; reload the desk."))
     content = request.POST.get("content", "")
     photos = list(update.photos.all())
     if not can(request, "change", "photo") and any(
         request.POST.get(f"alt-{photo.pk}", photo.alt).strip() != photo.alt for photo in photos
     ):
-        return forbidden("change photos' alt texts")
+        return forbidden(
+            _("Your account may not change photos' alt texts; ask an editor for the permission.")
+        )
     errors = {}
     if not content.strip() and not photos:
-        errors["content"] = ["Write something, or delete the update."]
+        errors["content"] = [_("Write something, or delete the update.")]
     for photo in photos:
         alt = request.POST.get(f"alt-{photo.pk}", photo.alt).strip()
         if not alt:
-            errors[f"alt-{photo.pk}"] = ["Describe the photo in its alt text."]
+            errors[f"alt-{photo.pk}"] = [_("Describe the photo in its alt text.")]
         photo.alt = alt
     if not errors:
         try:
@@ -379,7 +406,7 @@ def edit(request, entry_id: int, update_id: int):
                 return deleted_meanwhile()
             return JsonResponse(
                 {
-                    "error": (
+                    "error": _(
                         "Another author changed this update since you started editing. "
                         "Keep your version or take theirs."
                     ),
@@ -390,7 +417,9 @@ def edit(request, entry_id: int, update_id: int):
         except ValidationError as error:
             errors = error.message_dict
     if errors:
-        return JsonResponse({"error": "Not saved: see the messages.", "errors": errors}, status=400)
+        return JsonResponse(
+            {"error": _("Not saved: see the messages."), "errors": errors}, status=400
+        )
     if update.deleted:
         return deleted_meanwhile()
     return JsonResponse(item_json(request, desk_updates(entry_id).get(pk=update.pk)))
@@ -400,13 +429,17 @@ def edit(request, entry_id: int, update_id: int):
 def flags(request, entry_id: int, update_id: int):
     """Pin or unpin, mark or unmark a key event (`pinned`, `key_event`: 0 or 1)."""
     if not can(request, "change"):
-        return forbidden("pin updates or mark key events")
+        return forbidden(
+            _(
+                "Your account may not pin updates or mark key events; ask an editor for the permission."
+            )
+        )
     update = get_object_or_404(LiveUpdate.objects.filter(entry_id=entry_id), pk=update_id)
     values = {}
     for name in ("pinned", "key_event"):
         if name in request.POST:
             if request.POST[name] not in ("0", "1"):
-                return json_error(400, f"'{name}' must be 0 or 1.")
+                return json_error(400, _("'%(name)s' must be 0 or 1.") % {"name": name})
             values[name] = request.POST[name] == "1"
     changes.set_flags(update, **values)
     if update.deleted:
@@ -418,19 +451,21 @@ def deleted_meanwhile() -> JsonResponse:
     # Another author deleted it after this request read it: the change was
     # dropped (a deletion is final, LiveUpdate.save), as a moment later the
     # update would not have been found.
-    return json_error(404, "This update has just been deleted; nothing was saved.")
+    return json_error(404, _("This update has just been deleted; nothing was saved."))
 
 
 @desk_api("POST")
 def delete(request, entry_id: int, update_id: int):
     """Delete an update and its photos, as the admin's delete view would allow."""
     if not can(request, "delete"):
-        return forbidden("delete updates")
+        return forbidden(
+            _("Your account may not delete updates; ask an editor for the permission.")
+        )
     update = get_object_or_404(LiveUpdate.objects.filter(entry_id=entry_id), pk=update_id)
     # The admin refuses to delete an update whose photos the user may not
     # delete (its cascade check); the desk keeps the same rule.
     if not can(request, "delete", "photo") and update.photos.exists():
-        return forbidden("delete photos")
+        return forbidden(_("Your account may not delete photos; ask an editor for the permission."))
     update.delete()
     return JsonResponse({"deleted": update_id, "count": count_of(entry_id)})
 
@@ -440,23 +475,25 @@ def summary(request, entry_id: int):
     """Replace the entry's summary ("What we know so far", issue 22), from the
     summary's `revision` the editor started from: 409 if it changed since."""
     if not request.user.has_perm("entries.change_entry"):
-        return forbidden("change the summary")
+        return forbidden(
+            _("Your account may not change the summary; ask an editor for the permission.")
+        )
     get_object_or_404(Entry, pk=entry_id)
     seen = request.POST.get("revision", "")
     if not REVISION.fullmatch(seen):
-        return json_error(400, "Missing or malformed revision; reload the desk.")
+        return json_error(400, _("Missing or malformed revision; reload the desk."))
     try:
         entry = changes.set_summary(entry_id, request.POST.get("summary", ""), int(seen))
     except ValidationError as error:
         return JsonResponse(
-            {"error": "Not saved: see the messages.", "errors": {"summary": error.messages}},
+            {"error": _("Not saved: see the messages."), "errors": {"summary": error.messages}},
             status=400,
         )
     except changes.EditConflict:
         current = Entry.objects.get(pk=entry_id)
         return JsonResponse(
             {
-                "error": (
+                "error": _(
                     "Another author changed the summary since you opened the desk. "
                     "Save again to replace theirs with yours, or reload the desk to see theirs."
                 ),
@@ -472,7 +509,7 @@ def summary_json(entry: Entry) -> dict:
     return {
         "summary": entry.summary,
         "revision": entry.summary_revision,
-        "updated": updated and f"{updated:%H:%M}",
+        "updated": updated and formats.time_format(updated),
     }
 
 
@@ -485,12 +522,14 @@ def status(request, entry_id: int):
     action = request.POST.get("action")
     if action == "live":
         entry.go_live()
-        messages.success(request, f"{entry.title} is live.")
+        messages.success(request, _("%(title)s is live.") % {"title": entry.title})
     elif action == "end":
         entry.end()
         messages.success(
-            request, f"{entry.title} has ended: readers' pages now poll once a minute."
+            request,
+            _("%(title)s has ended: readers' pages now poll once a minute.")
+            % {"title": entry.title},
         )
     else:
-        return json_error(400, "Unknown action.")
+        return json_error(400, _("Unknown action."))
     return redirect("admin:entries_entry_desk", entry_id=entry.pk)

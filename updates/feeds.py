@@ -10,7 +10,8 @@ and its photos (absolute URLs, alt text, caption) as HTML content; an embed is
 its preview (issue 22: our thumbnail, the text and a link, never the
 provider's player); its title
 is the update's headline (issue 22), else its first line, else its first
-photo's caption or alt text, else its time in the entry's zone, named ("Update at 01:53 CET").
+photo's caption or alt text, else its time in the entry's zone, named ("Update at 1:53 AM CET"). In the
+entry's language, as its page (the feed's xml:lang too).
 """
 
 import re
@@ -18,8 +19,10 @@ from html import unescape
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.utils import formats, translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape, format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from entries.models import Entry
 from liveblog.http import cache_publicly, entry_not_found, read_only
@@ -101,7 +104,10 @@ class UpdatesFeed(Feed):
         if headline:
             return headline
         local = update.published.astimezone(self.zone)
-        return f"Update at {local:%H:%M} {local.tzname()}"
+        return _("Update at %(time)s %(zone)s") % {
+            "time": formats.time_format(local),
+            "zone": local.tzname(),
+        }
 
     def item_description(self, update):
         return None
@@ -158,7 +164,8 @@ class UpdatesFeed(Feed):
     def get_feed(self, entry, request):
         self.entry_url = entry.get_absolute_url()
         self.zone = entry.zone
-        return super().get_feed(entry, request)
+        with translation.override(entry.language_code):
+            return super().get_feed(entry, request)
 
 
 @read_only()

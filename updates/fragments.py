@@ -22,7 +22,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.template.loader import get_template
+from django.utils import translation
 
 from updates.summary import Summary, TextReader, summary_of
 
@@ -46,11 +48,15 @@ def permalink(update_id: int, entry_url: str = "") -> str:
     return f"{entry_url}?update={update_id}#{anchor(update_id)}"
 
 
-def render_fragment(update, zone, bylines: bool = False, photos=None) -> str:
-    """An update's <article> as the page and the poll show it, in the entry's time zone.
+def render_fragment(
+    update, zone, bylines: bool = False, photos=None, language: str | None = None
+) -> str:
+    """An update's <article> as the page and the poll show it, in the entry's
+    time zone and language (Entry.language_code; the site's by default).
 
     Stored with the update when it is saved (updates/changes.py), so that
-    neither the page nor the poll renders a template per update.
+    neither the page nor the poll renders a template per update: its labels
+    and time format are baked in, whoever's request saved it.
     """
     # Historical models (data migrations) have no photos; a caller that knows
     # there are none (a bulk post) says so and saves a query per update.
@@ -63,7 +69,8 @@ def render_fragment(update, zone, bylines: bool = False, photos=None) -> str:
         "photos": photos,
         "permalink": permalink(update.pk),
     }
-    return get_template("updates/_update.html").render(context).strip()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return get_template("updates/_update.html").render(context).strip()
 
 
 def byline(user) -> str:

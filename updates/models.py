@@ -8,6 +8,8 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from entries.models import Entry
 from liveblog import purge
@@ -33,7 +35,7 @@ def one_line(text: str) -> str:
 
 def check_headline(headline: str) -> None:
     """Refuse a headline longer than HEADLINE_MAX_CHARS, naming the limit."""
-    check_length(headline, "A headline", HEADLINE_MAX_CHARS)
+    check_length(headline, gettext("A headline"), HEADLINE_MAX_CHARS)
 
 
 def now_to_the_second():
@@ -117,7 +119,9 @@ class LiveUpdateQuerySet(models.QuerySet):
             locked = lock_entry(entry_id, count=len(updates))
             for update, revision in zip(updates, locked.revisions, strict=True):
                 update.revision = revision
-                update.fragment = render_fragment(update, locked.zone, locked.bylines)
+                update.fragment = render_fragment(
+                    update, locked.zone, locked.bylines, language=locked.language
+                )
             self.model.all_objects.bulk_update(updates, ["revision", "fragment"], batch_size=500)
         return len(updates)
 
@@ -144,17 +148,24 @@ class VisibleUpdateManager(models.Manager.from_queryset(LiveUpdateQuerySet)):
 
 
 class LiveUpdate(models.Model):
-    entry = models.ForeignKey("entries.Entry", on_delete=models.CASCADE, related_name="updates")
+    entry = models.ForeignKey(
+        "entries.Entry", on_delete=models.CASCADE, related_name="updates", verbose_name=_("entry")
+    )
     content = models.TextField(
-        help_text="Markdown: **bold**, _italic_, [links](https://…), ![alt text](https://…/image.jpg), > quotes, lists, `code`."
+        _("content"),
+        help_text=_(
+            "Markdown: **bold**, _italic_, [links](https://…), ![alt text](https://…/image.jpg), "
+            "> quotes, lists, `code`."
+        ),
     )
     # Plain text, one line, optional (issue 22): shown bold above the text,
     # and what feeds, key events and search engines call the update.
     headline = models.CharField(
+        _("headline"),
         max_length=HEADLINE_MAX_CHARS,
         blank=True,
         default="",
-        help_text="Optional, plain text: shown in bold above the update.",
+        help_text=_("Optional, plain text: shown in bold above the update."),
     )
     html = models.TextField(editable=False)
     # The rendered <article> the page and the poll send as is (updates/fragments.py).
@@ -167,7 +178,7 @@ class LiveUpdate(models.Model):
         editable=False,
         related_name="live_updates",
     )
-    published = models.DateTimeField(default=now_to_the_second, db_index=True)
+    published = models.DateTimeField(_("published"), default=now_to_the_second, db_index=True)
     updated = models.DateTimeField(editable=False)
     # The entry's revision when this update last changed (updates/changes.py).
     revision = models.PositiveBigIntegerField(editable=False)
@@ -175,11 +186,14 @@ class LiveUpdate(models.Model):
     # readers polling for changes learn about the deletion.
     deleted = models.DateTimeField(null=True, blank=True, editable=False)
     key_event = models.BooleanField(
-        "key event", default=False, help_text="Listed under Key events at the top of the page."
+        _("key event"),
+        default=False,
+        help_text=_("Listed under Key events at the top of the page."),
     )
     pinned = models.BooleanField(
+        _("pinned"),
         default=False,
-        help_text="Shown at the top of the page; pinning another update unpins this one.",
+        help_text=_("Shown at the top of the page; pinning another update unpins this one."),
     )
     # When the text was last changed after posting ("Edited HH:MM"); flags
     # such as pinned do not count as edits.
@@ -196,6 +210,8 @@ class LiveUpdate(models.Model):
 
     class Meta:
         ordering = ["-published", "-pk"]
+        verbose_name = _("live update")
+        verbose_name_plural = _("live updates")
         constraints = [
             models.UniqueConstraint(fields=["entry", "revision"], name="one_change_per_revision"),
             # Pinning another update unpins this one first (unpin_others).
@@ -266,7 +282,9 @@ class LiveUpdate(models.Model):
             new = self.pk is None
             bylines = locked.bylines
             self.fragment = (
-                "" if self.deleted or new else render_fragment(self, locked.zone, bylines)
+                ""
+                if self.deleted or new
+                else render_fragment(self, locked.zone, bylines, language=locked.language)
             )
             super().save(*args, **kwargs)
             self._loaded_content = self.content
@@ -276,7 +294,9 @@ class LiveUpdate(models.Model):
                 LiveUpdate.objects.rerender_fragments(self.entry_id)
                 self.refresh_from_db(fields=["fragment", "revision"])
             elif new:
-                self.fragment = render_fragment(self, locked.zone, bylines)
+                self.fragment = render_fragment(
+                    self, locked.zone, bylines, language=locked.language
+                )
                 LiveUpdate.all_objects.filter(pk=self.pk).update(fragment=self.fragment)
 
     save.alters_data = True
@@ -372,19 +392,21 @@ class LiveUpdate(models.Model):
         if not transaction.get_connection().in_atomic_block:
             raise transaction.TransactionManagementError("refresh_fragment() needs a transaction.")
         locked = lock_entry(self.entry_id, count=0)
-        self.fragment = render_fragment(self, locked.zone, locked.bylines)
+        self.fragment = render_fragment(self, locked.zone, locked.bylines, language=locked.language)
         LiveUpdate.all_objects.filter(pk=self.pk).update(fragment=self.fragment)
 
 
 class Photo(models.Model):
     """A photo in an update, stored as web sizes (updates/photos.py)."""
 
-    update = models.ForeignKey(LiveUpdate, on_delete=models.CASCADE, related_name="photos")
-    alt = models.TextField(
-        "alt text", help_text="What the photo shows, for readers who cannot see it. Required."
+    update = models.ForeignKey(
+        LiveUpdate, on_delete=models.CASCADE, related_name="photos", verbose_name=_("update")
     )
-    caption = models.CharField(max_length=500, blank=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    alt = models.TextField(
+        _("alt text"), help_text=_("What the photo shows, for readers who cannot see it. Required.")
+    )
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
     # The uploaded file's SHA-256, which names the stored files.
     key = models.CharField(max_length=64, editable=False, db_index=True)
     # The stored sizes, smallest first: [{"name", "width", "height"}].
@@ -392,6 +414,8 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
         return self.alt[:60]
@@ -403,7 +427,7 @@ class Photo(models.Model):
     def clean(self):
         super().clean()
         try:
-            check_length(self.alt, "Alt text", ALT_MAX_CHARS)
+            check_length(self.alt, gettext("Alt text"), ALT_MAX_CHARS)
         except ValidationError as error:
             raise ValidationError({"alt": error.messages}) from None
 

@@ -28,8 +28,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import set_response_etag
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from entries import remembered
 from entries.models import Entry
@@ -40,6 +42,7 @@ from liveblog.purge import entry_tag
 from updates import fragments, paging
 from updates.entry_summary import summary_block
 from updates.query import BadParameter, Cursor, parse_before, parse_update
+from updates.script_text import reader_text
 
 # A page of 200 updates is about 130 KB: a few MB per process. More URLs
 # than this read within one second start the memo afresh (liveblog/memo.py).
@@ -62,7 +65,7 @@ def page_query(request) -> tuple[Cursor | None, int | None]:
     before = parse_before(request.GET)
     update_id = parse_update(request.GET)
     if before is not None and update_id is not None:
-        raise BadParameter("Give either 'before' or 'update', not both.")
+        raise BadParameter(_("Give either 'before' or 'update', not both."))
     return before, update_id
 
 
@@ -81,6 +84,14 @@ def render_entry_page(request, entry: Entry, *, live: bool) -> HttpResponse:
 
 
 def page_html(
+    request, entry: Entry, *, live: bool, before: Cursor | None, update_id: int | None
+) -> str:
+    # In the entry's language, never the reader's: one copy per URL.
+    with translation.override(entry.language_code):
+        return entry_page_html(request, entry, live=live, before=before, update_id=update_id)
+
+
+def entry_page_html(
     request, entry: Entry, *, live: bool, before: Cursor | None, update_id: int | None
 ) -> str:
     size = settings.LIVEBLOG_PAGE_SIZE
@@ -123,6 +134,7 @@ def page_html(
         and push.enabled()
         and reverse("updates:events", kwargs={"slug": entry.slug}),
         "poll_interval": entry.poll_interval,
+        "script_text": reader_text(),
     }
     return render_to_string("entries/detail.html", context, request)
 

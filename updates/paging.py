@@ -19,8 +19,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q, Subquery
+from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import pgettext
 
 from liveblog.memo import Recent
 from updates.fragments import holds, permalink, without_id
@@ -140,7 +142,7 @@ def highlights(entry_id: int, zone) -> Highlights:
         if is_pinned:
             pinned = without_id(fragment)
         if is_key:
-            label = headline or teaser(html) or "Update"
+            label = headline or teaser(html) or pgettext("a key event without text", "Update")
             items.append(key_event_item(update_id, label, published.astimezone(zone)))
     return Highlights(pinned, mark_safe("".join(items)))  # noqa: S308
 
@@ -154,13 +156,15 @@ def key_event_item(update_id: int, label: str, local: datetime) -> str:
         '<li><a href="{}"><time datetime="{}">{}</time> {}</a></li>',
         permalink(update_id),
         local.isoformat(timespec="seconds"),
-        local.strftime("%H:%M"),
+        formats.time_format(local),
         label,
     )
 
 
 def page_highlights(entry_id: int, revision: int, zone) -> Highlights:
-    """highlights(), read once per entry revision and zone, like page_fragments."""
+    """highlights(), read once per entry revision, zone and language (its
+    times' format), like page_fragments."""
     return _pages.get(
-        ("highlights", entry_id, revision, str(zone)), lambda: highlights(entry_id, zone)
+        ("highlights", entry_id, revision, str(zone), translation.get_language()),
+        lambda: highlights(entry_id, zone),
     )

@@ -52,6 +52,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from liveblog import purge
@@ -90,7 +92,7 @@ ORIENTATION = 0x0112
 class Busy(Exception):
     """Every slot for decoding photos stayed taken for WAIT_SECONDS."""
 
-    message = "The server is busy with other photos; try again in a few seconds."
+    message = gettext_lazy("The server is busy with other photos; try again in a few seconds.")
 
 
 @dataclass(frozen=True)
@@ -114,19 +116,19 @@ def sniff_refusal(head: bytes) -> str:
     """Why a file Pillow cannot read is refused, in the author's terms."""
     text = head.lstrip()[:256].lower()
     if text.startswith((b"<svg", b"<?xml")) or b"<svg" in text:
-        return "SVG images are not accepted: export the image as PNG or JPEG."
+        return _("SVG images are not accepted: export the image as PNG or JPEG.")
     if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
-        return (
+        return _(
             "HEIC photos are not accepted: choose JPEG in the camera's settings, or export as JPEG."
         )
-    return "This file is not a photo in a format we accept (JPEG, PNG, WebP or GIF)."
+    return _("This file is not a photo in a format we accept (JPEG, PNG, WebP or GIF).")
 
 
 @contextmanager
 def slot():
     """One of the process's SLOTS for decoding, or Busy."""
     if not _slots.acquire(timeout=WAIT_SECONDS):
-        raise Busy(Busy.message)
+        raise Busy(str(Busy.message))
     try:
         yield
     finally:
@@ -139,7 +141,10 @@ def process(upload) -> Processed:
     Raises ValidationError for a file that is refused, Busy when no slot
     for decoding it freed up in time."""
     if upload.size is not None and upload.size > MAX_BYTES:
-        refuse(f"This file is {upload.size / 1048576:.0f} MB; photos may be at most 20 MB.")
+        refuse(
+            _("This file is %(size)s MB; photos may be at most 20 MB.")
+            % {"size": round(upload.size / 1048576)}
+        )
     upload.seek(0)
     head = upload.read(512)
     upload.seek(0)
@@ -158,8 +163,11 @@ def process(upload) -> Processed:
     width, height = image.size
     if max(width, height) > MAX_ASPECT * min(width, height):
         refuse(
-            f"This image is {width} × {height}: too long and thin to show "
-            f"(at most {MAX_ASPECT} times longer than wide); crop it."
+            _(
+                "This image is %(width)s × %(height)s: too long and thin to show "
+                "(at most %(ratio)s times longer than wide); crop it."
+            )
+            % {"width": width, "height": height, "ratio": MAX_ASPECT}
         )
     limit = MAX_DECODED_PIXELS.get(image.format, MAX_PIXELS)
     if width * height > limit:
@@ -168,7 +176,7 @@ def process(upload) -> Processed:
         with slot():
             sizes = resize(image)
     except (OSError, ValueError, Image.DecompressionBombError) as error:
-        refuse(f"This photo could not be read ({error}); it may be damaged.")
+        refuse(_("This photo could not be read (%(error)s); it may be damaged.") % {"error": error})
     upload.seek(0)
     digest = hashlib.sha256()
     for chunk in upload.chunks() if hasattr(upload, "chunks") else [upload.read()]:
@@ -177,14 +185,28 @@ def process(upload) -> Processed:
 
 
 def too_large_message(width: int = 0, height: int = 0, limit=MAX_PIXELS, format_name="") -> str:
-    size = f" ({width} × {height})" if width else ""
-    kind = f" for a {format_name}" if format_name and limit != MAX_PIXELS else ""
-    advice = ": save it as JPEG, or make it smaller" if kind else ""
-    return f"This image is too large{size}: at most {limit // 1_000_000} megapixels{kind}{advice}."
+    values = {"width": width, "height": height, "limit": limit // 1_000_000, "format": format_name}
+    # Whole sentences, one per case, so that each language can order its own.
+    if format_name and limit != MAX_PIXELS:
+        return (
+            _(
+                "This image is too large (%(width)s × %(height)s): at most %(limit)s megapixels "
+                "for a %(format)s: save it as JPEG, or make it smaller."
+            )
+            % values
+        )
+    if width:
+        return (
+            _("This image is too large (%(width)s × %(height)s): at most %(limit)s megapixels.")
+            % values
+        )
+    return _("This image is too large: at most %(limit)s megapixels.") % values
 
 
 def unsupported(format_name: str) -> str:
-    return f"{format_name} images are not accepted: use JPEG, PNG, WebP or GIF."
+    return _("%(format)s images are not accepted: use JPEG, PNG, WebP or GIF.") % {
+        "format": format_name
+    }
 
 
 def largest_size(width: int, height: int, turned: bool) -> tuple[int, int]:

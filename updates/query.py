@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext as _
+
 from updates.fragments import order_of
 
 CURSOR = re.compile(r"[0-9]{1,12}-[0-9]{1,19}")
@@ -52,10 +54,10 @@ def parse_since(query) -> int | None:
     if not values:
         return None
     if len(values) > 1:
-        raise BadParameter("The 'since' parameter must be given at most once.")
+        raise BadParameter(_("The 'since' parameter must be given at most once."))
     value = values[0]
     if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_BIGINT:
-        raise BadParameter("The 'since' parameter must be a revision: a whole number from 0.")
+        raise BadParameter(_("The 'since' parameter must be a revision: a whole number from 0."))
     return int(value)
 
 
@@ -71,7 +73,7 @@ def parse_update(query) -> int | None:
         or len(value) > 19
         or not 0 < int(value) <= MAX_BIGINT
     ):
-        raise BadParameter("The 'update' parameter must be an update's number, given once.")
+        raise BadParameter(_("The 'update' parameter must be an update's number, given once."))
     return int(value)
 
 
@@ -80,7 +82,7 @@ def parse_before(query) -> Cursor | None:
     values = query.getlist("before")
     if not values:
         return None
-    message = "The 'before' parameter must be a cursor <published unix seconds>-<update id>."
+    message = _("The 'before' parameter must be a cursor <published unix seconds>-<update id>.")
     if len(values) > 1 or not CURSOR.fullmatch(values[0]):
         raise BadParameter(message)
     seconds, update_id = (int(part) for part in values[0].split("-"))

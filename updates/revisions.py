@@ -9,6 +9,7 @@ after another, in revision order.
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 
 from entries.models import Entry
@@ -23,15 +24,18 @@ class Locked:
     zone: ZoneInfo
     # Whether fragments carry their author's name (more than one author).
     bylines: bool = False
+    # What fragments are written in (Entry.language_code), read under the
+    # lock for the same reason as the zone.
+    language: str = ""
 
 
 def lock_entry(entry_id: int, count: int = 1) -> Locked:
     """Lock the entry and take its next `count` revisions, for the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("lock_entry() needs a transaction.")
-    current, zone, bylines = (
+    current, zone, bylines, language = (
         Entry.objects.select_for_update()
-        .values_list("revision", "timezone", "bylines")
+        .values_list("revision", "timezone", "bylines", "language")
         .get(pk=entry_id)
     )
     if count:
@@ -41,4 +45,9 @@ def lock_entry(entry_id: int, count: int = 1) -> Locked:
         purge.entry_changed(entry_id)
         # ...and the readers' streams, with the changes from this revision on.
         push.entry_changed(entry_id, base=current)
-    return Locked(range(current + 1, current + count + 1), ZoneInfo(zone), bylines)
+    return Locked(
+        range(current + 1, current + count + 1),
+        ZoneInfo(zone),
+        bylines,
+        language or settings.LANGUAGE_CODE,
+    )

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -55,6 +56,11 @@ class ShareMeta:
     feed_url: str | None
     json_ld: SafeString | None
     site_name: str
+    locale: str  # og:locale, such as de or en_US: the entry's language
+
+
+def locale_of(entry) -> str:
+    return translation.to_locale(entry.language_code)
 
 
 def shorten(text: str, length: int) -> str:
@@ -110,6 +116,7 @@ def structured_data(request, entry, updates_html: str, url: str, description: st
         "headline": entry.title,
         "description": description,
         "dateModified": iso(modified, zone),
+        "inLanguage": locale_of(entry).replace("_", "-"),
     }
     if entry.coverage_start:
         data["datePublished"] = data["coverageStartTime"] = iso(entry.coverage_start, zone)
@@ -169,4 +176,5 @@ def share_meta(
         else None,
         json_ld=None if older_page else structured.json_ld,
         site_name=settings.LIVEBLOG_SITE_NAME,
+        locale=locale_of(entry),
     )

@@ -17,6 +17,7 @@ covers an entry that falls silent meanwhile.
 import re
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 
 from entries.remembered import read_state, read_state_by_id
 from liveblog import push
@@ -69,7 +70,7 @@ def events(request, slug: str):
     """A reader's stream: answered once, for the GRIP proxy to hold (docs/api.md)."""
     if not push.verified_proxy(request):
         # Readers reaching the origin directly poll instead.
-        return json_error(404, "No stream here; poll the updates instead.")
+        return json_error(404, _("No stream here; poll the updates instead."))
     seen = last_event_id(request)
     # Read now, not from the memo: an event published from a commit the
     # memo's state predates would be a gap this reader never hears of

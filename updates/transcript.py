@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 # A marker at the start of a line: **H:MM** or **HH:MM**, optionally with
 # seconds, then the update's first line (possibly empty).
 MARKER = re.compile(r"\*\*([0-2]?\d):([0-5]\d)(?::([0-5]\d))?\*\*(?:[ \t]+|$)")
@@ -106,7 +109,10 @@ def parse(text: str) -> tuple[str, list[Item]]:
             continue
         hours, minutes, seconds = (int(group or 0) for group in marker.groups())
         if hours > 23:
-            raise TranscriptError(f"line {number}: {hours}:{minutes:02d} is not a time of day.")
+            raise TranscriptError(
+                _("line %(line)s: %(time)s is not a time of day.")
+                % {"line": number, "time": f"{hours}:{minutes:02d}"}
+            )
         rest = line[marker.end() :]
         headline = HEADLINE.fullmatch(rest)
         if headline:
@@ -132,17 +138,26 @@ def _resolve(
     first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
     if first.utcoffset() == second.utcoffset():
         return first, ""
-    when = f"{clock:%H:%M} on {day} in {zone.key}"
+    values = {"time": f"{clock:%H:%M}", "day": day, "zone": zone.key}
     moved = first.astimezone(UTC).astimezone(zone)
     if moved.replace(tzinfo=None) != naive:
         # In a gap: the clocks jumped over this time. Read with the offset in
         # force before the jump, it lands just after the jump.
-        return moved, f"{when} does not exist (clocks went forward): read as {moved:%H:%M %Z}"
+        return moved, _(
+            "%(time)s on %(day)s in %(zone)s does not exist (clocks went forward): "
+            "read as %(moved)s"
+        ) % {**values, "moved": f"{moved:%H:%M %Z}"}
     # In an overlap the time happens twice: the first, unless that would put
     # it before the update above it.
     if after is None or first.astimezone(UTC) >= after:
-        return first, f"{when} happens twice (clocks went back): took the first, {first:%Z}"
-    return second, f"{when} happens twice (clocks went back): took the second, {second:%Z}"
+        return first, _(
+            "%(time)s on %(day)s in %(zone)s happens twice (clocks went back): "
+            "took the first, %(abbreviation)s"
+        ) % {**values, "abbreviation": f"{first:%Z}"}
+    return second, _(
+        "%(time)s on %(day)s in %(zone)s happens twice (clocks went back): "
+        "took the second, %(abbreviation)s"
+    ) % {**values, "abbreviation": f"{second:%Z}"}
 
 
 def _second_pass(day: date, clock: time, zone: ZoneInfo, after: datetime) -> bool:
@@ -222,26 +237,43 @@ def differences(updates: list[Written], written: str, zone: ZoneInfo) -> list[st
     """
     if not updates:
         return []
-    _, items = parse(written)
+    _preamble, items = parse(written)
     first_day = updates[0][0].astimezone(zone).date()
     timed = assign_times(items, first_day, zone)
     problems = []
     if len(timed) != len(updates):
         problems.append(
-            f"{len(updates)} updates are written but {len(timed)} would be read back: "
-            "some text has a line that starts like a time marker, **HH:MM**, "
-            "or an update's first line holds nothing but spaces."
+            ngettext(
+                "%(count)s update is written but %(read)s would be read back: some text has a "
+                "line that starts like a time marker, **HH:MM**, or an update's first line "
+                "holds nothing but spaces.",
+                "%(count)s updates are written but %(read)s would be read back: some text has a "
+                "line that starts like a time marker, **HH:MM**, or an update's first line "
+                "holds nothing but spaces.",
+                len(updates),
+            )
+            % {"count": len(updates), "read": len(timed)}
         )
         return problems
     for (published, text, headline), read in zip(updates, timed, strict=True):
         if read.published != published.astimezone(UTC).replace(microsecond=0):
             local = published.astimezone(zone)
             problems.append(
-                f"line {read.line}: the update of {local:%Y-%m-%d %H:%M:%S %Z} would be read "
-                f"back as {read.published.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}."
+                _("line %(line)s: the update of %(written)s would be read back as %(read)s.")
+                % {
+                    "line": read.line,
+                    "written": f"{local:%Y-%m-%d %H:%M:%S %Z}",
+                    "read": f"{read.published.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}",
+                }
             )
         elif read.text != text.strip():
-            problems.append(f"line {read.line}: the update's text would be read back changed.")
+            problems.append(
+                _("line %(line)s: the update's text would be read back changed.")
+                % {"line": read.line}
+            )
         elif read.headline != headline:
-            problems.append(f"line {read.line}: the update's headline would be read back changed.")
+            problems.append(
+                _("line %(line)s: the update's headline would be read back changed.")
+                % {"line": read.line}
+            )
     return problems

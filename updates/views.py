@@ -2,7 +2,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils import translation
 from django.utils.cache import set_response_etag
+from django.utils.translation import gettext as _
 from django.views.static import serve
 
 from entries.remembered import MAX_REMEMBERED, EntryState, entry_state
@@ -55,7 +57,7 @@ def poll(request, slug: str):
         since = parse_since(request.GET)
         before = parse_before(request.GET)
         if since is not None and before is not None:
-            raise BadParameter("Give either 'since' or 'before', not both.")
+            raise BadParameter(_("Give either 'since' or 'before', not both."))
     except BadParameter as error:
         return json_error(400, str(error))
     # A reader who has seen a later revision than the remembered one is
@@ -124,15 +126,17 @@ def changes_answer(entry, since: int | None) -> dict:
     }
     if since is None:
         body["before"] = page.before and str(page.before)
-    if since is None or since < entry.summary_revision <= revision:
-        # Only when it changed (its edit took a revision in this answer's
-        # range): the block's new contents, "" once it is cleared.
-        body["summary"] = summary_block(entry.summary_html, entry.summary_updated, zone)
-    if since is None or updates or deleted:
-        # Any change may pin, unpin, mark or unmark (a tombstone no
-        # longer says what it was): the current top of the page.
-        found = paging.highlights(entry.pk, zone)
-        body["pinned"], body["key_events"] = found.pinned, found.key_events
+    # Its texts and times as the entry's page shows them, whoever asks.
+    with translation.override(entry.language_code):
+        if since is None or since < entry.summary_revision <= revision:
+            # Only when it changed (its edit took a revision in this answer's
+            # range): the block's new contents, "" once it is cleared.
+            body["summary"] = summary_block(entry.summary_html, entry.summary_updated, zone)
+        if since is None or updates or deleted:
+            # Any change may pin, unpin, mark or unmark (a tombstone no
+            # longer says what it was): the current top of the page.
+            found = paging.highlights(entry.pk, zone)
+            body["pinned"], body["key_events"] = found.pinned, found.key_events
     return body
 
 
@@ -147,6 +151,6 @@ def media(request, name: str):
         response = serve(request, name, document_root=settings.MEDIA_ROOT)
     except Http404:
         # Tagged too: posting the same file again purges the CDN's short-lived 404.
-        return tag(json_error(404, "No such file."), tags)
+        return tag(json_error(404, _("No such file.")), tags)
     response["Cache-Control"] = settings.MEDIA_CACHE_CONTROL
     return tag(response, tags)

@@ -22,6 +22,10 @@
   var template = document.getElementById("desk-photo-template");
   var stream = desk.querySelector(".desk-stream");
   var countNumber = desk.querySelector(".desk-count-number");
+  // In the author's language (liveblog/i18n.py): plain strings with
+  // %(name)s placeholders, and plural messages by sample count.
+  var text = JSON.parse(document.getElementById("desk-text").textContent);
+  var plurals = new Intl.PluralRules(document.documentElement.lang);
   var store = window.LiveblogDeskStore.open(
     "liveblog.desk." + desk.dataset.user + "." + desk.dataset.entry,
   );
@@ -94,6 +98,25 @@
     store.keepOnly([]);
   }
 
+  function say(key, values) {
+    return fill(text[key], values);
+  }
+
+  function fill(message, values) {
+    return message.replace(/%(?:\((\w+)\)s|%)/g, function (match, name) {
+      return name ? values[name] : "%";
+    });
+  }
+
+  // The form of the first sample count in n's plural category.
+  function sayCount(key, count) {
+    var forms = text[key];
+    var sample = Object.keys(forms).find(function (n) {
+      return plurals.select(n) === plurals.select(count);
+    });
+    return fill(forms[sample], { count: count });
+  }
+
   function showError(node, message) {
     node.textContent = message || "";
     node.hidden = !message;
@@ -103,10 +126,10 @@
   // `lost`: no answer from the application itself (network, timeout, a
   // proxy's 502/503/504), so whether it acted is unknown.
   function describeStatus(status) {
-    if (status === 403) return "Refused (403): your session may have ended; reload the desk.";
-    if (status === 404) return "Not found (404): it may have been deleted; reload the desk.";
-    if (status === 413) return "Too large for the server (413): send fewer or smaller photos.";
-    return "The server answered " + status + ".";
+    if (status === 403) return say("refused");
+    if (status === 404) return say("not_found");
+    if (status === 413) return say("too_large");
+    return say("server_answered", { status: status });
   }
 
   // A proxy's 502/503/504, or the application failing (500) perhaps after
@@ -124,7 +147,7 @@
     }
     if (redirected && !body) {
       // The admin sends a signed-out author to its login page.
-      return { ok: false, status: 401, error: "Your session has ended: sign in again in another tab, then retry." };
+      return { ok: false, status: 401, error: say("signed_out") };
     }
     if (!body || typeof body !== "object") body = { error: describeStatus(status) };
     // Varnish's 413 says only "Request body too large": say what to do.
@@ -169,8 +192,8 @@
       .catch(function (error) {
         return lostAnswer(
           error && error.name === "AbortError"
-            ? "No answer from the server in " + REQUEST_TIMEOUT_MS / 1000 + " s."
-            : "The server could not be reached.",
+            ? say("timeout", { seconds: REQUEST_TIMEOUT_MS / 1000 })
+            : say("unreachable"),
         );
       })
       .then(function (answer) {
@@ -193,7 +216,7 @@
         clearTimeout(timer);
         timer = setTimeout(function () {
           xhr.abort();
-          resolve(Object.assign(lostAnswer("No answer from the server in time."), { uploaded: uploaded }));
+          resolve(Object.assign(lostAnswer(say("timeout_upload")), { uploaded: uploaded }));
         }, ms);
       }
       xhr.open("POST", url);
@@ -217,7 +240,7 @@
       });
       xhr.addEventListener("error", function () {
         clearTimeout(timer);
-        resolve(Object.assign(lostAnswer("The server could not be reached."), { uploaded: uploaded }));
+        resolve(Object.assign(lostAnswer(say("unreachable")), { uploaded: uploaded }));
       });
       giveUpAfter(UPLOAD_STALL_MS);
       xhr.send(body);
@@ -232,9 +255,7 @@
       if (photos.length >= maxPhotos) {
         showError(
           formError,
-          maxPhotos
-            ? "At most " + maxPhotos + " photos per update."
-            : "Your account may not add photos.",
+          maxPhotos ? sayCount("max_photos", maxPhotos) : say("no_photos"),
         );
         return;
       }
@@ -365,7 +386,7 @@
     if (event) event.preventDefault();
     if (posting) return;
     if (!textarea.value.trim() && !photos.length) {
-      showError(formError, "Write something or add a photo.");
+      showError(formError, say("empty"));
       return;
     }
     setPosting(true);
@@ -375,7 +396,7 @@
     saveDraft();
     var sent = { key: draft.key, text: textarea.value, headline: headlineInput.value };
     var withPhotos = photos.length > 0;
-    showSending("Sending…");
+    showSending(say("sending"));
     // A photo still being shrunk (desk-store.js) is sent once it is.
     Promise.all(
       photos.map(function (photo) {
@@ -385,7 +406,7 @@
     )
       .then(function () {
         return upload(desk.dataset.postUrl, composition(), function (fraction) {
-          if (withPhotos) showSending("Sending… " + Math.floor(fraction * 100) + " %");
+          if (withPhotos) showSending(say("sending_progress", { percent: Math.floor(fraction * 100) }));
         });
       })
       .then(function (answer) {
@@ -396,7 +417,7 @@
         sent.lostAt = Date.now();
         return confirmPosted(sent, answer);
       }
-      if (answer.status === 503) answer.error = "Not posted: " + answer.error;
+      if (answer.status === 503) answer.error = say("not_posted", { error: answer.error });
       showSending("");
       showPostErrors(answer);
       setPosting(false);
@@ -418,7 +439,7 @@
     if (typedSince) {
       draft.key = newKey();
       saveDraft();
-      showError(formError, "Your earlier update was posted; what you typed since is kept as a new draft.");
+      showError(formError, say("posted_typed_since"));
     } else {
       textarea.value = "";
       headlineInput.value = "";
@@ -432,7 +453,7 @@
   function confirmPosted(sent, failure) {
     if (checking) return;
     checking = true;
-    showSending("Checking whether it was posted…");
+    showSending(say("checking"));
     var url = desk.dataset.compositionUrl.replace(/composition-key\/$/, encodeURIComponent(sent.key) + "/");
     return request(url).then(function (answer) {
       checking = false;
@@ -443,9 +464,7 @@
         showSending("");
         showError(
           formError,
-          (mayStillLand ? "Not posted yet: " : "Not posted: ") +
-            failure.error +
-            " Your text and photos are kept; post again (it cannot be posted twice).",
+          say(mayStillLand ? "not_posted_yet_retry" : "not_posted_retry", { error: failure.error }),
         );
         setPosting(false);
         // Not answered yet but still on its way: the stream shows it if it lands.
@@ -454,12 +473,8 @@
         return;
       }
       showSending("");
-      var why = answer.lost ? "the server could not be reached" : answer.error;
-      showError(
-        formError,
-        "Not confirmed yet: " + why + ", so whether this update was posted is unknown. " +
-          "Your text and photos are kept; the desk checks again when the connection is back.",
-      );
+      var why = answer.lost ? say("unreachable_why") : answer.error;
+      showError(formError, say("unconfirmed", { why: why }));
       unconfirmed = { sent: sent, failure: failure };
       recheckFailures += 1;
       scheduleRecheck(sent, failure, backoff(recheckFailures));
@@ -521,7 +536,7 @@
       var sent = { key: draft.key, text: textarea.value, headline: headlineInput.value };
       setPosting(true);
       button.disabled = true;
-      showSending("Saving as an edit…");
+      showSending(say("saving_as_edit"));
       post(button.dataset.url, body).then(function (answer) {
         button.disabled = false;
         if (answer.ok) return showPosted(answer, sent);
@@ -583,8 +598,12 @@
     if (node) node.remove();
   }
 
+  // The whole phrase: its word agrees with the number ("1 update", "2 updates").
   function setCount(count) {
-    if (typeof count === "number") countNumber.textContent = count;
+    if (typeof count !== "number") return;
+    var parts = sayCount("updates", count).split(String(count));
+    countNumber.textContent = count;
+    countNumber.parentNode.replaceChildren(parts[0], countNumber, parts.slice(1).join(count));
   }
 
   function poll() {
@@ -636,7 +655,7 @@
     } else if (action === "take-theirs") {
       closeEditor(item);
     } else if (action === "delete") {
-      if (!window.confirm("Delete this update? Readers' pages will remove it.")) return;
+      if (!window.confirm(say("confirm_delete"))) return;
       actOnItem(item, button, editor.dataset.deleteUrl, new FormData(), function (answer) {
         removeItem(answer.deleted);
         setCount(answer.count);
@@ -694,7 +713,7 @@
       if (answer.status === 409 && answer.current) return showEditConflict(editor, answer);
       if (!answer.ok) {
         var message = (errors.headline || []).concat(errors.content || []).join(" ") || answer.error;
-        if (answer.lost) message = "Not saved: " + answer.error + " Your text is kept; save again.";
+        if (answer.lost) message = say("not_saved", { error: answer.error });
         showError(error, message);
         return;
       }
@@ -722,7 +741,7 @@
     if (!status) return;
     var ended = status === "ended";
     form.querySelector(".desk-ended-note").hidden = !ended;
-    postButton.textContent = ended ? "Post correction" : "Post";
+    postButton.textContent = say(ended ? "post_correction" : "post");
   }
 
   // Go live, End coverage and Reopen act only once their dialog, which says
@@ -763,7 +782,7 @@
       summaryLoaded = sent;
       summaryForm.querySelector(".desk-summary-changed").hidden = true;
       showSummaryTime(answer.updated);
-      showError(note, answer.updated ? "Saved: readers see it, updated " + answer.updated + "." : "Saved: readers see no summary.");
+      showError(note, answer.updated ? say("summary_saved", { time: answer.updated }) : say("summary_removed"));
     });
   }
 

@@ -8,12 +8,14 @@
   "use strict";
 
   const PENDING = ".embed[data-embed-player]:not(.embed-ready)";
+  // In the entry's language, from the page's catalog (issue 23).
+  const label = JSON.parse(document.getElementById("live-text").textContent).load_from;
 
   function addButton(embed) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "embed-load";
-    button.textContent = embed.dataset.embedLabel;
+    button.textContent = label.replace("%(provider)s", embed.dataset.embedName);
     embed.classList.add("embed-ready");
     embed.append(button);
   }

@@ -1,28 +1,15 @@
 // Keeps an entry page live: polls its JSON endpoint (docs/api.md), or listens
 // to its stream where the page offers one, and applies changes to the
 // server-rendered page. No globals; configuration from data-*
-// attributes, so it runs under CSP script-src 'self'.
+// attributes, its texts from the page's #live-text JSON (in the entry's
+// language: liveblog/i18n.py), so it runs under CSP script-src 'self'.
 (function () {
   "use strict";
 
-  // What the reader is shown, in one place: issue 23 passes a catalog.
-  var TEXTS = {
-    share: "Share",
-    shareName: "Share the update of ",
-    copy: "Copy link",
-    copyName: "Copy link to the update of ",
-    linkName: "Link to the update of ",
-    copied: "Link copied",
-    justNow: "just now",
-    minutesAgo: function (n) {
-      return n + " min ago";
-    },
-    divider: "New since your last visit",
-    sinceVisit: function (n, atLeast) {
-      return (atLeast ? "At least " : "") + n + (n === 1 ? " new update" : " new updates") + " since your last visit.";
-    },
-    jumpFirst: "Jump to the first new update"
-  };
+  // What the reader is shown, in the entry's language: the page's catalog
+  // (liveblog/i18n.py, updates/script_text.py), %(name)s filled in here.
+  var text = JSON.parse(document.getElementById("live-text").textContent);
+  var plurals = new Intl.PluralRules(document.documentElement.lang);
 
   var list = document.getElementById("updates");
   if (!list) return;
@@ -40,14 +27,14 @@
   var seen = null;
   var divider = document.createElement("p");
   divider.className = "visit-divider";
-  divider.textContent = TEXTS.divider;
+  divider.textContent = text.divider;
   // Made once: a reader focused on the link keeps it through polls.
   var visitNews = document.createElement("p");
   visitNews.className = "visit-news";
   visitNews.hidden = true;
   var visitCount = visitNews.appendChild(document.createTextNode(""));
   var visitLink = visitNews.appendChild(document.createElement("a"));
-  visitLink.textContent = TEXTS.jumpFirst;
+  visitLink.textContent = text.jump_first;
   visitLink.addEventListener("click", function () {
     var target = document.getElementById(visitLink.hash.slice(1));
     if (target && target.parentNode === list) {
@@ -297,8 +284,19 @@
     return newer;
   }
 
-  function plural(n) {
-    return n + (n === 1 ? " new update" : " new updates");
+  function say(message, values) {
+    return message.replace(/%\((\w+)\)s/g, function (match, name) {
+      return values[name];
+    });
+  }
+
+  // The form of the first sample count in n's plural category (liveblog/i18n.py).
+  function counted(key, n) {
+    var forms = text[key];
+    var sample = Object.keys(forms).find(function (count) {
+      return plurals.select(count) === plurals.select(n);
+    });
+    return say(forms[sample], { count: n });
   }
 
   function announce(words) {
@@ -310,7 +308,7 @@
   }
 
   function noticeNew(nodes) {
-    announce(plural(nodes.length));
+    announce(counted("new_updates", nodes.length));
     if (document.hidden || !document.hasFocus()) {
       unseen += nodes.length;
       document.title = "(" + unseen + ") " + baseTitle;
@@ -321,7 +319,7 @@
     });
     if (!outOfView.length) return;
     pendingNew = pendingNew.concat(outOfView);
-    jumpButton.textContent = plural(pendingNew.length);
+    jumpButton.textContent = counted("new_updates", pendingNew.length);
     jumpButton.hidden = false;
   }
 
@@ -378,7 +376,7 @@
     statusBadge.querySelectorAll(".badge").forEach(function (badge) {
       badge.hidden = !badge.classList.contains("badge-" + status);
     });
-    announce("This live blog " + (status === "ended" ? "has ended" : "is live again"));
+    announce(status === "ended" ? text.ended : text.live_again);
   }
 
   function backoffMs() {
@@ -411,7 +409,7 @@
     fetch(url, { cache: "no-cache", signal: controller.signal, headers: { Accept: "application/json" } })
       .then(function (response) {
         if (response.status === 404) {
-          stop("This live blog is no longer available.");
+          stop(text.gone);
           return null;
         }
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -432,7 +430,7 @@
       })
       .catch(function () {
         failures += 1;
-        setConnection("Reconnecting…");
+        setConnection(text.reconnecting);
         return backoffMs();
       })
       .then(function (delay) {
@@ -558,8 +556,8 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "update-share";
-      button.textContent = canShare ? TEXTS.share : TEXTS.copy;
-      button.setAttribute("aria-label", (canShare ? TEXTS.shareName : TEXTS.copyName) + link.textContent);
+      button.textContent = canShare ? text.share : text.copy;
+      button.setAttribute("aria-label", say(canShare ? text.share_name : text.copy_name, { time: link.textContent }));
       link.parentNode.appendChild(button);
     });
     showAges(root);
@@ -572,9 +570,9 @@
       var time = age.previousElementSibling.querySelector("time");
       // A clock behind the server's puts updates in the future: just now.
       var minutes = Math.floor((now - Date.parse(time.getAttribute("datetime"))) / 60000);
-      var text = minutes < 1 ? TEXTS.justNow : minutes < 60 ? TEXTS.minutesAgo(minutes) : "";
+      var shown = minutes < 1 ? text.just_now : minutes < 60 ? counted("minutes_ago", minutes) : "";
       // Rewriting equal text would still end a selection inside it.
-      if (age.textContent !== text) age.textContent = text;
+      if (age.textContent !== shown) age.textContent = shown;
     });
   }
 
@@ -597,9 +595,9 @@
       function () {
         var note = document.createElement("span");
         note.className = "share-note";
-        note.textContent = TEXTS.copied;
+        note.textContent = text.copied;
         button.after(note);
-        announce(TEXTS.copied);
+        announce(text.copied);
         setTimeout(function () {
           note.remove();
         }, 4000);
@@ -610,7 +608,7 @@
         field.className = "share-link";
         field.readOnly = true;
         field.value = url;
-        field.setAttribute("aria-label", TEXTS.linkName + button.closest("article").querySelector("time").textContent);
+        field.setAttribute("aria-label", say(text.link_name, { time: button.closest("article").querySelector("time").textContent }));
         button.after(field);
         field.focus();
         field.select();
@@ -653,7 +651,7 @@
     // The first new one is on an earlier page: the page of the last one seen.
     var elsewhere = !older.length && earlier;
     visitLink.href = elsewhere ? permalinkOf(lastVisit[1]) : "#" + fresh[0].id;
-    visitCount.data = TEXTS.sinceVisit(fresh.length, elsewhere) + " ";
+    visitCount.data = counted(elsewhere ? "since_visit_at_least" : "since_visit", fresh.length) + " ";
   }
 
   function noteSeen() {
@@ -732,7 +730,7 @@
       return node.isConnected && (box.bottom < 0 || box.top > window.innerHeight);
     });
     if (!pendingNew.length) hideJumpButton();
-    else jumpButton.textContent = plural(pendingNew.length);
+    else jumpButton.textContent = counted("new_updates", pendingNew.length);
   }, { passive: true });
   window.addEventListener("focus", markSeen);
   document.addEventListener("visibilitychange", function () {

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw
 
 from entries.models import Entry
@@ -59,7 +60,7 @@ class Command(BaseCommand):
     def handle(self, **options):
         if not settings.DEBUG:
             raise CommandError(
-                "demo makes an admin account with a printed password: run it with DEBUG=true."
+                _("demo makes an admin account with a printed password: run it with DEBUG=true.")
             )
         with transaction.atomic():
             self.make_demo_entries()
@@ -122,7 +123,7 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(12)
             path.write_text(password + "\n")
             path.chmod(0o600)
-        user, _ = get_user_model().objects.get_or_create(
+        user, _created = get_user_model().objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )
         if not user.check_password(password):

@@ -5,6 +5,8 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from entries.models import Entry
 from updates import transcript
@@ -32,7 +34,7 @@ class Command(BaseCommand):
         try:
             entry = Entry.objects.get(slug=slug)
         except Entry.DoesNotExist:
-            raise CommandError(f"No entry with slug {slug!r}.") from None
+            raise CommandError(_("No entry with slug %(slug)r.") % {"slug": slug}) from None
         zone = entry.zone
         rows = list(entry.updates.in_page_order().prefetch_related("photos"))
         updates = [
@@ -43,29 +45,50 @@ class Command(BaseCommand):
         # The form has no dates: say which one to import with, and where
         # importing would not give these updates back.
         for problem in transcript.differences(updates, text, zone):
-            self.stderr.write(f"Warning: {problem}")
+            self.stderr.write(_("Warning: %(problem)s") % {"problem": problem})
         with_photos = sum(1 for row in rows if row.photos.all())
         if with_photos:
             self.stderr.write(
-                f"Warning: {with_photos} updates have photos: they are written as Markdown "
-                "images, which an import gives back as images in the update's text."
+                ngettext(
+                    "Warning: %(count)s update has photos: they are written as Markdown "
+                    "images, which an import gives back as images in the update's text.",
+                    "Warning: %(count)s updates have photos: they are written as Markdown "
+                    "images, which an import gives back as images in the update's text.",
+                    with_photos,
+                )
+                % {"count": with_photos}
             )
         flagged = sum(1 for row in rows if row.key_event or row.pinned)
         if flagged:
             self.stderr.write(
-                f"Warning: {flagged} updates are key events or pinned: the form does not "
-                "say so, and an import gives them back as plain updates."
+                ngettext(
+                    "Warning: %(count)s update is a key event or pinned: the form does not "
+                    "say so, and an import gives it back as a plain update.",
+                    "Warning: %(count)s updates are key events or pinned: the form does not "
+                    "say so, and an import gives them back as plain updates.",
+                    flagged,
+                )
+                % {"count": flagged}
             )
         if output:
             try:
                 Path(output).write_text(text, encoding="utf-8")
             except OSError as error:
-                raise CommandError(f"Cannot write {output}: {error.strerror or error}.") from None
+                raise CommandError(
+                    _("Cannot write %(file)s: %(error)s.")
+                    % {"file": output, "error": error.strerror or error}
+                ) from None
         else:
             self.stdout.write(text, ending="")
         if updates:
             first_day = updates[0][0].astimezone(zone).date()
             self.stderr.write(
-                f"{len(updates)} updates from {first_day} in {zone.key}: import with "
-                f"--date {first_day} --timezone {zone.key}"
+                ngettext(
+                    "%(count)s update from %(day)s in %(zone)s: import with "
+                    "--date %(day)s --timezone %(zone)s",
+                    "%(count)s updates from %(day)s in %(zone)s: import with "
+                    "--date %(day)s --timezone %(zone)s",
+                    len(updates),
+                )
+                % {"count": len(updates), "day": first_day, "zone": zone.key}
             )

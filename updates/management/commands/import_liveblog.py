@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from entries.models import Entry
 from liveblog.text import check_length, xml_safe
@@ -27,13 +29,20 @@ from updates.models import LiveUpdate
 CHUNK = 1_000
 
 
+def clock(item, zone) -> str:
+    """An update's time as the transcript writes it (**HH:MM**), to find its line."""
+    return f"{item.published.astimezone(zone):%H:%M}"
+
+
 def parse_date(value: str) -> date:
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--date must be a date as YYYY-MM-DD, got {value!r}.") from None
+        raise CommandError(
+            _("--date must be a date as YYYY-MM-DD, got %(value)r.") % {"value": value}
+        ) from None
 
 
 def parse_zone(value: str) -> ZoneInfo:
@@ -41,7 +50,8 @@ def parse_zone(value: str) -> ZoneInfo:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise CommandError(
-            f"--timezone must be an IANA time zone name such as Europe/London, got {value!r}."
+            _("--timezone must be an IANA time zone name such as Europe/London, got %(value)r.")
+            % {"value": value}
         ) from None
 
 
@@ -51,9 +61,13 @@ def read_text(path: str) -> str:
         # check for updates already imported compares texts.
         return xml_safe(Path(path).read_bytes().decode("utf-8-sig"))
     except OSError as error:
-        raise CommandError(f"Cannot read {path}: {error.strerror or error}.") from None
+        raise CommandError(
+            _("Cannot read %(file)s: %(error)s.") % {"file": path, "error": error.strerror or error}
+        ) from None
     except UnicodeDecodeError as error:
-        raise CommandError(f"{path} is not UTF-8 text (byte {error.start}).") from None
+        raise CommandError(
+            _("%(file)s is not UTF-8 text (byte %(byte)s).") % {"file": path, "byte": error.start}
+        ) from None
 
 
 class Command(BaseCommand):
@@ -87,36 +101,42 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: {error}") from None
         if not items:
             raise CommandError(
-                f"{file} has no updates: no line starts with a time such as **10:19**."
+                _("%(file)s has no updates: no line starts with a time such as **10:19**.")
+                % {"file": file}
             )
         try:
             entry = Entry.objects.get(slug=slug)
         except Entry.DoesNotExist:
-            raise CommandError(f"No entry with slug {slug!r}.") from None
+            raise CommandError(_("No entry with slug %(slug)r.") % {"slug": slug}) from None
         zone = zone or entry.zone
         timed = transcript.assign_times(items, first_day, zone)
         for item in timed:
             if not item.text:
                 # As the desk and the admin refuse it: a headline is not an update.
                 raise CommandError(
-                    f"{file}, line {item.line}: the update at "
-                    f"{item.published.astimezone(zone):%H:%M} has a headline but no text."
+                    _("%(file)s, line %(line)s: the update at %(time)s has a headline but no text.")
+                    % {"file": file, "line": item.line, "time": clock(item, zone)}
                 )
             try:
-                check_length(item.text, f"The update at {item.published.astimezone(zone):%H:%M}")
+                check_length(item.text, _("The update at %(time)s") % {"time": clock(item, zone)})
             except ValidationError as error:
-                raise CommandError(f"{file}, line {item.line}: {error.messages[0]}") from None
+                raise CommandError(
+                    _("%(file)s, line %(line)s: %(error)s")
+                    % {"file": file, "line": item.line, "error": error.messages[0]}
+                ) from None
         if intro and preamble:
             try:
-                check_length(preamble, "The intro (the text before the first time marker)")
+                check_length(preamble, _("The intro (the text before the first time marker)"))
             except ValidationError as error:
                 raise CommandError(f"{file}: {error.messages[0]}") from None
         for item in timed:
             if item.note:
-                self.stderr.write(f"line {item.line}: {item.note}.")
+                self.stderr.write(
+                    _("line %(line)s: %(note)s.") % {"line": item.line, "note": item.note}
+                )
         if preamble and not intro:
             self.stderr.write(
-                "The text before the first time marker was ignored (--intro makes it the intro)."
+                _("The text before the first time marker was ignored (--intro makes it the intro).")
             )
 
         with transaction.atomic():
@@ -129,25 +149,46 @@ class Command(BaseCommand):
                 try:
                     entry.save()
                 except ValidationError as error:
-                    raise CommandError(f"{file}: the intro: {error.messages[0]}") from None
+                    raise CommandError(
+                        _("%(file)s: the intro: %(error)s")
+                        % {"file": file, "error": error.messages[0]}
+                    ) from None
             for start in range(0, len(new), CHUNK):
                 try:
-                    post_updates(entry, [update for _, update in new[start : start + CHUNK]])
+                    post_updates(entry, [update for _item, update in new[start : start + CHUNK]])
                 except RefusedUpdate as error:
                     # Raised inside the transaction: nothing is written.
                     item = new[start + error.position][0]
                     raise CommandError(
-                        f"{file}, line {item.line}: the update at "
-                        f"{item.published.astimezone(zone):%H:%M}: {error.messages[0]}"
+                        _("%(file)s, line %(line)s: the update at %(time)s: %(error)s")
+                        % {
+                            "file": file,
+                            "line": item.line,
+                            "time": clock(item, zone),
+                            "error": error.messages[0],
+                        }
                     ) from None
                 if len(new) > CHUNK:
-                    self.stdout.write(f"  {min(start + CHUNK, len(new))} of {len(new)} written")
+                    self.stdout.write(
+                        _("  %(done)s of %(total)s written")
+                        % {"done": min(start + CHUNK, len(new)), "total": len(new)}
+                    )
         entry.refresh_from_db(fields=["revision"])
         skipped = len(timed) - len(new)
+        values = {"count": len(new), "slug": entry.slug, "skipped": skipped}
+        imported = ngettext(
+            "Imported %(count)s update into %(slug)r.",
+            "Imported %(count)s updates into %(slug)r.",
+            len(new),
+        )
+        if skipped:
+            imported = ngettext(
+                "Imported %(count)s update into %(slug)r; %(skipped)s were already there.",
+                "Imported %(count)s updates into %(slug)r; %(skipped)s were already there.",
+                len(new),
+            )
         self.stdout.write(
-            f"Imported {len(new)} updates into {entry.slug!r}"
-            + (f"; {skipped} were already there" if skipped else "")
-            + f". Revision {entry.revision}."
+            imported % values + " " + _("Revision %(revision)s.") % {"revision": entry.revision}
         )
 
     def new_updates(

@@ -2,6 +2,7 @@ import sys
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from entries.models import Entry
 from updates.changes import post_update
@@ -21,13 +22,16 @@ class Command(BaseCommand):
         try:
             entry = Entry.objects.get(slug=slug)
         except Entry.DoesNotExist:
-            raise CommandError(f"No entry with slug {slug!r}.") from None
+            raise CommandError(_("No entry with slug %(slug)r.") % {"slug": slug}) from None
         if content == "-":
             content = sys.stdin.read()
         if not content.strip():
-            raise CommandError("The update is empty; nothing was posted.")
+            raise CommandError(_("The update is empty; nothing was posted."))
         try:
             update = post_update(entry, content.strip(), headline=headline)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
-        self.stdout.write(f"Posted update {update.pk} at revision {update.revision}.")
+        self.stdout.write(
+            _("Posted update %(id)s at revision %(revision)s.")
+            % {"id": update.pk, "revision": update.revision}
+        )

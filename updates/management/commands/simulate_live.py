@@ -11,6 +11,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from entries.models import Entry
 from updates.changes import post_update
@@ -66,14 +68,18 @@ class Command(BaseCommand):
 
     def handle(self, entry, every, count, **options):
         if every < 0 or (count is not None and count < 0):
-            raise CommandError("--every and --count must not be negative.")
+            raise CommandError(_("--every and --count must not be negative."))
         try:
             entry = self.live_entry(entry)
         except DatabaseError as error:
             raise CommandError(
-                f"The database is not ready ({error}): is `make run` running?"
+                _("The database is not ready (%(error)s): is `make run` running?")
+                % {"error": error}
             ) from None
-        self.stdout.write(f"Posting to {entry.get_absolute_url()} every {every:g} s; Ctrl+C stops.")
+        self.stdout.write(
+            _("Posting to %(url)s every %(seconds)s s; Ctrl+C stops.")
+            % {"url": entry.get_absolute_url(), "seconds": f"{every:g}"}
+        )
         rng = random.Random()
         posted = 0
         try:
@@ -84,15 +90,23 @@ class Command(BaseCommand):
                     time.sleep(every)
                 entry.refresh_from_db(fields=["status"])
                 if entry.status != Entry.Status.LIVE:
-                    self.stdout.write(f"{entry.slug!r} is no longer live: stopping.")
+                    self.stdout.write(
+                        _("%(slug)r is no longer live: stopping.") % {"slug": entry.slug}
+                    )
                     break
                 update = post_update(entry, plausible_update(number, rng))
                 posted += 1
-                self.stdout.write(f"Posted update {update.pk} at revision {update.revision}.")
+                self.stdout.write(
+                    _("Posted update %(id)s at revision %(revision)s.")
+                    % {"id": update.pk, "revision": update.revision}
+                )
         except KeyboardInterrupt:
             # Ctrl+C is how this is meant to end: no traceback.
             self.stdout.write("")
-        self.stdout.write(f"Stopped after {posted} updates.")
+        self.stdout.write(
+            ngettext("Stopped after %(count)s update.", "Stopped after %(count)s updates.", posted)
+            % {"count": posted}
+        )
 
     def live_entry(self, slug: str | None) -> Entry:
         if slug is None:
@@ -101,16 +115,19 @@ class Command(BaseCommand):
             )
             if entry is None:
                 raise CommandError(
-                    "No entry is live: make one live in the admin, or run `make run`."
+                    _("No entry is live: make one live in the admin, or run `make run`.")
                 )
             return entry
         try:
             entry = Entry.objects.get(slug=slug)
         except Entry.DoesNotExist:
-            raise CommandError(f"No entry with slug {slug!r}.") from None
+            raise CommandError(_("No entry with slug %(slug)r.") % {"slug": slug}) from None
         if entry.status != Entry.Status.LIVE:
             raise CommandError(
-                f"{slug!r} is {entry.get_status_display().lower()}, not live: "
-                "only a live entry's readers would see the updates."
+                _(
+                    "%(slug)r is %(status)s, not live: only a live entry's readers would see "
+                    "the updates."
+                )
+                % {"slug": slug, "status": entry.get_status_display().lower()}
             )
         return entry
