@@ -7,7 +7,10 @@ language. Debian's Chromium is required: .ci/run installs it; locally these
 tests skip without it.
 """
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from entries.models import Entry
 from tests import pseudo_locale
@@ -125,3 +128,24 @@ def test_what_the_reader_script_adds_to_a_page_is_in_the_entrys_language(reader,
     assert english_in(said, language) == []
     assert any(text.startswith("2 ") for text in said), said
     assert reader.errors == []
+
+
+def test_on_a_right_to_left_page_an_updates_age_stays_beside_its_time_not_inside_its_digits(
+    new_reader, settings, tmp_path
+):
+    # "15:25" then "13 min ago" in an RTL paragraph: without isolation the
+    # bidi algorithm runs the two numbers together as "15:2513".
+    settings.LANGUAGES = [*settings.LANGUAGES, pseudo_locale.LANGUAGE]
+    settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, pseudo_locale.write_catalog(tmp_path)]
+    entry = make_entry(language="he", title="גמר")
+    make_update(entry, "שער!", published=timezone.now() - timedelta(minutes=13))
+
+    tab = new_reader()
+    age = tab.open(entry).locator(".update-age").first
+    age.wait_for()
+    time_box = tab.page.locator(".update-permalink time").first.bounding_box()
+    age_boxes = age.evaluate("node => Array.from(node.getClientRects(), (r) => [r.left, r.right])")
+
+    # Right to left: the age reads after the time, so it lies wholly left of it.
+    assert all(right <= time_box["x"] + 0.5 for _, right in age_boxes), (age_boxes, time_box)
+    assert tab.errors == []

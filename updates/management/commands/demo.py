@@ -45,7 +45,7 @@ KEYNOTE_HEADLINES = {3: "The new release is out today", 6: "The live demo works 
 KEYNOTE_SUMMARY = (
     "- The new release is **out today**\n"
     "- Long-term support, async views everywhere and a faster admin\n"
-    "- Talks are recorded and online later this week"
+    "- The keynote's recording is online; the other talks follow this week"
 )
 
 
