@@ -63,6 +63,12 @@ class Status(models.TextChoices):
     ENDED = "ended", pgettext_lazy("entry status", "Ended")
 
 
+def written_in(language: str) -> str:
+    """What an entry whose `language` field holds this is written in: its
+    own language, else the site's (never the reader's: one copy per URL)."""
+    return language or settings.LANGUAGE_CODE
+
+
 def language_choices() -> list[tuple[str, str]]:
     # A callable, so that the migration does not copy settings.LANGUAGES.
     return [("", _("The site's language"))] + list(settings.LANGUAGES)
@@ -90,9 +96,8 @@ class Lifecycle:
 
     @property
     def language_code(self) -> str:
-        """What its page, polls, feed and stored fragments are written in:
-        its own language, else the site's (never the reader's: one copy per URL)."""
-        return self.language or settings.LANGUAGE_CODE
+        """What its page, polls, feed and stored fragments are written in."""
+        return written_in(self.language)
 
     @property
     def poll_interval(self) -> int:

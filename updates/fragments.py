@@ -22,10 +22,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.template.loader import get_template
 from django.utils import translation
 
+from entries.models import written_in
 from updates.summary import Summary, TextReader, summary_of
 
 # Lookbehind on a space: `data-id` must not match inside another attribute.
@@ -48,9 +48,7 @@ def permalink(update_id: int, entry_url: str = "") -> str:
     return f"{entry_url}?update={update_id}#{anchor(update_id)}"
 
 
-def render_fragment(
-    update, zone, bylines: bool = False, photos=None, language: str | None = None
-) -> str:
+def render_fragment(update, zone, bylines: bool = False, photos=None, language: str = "") -> str:
     """An update's <article> as the page and the poll show it, in the entry's
     time zone and language (Entry.language_code; the site's by default).
 
@@ -69,7 +67,7 @@ def render_fragment(
         "photos": photos,
         "permalink": permalink(update.pk),
     }
-    with translation.override(language or settings.LANGUAGE_CODE):
+    with translation.override(written_in(language)):
         return get_template("updates/_update.html").render(context).strip()
 
 

@@ -9,10 +9,9 @@ after another, in revision order.
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 
-from entries.models import Entry
+from entries.models import Entry, written_in
 from liveblog import purge, push
 
 
@@ -49,5 +48,5 @@ def lock_entry(entry_id: int, count: int = 1) -> Locked:
         range(current + 1, current + count + 1),
         ZoneInfo(zone),
         bylines,
-        language or settings.LANGUAGE_CODE,
+        written_in(language),
     )
