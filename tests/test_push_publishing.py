@@ -431,18 +431,24 @@ def test_a_database_error_while_reading_the_changes_is_retried_and_the_event_sti
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
-def test_reading_the_changes_failing_every_time_is_logged_with_the_channel_and_the_attempts(
-    fastly, caplog, monkeypatch
-):
-    entry = make_entry()
-    settle(fastly)
-    attempts = []
+@pytest.fixture
+def attempts(monkeypatch) -> list[float]:
+    """When each read of an entry's changes was tried; every one fails."""
+    tried = []
 
     def always_locked(entry_id, base):
-        attempts.append(time.monotonic())
+        tried.append(time.monotonic())
         raise OperationalError("database table is locked: entries_entry")
 
     monkeypatch.setattr(push, "_build", always_locked)
+    return tried
+
+
+def test_reading_the_changes_failing_every_time_is_logged_with_the_channel_and_the_attempts(
+    fastly, caplog, attempts
+):
+    entry = make_entry()
+    settle(fastly)
     with caplog.at_level(logging.ERROR):
         update = post_update(entry, "Saved all the same")
         assert purge.wait_until_idle(30)
@@ -462,17 +468,10 @@ def test_reading_the_changes_failing_every_time_is_logged_with_the_channel_and_t
 
 @pytest.mark.timing
 def test_reading_the_changes_waits_the_documented_delays_between_attempts_and_no_longer(
-    fastly, monkeypatch
+    fastly, attempts
 ):
     entry = make_entry()
     settle(fastly)
-    attempts = []
-
-    def always_locked(entry_id, base):
-        attempts.append(time.monotonic())
-        raise OperationalError("database table is locked: entries_entry")
-
-    monkeypatch.setattr(push, "_build", always_locked)
     post_update(entry, "Saved all the same")
     assert purge.wait_until_idle(30)
 
